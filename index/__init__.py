@@ -1,0 +1,1 @@
+"""Embeddings, FAISS, Japanese lexical search and their fusion into one retriever."""
