@@ -1,0 +1,148 @@
+"""Command line: `reformbot index build | ask | eval | serve | feedback | proposals | config`.
+
+Heavy modules (numpy, faiss, torch, sentence-transformers) are imported inside commands, so
+`reformbot --help` starts fast.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from bot.settings import Settings, SettingsError, describe, limit_threads
+
+app = typer.Typer(
+    help="reformbot: cited answers about 第７次厚木市行政改革大綱, and citizen proposals.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def settings_or_exit() -> Settings:
+    """Settings from the environment, or a clear CLI error."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    limit_threads(settings.threads)
+    return settings
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _index_errors() -> tuple[type[BaseException], ...]:
+    from index.errors import IndexError_
+
+    return (IndexError_,)
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="the question, in Japanese or English"),
+    as_json: bool = typer.Option(False, "--json", help="print the answer contract as JSON"),
+    k: int = typer.Option(3, "--k", min=1, max=10, help="number of sources"),
+) -> None:
+    """Answer one question from the outline, with citations."""
+    from bot.service import EmptyQuestion, QAService, QuestionTooLong
+
+    settings = settings_or_exit()
+    qa = QAService(settings)
+    try:
+        answer = qa.ask(question, k=k)
+    except (EmptyQuestion, QuestionTooLong) as exc:
+        _fail(f"{exc}", 2)
+    except _index_errors() as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    from bot.render_text import render_answer
+
+    typer.echo(render_answer(answer, contact=settings.contact))
+
+
+@app.command("eval")
+def eval_(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="TSV: question<TAB>expected text or -"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Score retrieval on a question set: hit@1/3/5, MRR@10, answered/refused rates, misses."""
+    from bot.evaluate import evaluate
+    from bot.service import QAService
+
+    settings = settings_or_exit()
+    qa = QAService(settings)
+    try:
+        report = evaluate(path, lambda q: qa.ask(q, k=10))
+    except _index_errors() as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(report.format())
+
+
+@app.command()
+def serve(
+    host: Optional[str] = typer.Option(None, help="bind address (default REFORMBOT_HOST)"),
+    port: Optional[int] = typer.Option(None, help="port (default REFORMBOT_PORT)"),
+) -> None:
+    """Run the HTTP server: staff Q&A page, /api/ask, /healthz, Slack and the proposal form."""
+    from dataclasses import replace
+
+    from bot.server import serve as run
+
+    settings = settings_or_exit()
+    settings = replace(settings, host=host or settings.host, port=port or settings.port)
+    run(settings)
+
+
+@app.command()
+def config() -> None:
+    """Show every setting: environment variable, current value, default, meaning."""
+    settings = settings_or_exit()
+    from dataclasses import fields
+
+    for f, (var, default, help_) in zip(fields(Settings), describe()):
+        value = getattr(settings, f.name)
+        if isinstance(value, tuple):
+            value = ":".join(str(v) for v in value)
+        if "token" in f.name or "secret" in f.name:
+            value = "(set)" if value else "(not set)"
+        typer.echo(f"{var}={value}    # {help_} [default: {default or '(empty)'}]")
+
+
+def _add_subcommands() -> None:
+    from index.cli import index_app
+
+    app.add_typer(index_app, name="index", help="Build and inspect the search index.")
+    try:
+        from feedback.cli import feedback_app
+    except ModuleNotFoundError:  # until the Slack feedback module lands
+        feedback_app = None
+    if feedback_app is not None:
+        app.add_typer(feedback_app, name="feedback", help="Answer feedback from staff.")
+    try:
+        from feedback.proposals.cli import proposals_app
+    except ModuleNotFoundError:
+        proposals_app = None
+    if proposals_app is not None:
+        app.add_typer(proposals_app, name="proposals", help="Citizen proposals.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    _add_subcommands()
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""User-facing strings of the staff Q&A page, the JSON API and the CLI, in one place."""
+
+WEB = {
+    "ja": {
+        "title": "第７次厚木市行政改革大綱 Q&A",
+        "lead": "大綱の本文と用語説明から、出典（項目・大綱ページ）付きでお答えします。大綱に書かれていないことには「記載がありません」とお答えします。",
+        "label": "質問",
+        "placeholder": "例：PFIとは何ですか",
+        "submit": "質問する",
+        "examples": "質問の例",
+        "answer": "回答",
+        "not_found": "ご質問の内容は、大綱には記載がありません。",
+        "ask_contact": "詳しくは{contact}にお問い合わせください。",
+        "related": "関連する可能性のある箇所（回答ではありません）",
+        "sources": "出典",
+        "glossary": "用語説明",
+        "page": "大綱P.{page}",
+        "score": "スコア",
+        "index": "索引バージョン",
+        "empty": "質問を入力してください。",
+        "too_long": "質問が長すぎます。{max}文字以内で入力してください。",
+        "unavailable": "索引がまだ作成されていません。管理者は `reformbot index build` を実行してください。",
+        "error": "回答の作成中に問題が発生しました。時間をおいて再度お試しください。",
+        "lang_switch": "English",
+    },
+    "en": {
+        "title": "Atsugi 7th Administrative Reform Outline Q&A",
+        "lead": "Answers are quoted from the outline and its glossary, with the section and page. When the outline does not cover a question, we say so.",
+        "label": "Question",
+        "placeholder": "e.g. What does PFI stand for?",
+        "submit": "Ask",
+        "examples": "Example questions",
+        "answer": "Answer",
+        "not_found": "The outline does not cover this question.",
+        "ask_contact": "Please ask {contact} for details.",
+        "related": "Possibly related sections (not an answer)",
+        "sources": "Sources",
+        "glossary": "Glossary",
+        "page": "Outline p.{page}",
+        "score": "score",
+        "index": "index version",
+        "empty": "Please enter a question.",
+        "too_long": "The question is too long; please keep it within {max} characters.",
+        "unavailable": "The index has not been built yet. An administrator should run `reformbot index build`.",
+        "error": "Something went wrong while composing the answer. Please try again later.",
+        "lang_switch": "日本語",
+    },
+}
+
+EXAMPLES = {
+    "ja": ["PFIとは何ですか", "第７次大綱の計画期間は？", "重点目標は何ですか", "BCPって？"],
+    "en": ["What does BCP stand for?", "What is PPP?", "How long is the outline's plan period?"],
+}
+
+
+def is_english(text: str) -> bool:
+    """True when ``text`` has no Japanese characters and some Latin letters."""
+    has_latin = False
+    for ch in text:
+        o = ord(ch)
+        if 0x3040 <= o <= 0x30FF or 0x4E00 <= o <= 0x9FFF or 0xFF66 <= o <= 0xFF9F:
+            return False
+        if ch.isascii() and ch.isalpha():
+            has_latin = True
+    return has_latin

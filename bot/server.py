@@ -1,0 +1,167 @@
+"""HTTP edge: the staff Q&A page, the JSON API, health; Slack and the proposal form mount here.
+
+Thin: handlers parse the request, call :class:`bot.service.QAService`, and render.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot import messages
+from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def _lang(request: Request, question: str = "") -> str:
+    lang = request.query_params.get("lang", "")
+    if lang in messages.WEB:
+        return lang
+    return "en" if question and messages.is_english(question) else "ja"
+
+
+def _ask(qa: QAService, question: str, lang: str):
+    """Returns (answer or None, error message or None, HTTP status)."""
+    text = messages.WEB[lang]
+    try:
+        return qa.ask(question), None, 200
+    except EmptyQuestion:
+        return None, text["empty"], 400
+    except QuestionTooLong:
+        return None, text["too_long"].format(max=MAX_QUESTION_CHARS), 400
+    except Exception as exc:  # index missing or mismatched, or a bug: log the cause, answer politely
+        from index.errors import IndexError_  # noqa: F401  (lazy; named errors live there)
+
+        if isinstance(exc, IndexError_):
+            log.error("index unavailable: %s", exc)
+            return None, text["unavailable"], 503
+        log.exception("answering %r failed", question)
+        return None, text["error"], 500
+
+
+def create_app(
+    settings: "Settings",
+    qa: QAService | None = None,
+    *,
+    extra_routes: list | None = None,
+    startup: list[Callable[[], None]] | None = None,
+    slack_client=None,
+) -> Starlette:
+    """Build the ASGI app.
+
+    Args:
+        settings: runtime settings.
+        qa: the answer service (default: on-disk index of ``settings``).
+        extra_routes: more routes to mount (tests).
+        startup: callables run once the server starts (e.g. Socket Mode).
+        slack_client: Slack Web API client to use instead of building one (tests).
+    """
+    qa = qa or QAService(settings)
+    routes: list = []
+    on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
+    on_start += startup or []
+
+    async def home(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        lang = _lang(request, q)
+        answer, error, status = (None, None, 200)
+        if "q" in request.query_params:
+            answer, error, status = _ask(qa, q, lang)
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {
+                "t": messages.WEB[lang],
+                "lang": lang,
+                "other_lang": "en" if lang == "ja" else "ja",
+                "q": q,
+                "answer": answer,
+                "error": error,
+                "examples": messages.EXAMPLES[lang],
+                "contact": settings.contact,
+                "maxlen": MAX_QUESTION_CHARS,
+            },
+            status_code=status,
+        )
+
+    async def api_ask(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        lang = _lang(request, q)
+        answer, error, status = _ask(qa, q, lang)
+        if answer is None:
+            return JSONResponse({"error": error}, status_code=status)
+        return JSONResponse(answer.to_dict())
+
+    async def healthz(request: Request) -> Response:
+        try:
+            info = qa.status()
+        except Exception as exc:
+            log.error("health check: %s", exc)
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", **info})
+
+    routes += [
+        Route("/", home),
+        Route("/api/ask", api_ask),
+        Route("/healthz", healthz),
+        Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+
+    # --- slack: begin ---
+    if settings.slack_enabled or slack_client is not None:
+        from bot.slack import mount_slack
+
+        slack_routes, slack_start = mount_slack(settings, qa, client=slack_client)
+        routes += slack_routes
+        on_start += slack_start
+    else:
+        log.info("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
+    # --- slack: end ---
+
+    # --- proposals: begin ---
+    # --- proposals: end ---
+
+    routes += extra_routes or []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        for fn in on_start:
+            try:
+                fn()
+            except Exception:
+                log.exception("start-up step %r failed", fn)
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.qa = qa
+    app.state.settings = settings
+    return app
+
+
+def _warm(qa: QAService) -> None:
+    """Load the index (and model) before the first request, so it is not slow."""
+    try:
+        qa.ask("大綱")
+    except Exception as exc:
+        log.error("index not loaded at start-up: %s", exc)
+
+
+def serve(settings: "Settings") -> None:
+    """Run the HTTP server on settings.host:port (blocks)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

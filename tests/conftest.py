@@ -1,0 +1,22 @@
+"""Shared test set-up: an isolated environment, and the real index built once per session."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Before anything imports numpy/torch: no model hub, and no more threads than cores.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path):
+    """Strip Slack and reformbot settings so a developer's shell cannot leak into a test."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "REFORMBOT_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("REFORMBOT_DATA_DIR", str(tmp_path / "data"))
+    yield
