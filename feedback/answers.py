@@ -1,0 +1,329 @@
+"""Answer feedback from staff: which answers were shown, and whether they helped.
+
+Two tables in the shared SQLite file (``<data_dir>/reformbot.db``), created by numbered
+sqlite-utils migrations applied on open:
+
+- ``answer_log``: one row per answer the bot showed (question, chunk ids shown, found, where).
+- ``answer_votes``: one 👍/👎 per user per answer, with an optional comment.
+
+Plain functions over a :class:`FeedbackStore`; no Slack imports here.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+VERDICTS = ("up", "down")
+
+migrations = Migrations("answer_feedback")
+
+
+@migrations(name="001_answer_log_and_votes")
+def _m001(db: Database) -> None:
+    db["answer_log"].create(
+        {
+            "id": int,
+            "question": str,
+            "chunk_ids": str,        # JSON list of the chunk ids shown, in rank order
+            "found": int,            # 1 when the outline answered, 0 when only "related" was shown
+            "lang": str,
+            "surface": str,          # mention | dm | thread | slash
+            "user_id": str,          # who asked
+            "channel_id": str,
+            "thread_ts": str,        # the conversation the answer belongs to ('' for none)
+            "message_ts": str,       # the bot's message ('' for ephemeral answers)
+            "index_version": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["answer_log"].create_index(["channel_id", "thread_ts"])
+    db["answer_votes"].create(
+        {
+            "id": int,
+            "answer_id": int,
+            "user_id": str,
+            "channel_id": str,
+            "verdict": str,
+            "comment": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("answer_id", "answer_log", "id")],
+    )
+    # One vote per user per answer message: the database says no to a second one.
+    db["answer_votes"].create_index(["answer_id", "user_id"], unique=True)
+
+
+class FeedbackError(Exception):
+    "Answer feedback could not be recorded."
+
+
+class UnknownAnswer(FeedbackError):
+    "No answer with that id was logged."
+
+
+class AlreadyVoted(FeedbackError):
+    "This user has already voted on this answer."
+
+
+class BadVerdict(FeedbackError):
+    "A verdict must be 'up' or 'down'."
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """An answer the bot showed, as logged."""
+
+    id: int
+    question: str
+    chunk_ids: tuple[str, ...]
+    found: bool
+    lang: str
+    surface: str
+    user_id: str
+    channel_id: str
+    thread_ts: str
+    message_ts: str
+    index_version: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class VoteCounts:
+    up: int = 0
+    down: int = 0
+
+
+@dataclass(frozen=True)
+class QuestionCount:
+    question: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FeedbackStats:
+    """The summary ``reformbot feedback stats`` prints."""
+
+    answers: int
+    unanswered: int
+    votes_up: int
+    votes_down: int
+    most_unhelpful: tuple[QuestionCount, ...] = field(default=())
+    most_unanswered: tuple[QuestionCount, ...] = field(default=())
+    recent_comments: tuple[tuple[str, str], ...] = field(default=())   # (question, comment)
+
+    def to_dict(self) -> dict:
+        return {
+            "answers": self.answers,
+            "unanswered": self.unanswered,
+            "votes": {"up": self.votes_up, "down": self.votes_down},
+            "most_unhelpful": [{"question": q.question, "count": q.count} for q in self.most_unhelpful],
+            "most_unanswered": [{"question": q.question, "count": q.count} for q in self.most_unanswered],
+            "recent_comments": [{"question": q, "comment": c} for q, c in self.recent_comments],
+        }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class FeedbackStore:
+    """Answer log and votes in one SQLite file (WAL), safe to share between threads.
+
+    Args:
+        path: the SQLite file (created with its directory if missing), or ``":memory:"``.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection guarded by a lock: Bolt runs listeners on a thread pool.
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        self._lock = threading.RLock()
+        self.db = Database(conn)
+        with self._lock:
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            self.db.execute("PRAGMA foreign_keys = ON")
+            migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # --- answers -------------------------------------------------------------------------
+    def record_answer(
+        self,
+        *,
+        question: str,
+        chunk_ids: Sequence[str],
+        found: bool,
+        lang: str = "ja",
+        surface: str = "",
+        user_id: str = "",
+        channel_id: str = "",
+        thread_ts: str = "",
+        message_ts: str = "",
+        index_version: str = "",
+    ) -> int:
+        """Log an answer about to be shown and return its id (carried by the feedback buttons)."""
+        with self._lock, self.db.atomic():
+            table = self.db["answer_log"]
+            table.insert(
+                {
+                    "question": question,
+                    "chunk_ids": json.dumps(list(chunk_ids), ensure_ascii=False),
+                    "found": int(bool(found)),
+                    "lang": lang,
+                    "surface": surface,
+                    "user_id": user_id,
+                    "channel_id": channel_id,
+                    "thread_ts": thread_ts or "",
+                    "message_ts": message_ts or "",
+                    "index_version": index_version,
+                    "created_at": _now(),
+                }
+            )
+            return int(table.last_pk)
+
+    def set_message_ts(self, answer_id: int, message_ts: str) -> None:
+        """Remember which Slack message shows the answer (known only after posting)."""
+        with self._lock, self.db.atomic():
+            self.db["answer_log"].update(answer_id, {"message_ts": message_ts})
+
+    def get_answer(self, answer_id: int) -> AnswerRecord:
+        """Raises:
+            UnknownAnswer: no such id.
+        """
+        with self._lock:
+            rows = list(self.db["answer_log"].rows_where("id = ?", [answer_id]))
+        if not rows:
+            raise UnknownAnswer(f"answer {answer_id} is not in the log")
+        return _record(rows[0])
+
+    def thread_questions(self, channel_id: str, thread_ts: str) -> list[str]:
+        """Earlier questions the bot answered in this thread, oldest first."""
+        if not thread_ts:
+            return []
+        with self._lock:
+            rows = self.db["answer_log"].rows_where(
+                "channel_id = ? and thread_ts = ?", [channel_id, thread_ts], order_by="id"
+            )
+            return [r["question"] for r in rows]
+
+    # --- votes ---------------------------------------------------------------------------
+    def vote(self, answer_id: int, *, user_id: str, channel_id: str, verdict: str) -> VoteCounts:
+        """Store one user's verdict on one answer and return the new counts.
+
+        Raises:
+            BadVerdict: verdict is not ``up``/``down``.
+            UnknownAnswer: the answer id is not in the log.
+            AlreadyVoted: this user already voted on this answer (the first vote stands).
+        """
+        if verdict not in VERDICTS:
+            raise BadVerdict(f"verdict must be one of {VERDICTS}, not {verdict!r}")
+        with self._lock:
+            self.get_answer(answer_id)
+            try:
+                with self.db.atomic():
+                    self.db["answer_votes"].insert(
+                        {
+                            "answer_id": answer_id,
+                            "user_id": user_id,
+                            "channel_id": channel_id,
+                            "verdict": verdict,
+                            "comment": "",
+                            "created_at": _now(),
+                        }
+                    )
+            except sqlite3.IntegrityError:
+                raise AlreadyVoted(f"user {user_id} already voted on answer {answer_id}") from None
+            return self.counts(answer_id)
+
+    def add_comment(self, answer_id: int, *, user_id: str, comment: str) -> bool:
+        """Attach the "what was wrong" text to this user's vote. Returns False if there is no vote."""
+        with self._lock, self.db.atomic():
+            cur = self.db.execute(
+                "update answer_votes set comment = ? where answer_id = ? and user_id = ?",
+                [comment.strip(), answer_id, user_id],
+            )
+            return cur.rowcount > 0
+
+    def counts(self, answer_id: int) -> VoteCounts:
+        with self._lock:
+            rows = self.db.execute(
+                "select verdict, count(*) from answer_votes where answer_id = ? group by verdict",
+                [answer_id],
+            ).fetchall()
+        d = dict(rows)
+        return VoteCounts(up=d.get("up", 0), down=d.get("down", 0))
+
+    def votes(self, answer_id: int | None = None) -> list[dict]:
+        """Raw vote rows (for tests and exports)."""
+        with self._lock:
+            if answer_id is None:
+                return list(self.db["answer_votes"].rows)
+            return list(self.db["answer_votes"].rows_where("answer_id = ?", [answer_id]))
+
+    # --- summary -------------------------------------------------------------------------
+    def stats(self, limit: int = 10) -> FeedbackStats:
+        """Totals plus the questions most often marked unhelpful and most often unanswered."""
+        with self._lock:
+            q = self.db.execute
+            answers, unanswered = q("select count(*), coalesce(sum(found = 0), 0) from answer_log").fetchone()
+            up = q("select count(*) from answer_votes where verdict = 'up'").fetchone()[0]
+            down = q("select count(*) from answer_votes where verdict = 'down'").fetchone()[0]
+            unhelpful = q(
+                """select l.question, count(*) as n from answer_votes v join answer_log l on l.id = v.answer_id
+                   where v.verdict = 'down' group by l.question order by n desc, max(v.id) desc limit ?""",
+                [limit],
+            ).fetchall()
+            missing = q(
+                """select question, count(*) as n from answer_log where found = 0
+                   group by question order by n desc, max(id) desc limit ?""",
+                [limit],
+            ).fetchall()
+            comments = q(
+                """select l.question, v.comment from answer_votes v join answer_log l on l.id = v.answer_id
+                   where v.comment != '' order by v.id desc limit ?""",
+                [limit],
+            ).fetchall()
+        return FeedbackStats(
+            answers=answers,
+            unanswered=unanswered,
+            votes_up=up,
+            votes_down=down,
+            most_unhelpful=_counts(unhelpful),
+            most_unanswered=_counts(missing),
+            recent_comments=tuple((a, b) for a, b in comments),
+        )
+
+
+def _counts(rows: Iterable[tuple[str, int]]) -> tuple[QuestionCount, ...]:
+    return tuple(QuestionCount(question=qn, count=n) for qn, n in rows)
+
+
+def _record(row: dict) -> AnswerRecord:
+    return AnswerRecord(
+        id=row["id"],
+        question=row["question"],
+        chunk_ids=tuple(json.loads(row["chunk_ids"] or "[]")),
+        found=bool(row["found"]),
+        lang=row["lang"],
+        surface=row["surface"],
+        user_id=row["user_id"],
+        channel_id=row["channel_id"],
+        thread_ts=row["thread_ts"],
+        message_ts=row["message_ts"],
+        index_version=row["index_version"],
+        created_at=row["created_at"],
+    )
