@@ -41,6 +41,7 @@ class Settings:
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
     privacy_notice_version: str = field(default="2026-11", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
+    proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
     slack_bot_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN", "help": "Slack bot token (xoxb-…)"})
     slack_signing_secret: str = field(default="", metadata={"env": "SLACK_SIGNING_SECRET", "help": "Slack signing secret"})
     slack_app_token: str = field(default="", metadata={"env": "SLACK_APP_TOKEN", "help": "Slack app-level token (xapp-…) for Socket Mode"})
