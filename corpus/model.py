@@ -20,6 +20,8 @@ class GlossaryEntry:
     abbreviation: str | None = None   # "ＰＰＰ", "ＢＣＰ" (original characters)
     expansion: str | None = None      # "Public Private Partnership"
     aliases: tuple[str, ...] = ()     # NFKC match keys: term, abbreviation, expansion, reading parts
+    heading: str = ""            # the entry's heading as written, without 【P.x】:
+                                 # "※3 ＰＰＰ（Public Private Partnership の略）"
 
 
 @dataclass(frozen=True)
@@ -30,9 +32,11 @@ class Section:
     number: str                  # as written: "５", "(3)", "ア", "(ｱ)"
     title: str                   # heading text as written
     level: int                   # 1 = top-level numbered section
-    path: tuple[str, ...]        # breadcrumb titles from the top, including this one
+    path: tuple[str, ...]        # breadcrumb labels ("number title") from the top, including this
+                                 # one: ("５ 第７次行政改革大綱について", "(2) 計画の位置付け・計画期間")
     page: int | None             # 大綱P.x (inherited from the top-level section)
-    items: tuple[str, ...] = ()  # bullets / lines directly under this heading, repaired
+    items: tuple[str, ...] = ()  # bullets / lines directly under this heading, repaired; a
+                                 # 【label】 item holds its lines joined with "\n"
     glossary_refs: tuple[int, ...] = ()  # ※N markers found in this section's text
 
 
@@ -45,6 +49,12 @@ class Document:
     source_hashes: dict[str, str]        # file name -> sha256 of the bytes
     sections: tuple[Section, ...]
     glossary: tuple[GlossaryEntry, ...]
+    glossary_title: str = "用語説明"     # heading of the glossary as written (breadcrumb root)
+
+    @property
+    def breadcrumbs(self) -> dict[str, str]:
+        """Section id -> breadcrumb string ("５ … › (2) …")."""
+        return {s.id: " › ".join(s.path) for s in self.sections}
 
 
 @dataclass(frozen=True)

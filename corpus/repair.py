@@ -1,0 +1,166 @@
+"""Repair PDF-extracted outline text into logical lines.
+
+PDF text extraction of the outline leaves blank lines between every line, breaks lines in
+the middle of words (「マイナンバ」+「ーカード」, 「随」+「時」) and splits table cells over
+several lines (「(ｲ) 持続可能な行政運営を」「実現する組織体制の構」「築」). This module turns
+that into one line per logical item (a heading, a bullet, a label, a paragraph) while keeping
+the original characters for display; :func:`nfkc` gives the form used for matching.
+
+The join rules are general, not tied to this file's words. A physical line is joined to the
+previous one when the next line does not start a new item (bullet, numbered heading, label,
+※ note, enumerated label such as 「重点目標２ 」 or 「第１期：」) and one of these holds:
+
+1. the next line starts with a character that cannot start a Japanese item (hiragana, small
+   kana, 「ー」, 「、」, closing brackets) — unless the previous line ended a sentence (。);
+2. the previous line ends mid-phrase: with hiragana (a particle or verb stem), 「、」, 「・」
+   or an opening bracket — but not with 「など」, which closes a bullet;
+3. the previous line ends in katakana and the next starts in katakana (a split word);
+4. the next line is a single character (nothing can stand alone as one character);
+5. the previous line is as wide as the text column (the extractor wrapped it), measured in
+   display width against the widest line of the file, and did not end a sentence.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["nfkc", "repair_lines", "repair_text", "display_width", "starts_new_item"]
+
+# Lines at least this fraction of the widest line are taken as wrapped by the column width.
+# Measured on the outline: wrapped lines are 68-81 of 81 display columns; the widest line
+# that ends an item on its own and is followed by plain text is 62 (the ◆ caption).
+FULL_LINE_RATIO = 0.82
+
+_BULLETS = "・◆◇■□●○◎★☆▶►▷"
+_CLOSERS = "）)」』】〕］]｝}〉》"
+_OPENERS = "（(「『【〔［[｛{〈《"
+_SMALL_KANA = "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"
+
+_TOP_HEADING = re.compile(
+    r"^(?:[０-９]{1,2}[ 　]+\S|[0-9]{1,2}[ 　]+\S.*大綱\s*[PＰ][.．]\s*[0-9０-９]+\s*$)"
+)
+_PAGE_REF_END = re.compile(r"大綱\s*[PＰ][.．]\s*[0-9０-９]+\s*$")
+_PAREN_NUMBER = re.compile(r"^[(（](?:[0-9０-９]{1,2}|[ｱ-ﾝア-ン])[)）]")
+_KANA_ITEM = re.compile(r"^[ア-ン][ 　]+\S")
+# 「重点目標２ …」, 「第１期：…」: a short word with a number, then a space or a colon.
+_ENUMERATED = re.compile(r"^[^\s、。，0-9０-９（）()「」・]{1,8}[0-9０-９]{1,2}[^\s、。0-9０-９]{0,2}[ 　：:]")
+_GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")
+_INLINE_BULLET = re.compile(r"[ 　]+(?=・\S)")
+
+
+def nfkc(text: str) -> str:
+    """The NFKC form of ``text`` (full/half width unified), used for matching, never display.
+
+    Args:
+        text: original text.
+
+    Returns:
+        The normalized text.
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def display_width(text: str) -> int:
+    """Display width: 2 for wide/full-width (and ambiguous) characters, 1 otherwise."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
+
+
+def _is_hiragana(c: str) -> bool:
+    return "\u3041" <= c <= "\u309f"
+
+
+def _is_katakana(c: str) -> bool:
+    return ("\u30a1" <= c <= "\u30fa") or c == "ー" or ("\uff66" <= c <= "\uff9d")
+
+
+def starts_new_item(line: str) -> bool:
+    """True when ``line`` begins an item of its own (bullet, heading, label, note …)."""
+    if not line:
+        return False
+    if line[0] in _BULLETS or line[0] == "※" or line[0] == "【":
+        return True
+    return bool(
+        _TOP_HEADING.match(line)
+        or _PAREN_NUMBER.match(line)
+        or _KANA_ITEM.match(line)
+        or _ENUMERATED.match(line)
+        or _GLOSSARY_HEADING.match(line)
+    )
+
+
+def _standalone(line: str) -> bool:
+    """Lines that are complete by construction: a heading with its page, a closed label."""
+    return bool(_PAGE_REF_END.search(line)) or line.endswith("】")
+
+
+def _starts_continuation(line: str) -> bool:
+    c = line[0]
+    return _is_hiragana(c) or c in _SMALL_KANA or c in "ー、。，．,." or c in _CLOSERS
+
+
+def _should_join(prev: str, line: str, full_width: float) -> bool:
+    """Whether physical ``line`` continues the logical line whose last physical line is ``prev``."""
+    if starts_new_item(line) or _standalone(prev):
+        return False
+    last = prev[-1]
+    if last in "。！？!?":
+        return False
+    if _starts_continuation(line):
+        return True
+    if prev.endswith("など"):
+        return False
+    if _is_hiragana(last) or last in "、，,・" or last in _OPENERS:
+        return True
+    if _is_katakana(last) and _is_katakana(line[0]):
+        return True
+    if len(line) == 1:
+        return True
+    return display_width(prev) >= full_width
+
+
+def _join(left: str, right: str) -> str:
+    # Japanese joins without a space; two Latin words broken at a line end get one back.
+    if left[-1].isascii() and left[-1].isalpha() and right[0].isascii() and right[0].isalpha():
+        return f"{left} {right}"
+    return left + right
+
+
+def _physical_lines(text: str) -> list[str]:
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip(" \t\u3000\ufeff\f\v")
+        if not line:
+            continue  # the extractor puts a blank line between every line
+        # 「(ｱ) 更なる市民協働の推進 ・市民活動団体と…」: a table row with the bullet on the
+        # heading's line. A bullet after whitespace starts its own item.
+        lines.extend(part for part in _INLINE_BULLET.split(line) if part)
+    return lines
+
+
+def repair_lines(text: str) -> list[str]:
+    """Logical lines of PDF-extracted ``text``: blank lines dropped, broken lines joined.
+
+    Args:
+        text: the extracted text, as decoded from the source file.
+
+    Returns:
+        One string per heading, bullet, label or paragraph, in original characters.
+    """
+    physical = _physical_lines(text)
+    if not physical:
+        return []
+    full_width = FULL_LINE_RATIO * max(display_width(line) for line in physical)
+    logical: list[str] = [physical[0]]
+    prev = physical[0]
+    for line in physical[1:]:
+        if _should_join(prev, line, full_width):
+            logical[-1] = _join(logical[-1], line)
+        else:
+            logical.append(line)
+        prev = line
+    return logical
+
+
+def repair_text(text: str) -> str:
+    """:func:`repair_lines` joined with newlines (handy for inspection and diffs)."""
+    return "\n".join(repair_lines(text))
