@@ -44,7 +44,7 @@ def _sudachi():
     """Load the Sudachi tokenizer once (dictionary load ~0.05 s)."""
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").create()
+    return Dictionary(dict="core").tokenizer()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,56 @@
+"""The extractive composer and the answer contract, with the fake embedder (fast)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.answer import compose
+from index.build import build_index
+from index.embedder import FakeEmbedder
+from index.retriever import open_index_dir
+from test_index_store import sample_corpus
+
+
+@pytest.fixture(scope="module")
+def retriever(tmp_path_factory):
+    doc, chunks = sample_corpus()
+    out = tmp_path_factory.mktemp("a") / "index"
+    emb = FakeEmbedder()
+    build_index(chunks, doc, out, emb)
+    return open_index_dir(out, emb)
+
+
+def test_answer_has_the_contract_shape(retriever):
+    a = compose("第７次大綱の計画期間は？", retriever, k=3)
+    d = json.loads(json.dumps(a.to_dict(), ensure_ascii=False))
+    assert set(d) == {"question", "found", "answer", "sources", "glossary", "index_version"}
+    assert d["found"] is True and d["index_version"] == retriever.version
+    assert len(d["sources"]) == 3
+    for i, s in enumerate(d["sources"], 1):
+        assert set(s) == {"rank", "text", "section", "page", "score", "kind", "id"}
+        assert s["rank"] == i and s["kind"] in ("body", "glossary")
+    top = d["sources"][0]
+    assert top["section"] == "５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間" and top["page"] == 5
+    # Extractive: the answer is the cited passage, word for word.
+    assert d["answer"] == top["text"]
+
+
+def test_glossary_terms_in_cited_text_get_their_definitions(retriever):
+    a = compose("第６次行政改革の成果は？", retriever, k=1)
+    assert a.found and "業務継続計画（ＢＣＰ）" in a.answer
+    assert [g.term for g in a.glossary] == ["業務継続計画（ＢＣＰ）"]
+    assert "重要業務をなるべく中断させず" in a.glossary[0].definition
+
+
+def test_definition_question_answers_from_the_glossary(retriever):
+    a = compose("What does BCP stand for?", retriever)
+    assert a.found and a.sources[0].kind == "glossary" and a.sources[0].id == "g-bcp"
+    assert "重要業務" in a.answer
+    assert all(g.term != "業務継続計画（ＢＣＰ）" for g in a.glossary)   # not repeated as a note
+
+
+def test_out_of_scope_is_not_found_but_related_sections_are_returned(retriever):
+    a = compose("粗大ごみの出し方は？", retriever, k=3)
+    assert a.found is False and a.answer == "" and a.glossary == ()
+    assert len(a.sources) == 3
