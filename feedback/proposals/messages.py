@@ -1,0 +1,181 @@
+"""Every user-facing string of the proposals surfaces, Japanese and English together.
+
+``t(key, lang)`` looks a string up; Japanese is the default and the fallback.
+"""
+from __future__ import annotations
+
+LANGS = ("ja", "en")
+
+GOAL_TITLES = {
+    "1": {"ja": "重点目標１ 強くしなやかな組織をつくる", "en": "Goal 1: a strong, flexible organisation"},
+    "2": {"ja": "重点目標２ 強い財政基盤を確立する", "en": "Goal 2: a strong financial base"},
+    "3": {"ja": "重点目標３ 市民協働により公共サービスを向上させる",
+          "en": "Goal 3: better public services through citizen collaboration"},
+    "unknown": {"ja": "わからない", "en": "Not sure"},
+}
+GOAL_SHORT = {
+    "1": {"ja": "重点目標１", "en": "Goal 1"},
+    "2": {"ja": "重点目標２", "en": "Goal 2"},
+    "3": {"ja": "重点目標３", "en": "Goal 3"},
+    "unknown": {"ja": "わからない", "en": "Not sure"},
+    None: {"ja": "該当なし", "en": "None"},
+}
+RESIDENCY = {
+    "resident": {"ja": "市内在住", "en": "Live in Atsugi"},
+    "worker": {"ja": "市内在勤", "en": "Work in Atsugi"},
+    "student": {"ja": "市内在学", "en": "Study in Atsugi"},
+    "other": {"ja": "その他", "en": "Other"},
+}
+AGE_GROUPS = {
+    "": {"ja": "回答しない", "en": "Prefer not to say"},
+    "under20": {"ja": "20歳未満", "en": "Under 20"},
+    "20s": {"ja": "20歳代", "en": "20s"},
+    "30s": {"ja": "30歳代", "en": "30s"},
+    "40s": {"ja": "40歳代", "en": "40s"},
+    "50s": {"ja": "50歳代", "en": "50s"},
+    "60s": {"ja": "60歳代", "en": "60s"},
+    "70plus": {"ja": "70歳以上", "en": "70 or over"},
+}
+STATUS_LABELS = {
+    "received": {"ja": "受付", "en": "Received"},
+    "reviewing": {"ja": "検討中", "en": "Under review"},
+    "done": {"ja": "対応済", "en": "Done"},
+    "difficult": {"ja": "対応困難", "en": "Difficult"},
+    "out_of_scope": {"ja": "対象外", "en": "Out of scope"},
+}
+SOURCE_LABELS = {
+    "citizen": {"ja": "市民", "en": "Citizen"},
+    "staff": {"ja": "職員", "en": "Staff"},
+}
+
+_STRINGS: dict[str, dict[str, str]] = {
+    # page chrome
+    "site_name": {"ja": "厚木市 行政改革への市民提案", "en": "Atsugi City: citizen proposals for administrative reform"},
+    "form_title": {"ja": "市民提案フォーム", "en": "Citizen proposal form"},
+    "form_intro": {
+        "ja": "第７次厚木市行政改革大綱に関する、市民協働や行政改革のアイデアをお寄せください。"
+              "＊印の項目は必須です。",
+        "en": "Send us your ideas for citizen collaboration and administrative reform under Atsugi City's "
+              "7th Administrative Reform Outline. Fields marked * are required.",
+    },
+    "switch_lang": {"ja": "English", "en": "日本語"},
+    "switch_lang_label": {"ja": "Switch to English", "en": "日本語に切り替え"},
+    "skip_link": {"ja": "本文へ移動", "en": "Skip to main content"},
+    "required": {"ja": "必須", "en": "required"},
+    "optional": {"ja": "任意", "en": "optional"},
+    # fields
+    "title": {"ja": "件名", "en": "Title"},
+    "title_hint": {"ja": "{max}文字以内", "en": "Up to {max} characters"},
+    "body": {"ja": "提案内容", "en": "Your proposal"},
+    "body_hint": {"ja": "{max}文字以内。具体的な内容をお書きください。", "en": "Up to {max} characters. Please be specific."},
+    "goal": {"ja": "関係する重点目標", "en": "Related goal"},
+    "residency": {"ja": "お住まい等", "en": "Relation to Atsugi"},
+    "name": {"ja": "お名前またはニックネーム", "en": "Name or nickname"},
+    "name_hint": {"ja": "公開されません。", "en": "Never published."},
+    "email": {"ja": "メールアドレス", "en": "Email address"},
+    "email_hint": {"ja": "返信を希望する場合のみ。公開されません。", "en": "Only if you would like a reply. Never published."},
+    "age_group": {"ja": "年代", "en": "Age group"},
+    "consent": {"ja": "個人情報の取扱いに同意する", "en": "I agree to the handling of personal information"},
+    "privacy_heading": {"ja": "個人情報の取扱いについて", "en": "Handling of personal information"},
+    "privacy_version": {"ja": "版: {version}", "en": "Version: {version}"},
+    "honeypot": {"ja": "この欄は空欄のままにしてください", "en": "Leave this field empty"},
+    "submit": {"ja": "送信する", "en": "Send"},
+    "preview_similar": {"ja": "似た提案を確認する", "en": "Check for similar proposals"},
+    "similar_heading": {"ja": "これまでに公開された似た提案", "en": "Similar published proposals"},
+    "similar_none": {"ja": "似た公開済みの提案は見つかりませんでした。", "en": "No similar published proposals were found."},
+    "similar_intro": {
+        "ja": "同じ内容の提案がすでにある場合でも、送信いただけます。",
+        "en": "You may still send your proposal even if a similar one exists.",
+    },
+    "similar_unavailable": {"ja": "似た提案の検索は現在利用できません。", "en": "The search for similar proposals is not available right now."},
+    # errors
+    "error_summary": {"ja": "入力内容に{n}件の問題があります。", "en": "There {is_are} {n} problem{s} with your input."},
+    "error_required": {"ja": "{field}を入力してください。", "en": "Enter {field}."},
+    "error_choose": {"ja": "{field}を選んでください。", "en": "Choose {field}."},
+    "error_too_long": {"ja": "{field}は{max}文字以内で入力してください（現在{n}文字）。",
+                       "en": "{field} must be {max} characters or fewer (now {n})."},
+    "error_control": {"ja": "{field}に使用できない制御文字が含まれています。", "en": "{field} contains control characters that cannot be used."},
+    "error_newline": {"ja": "{field}に改行は使えません。", "en": "{field} cannot contain line breaks."},
+    "error_email": {"ja": "メールアドレスの形式が正しくありません（例: name@example.jp）。",
+                    "en": "Enter an email address like name@example.jp."},
+    "error_consent": {"ja": "個人情報の取扱いに同意いただく必要があります。",
+                      "en": "You need to agree to the handling of personal information."},
+    "error_invalid_choice": {"ja": "{field}の選択肢が正しくありません。", "en": "Choose one of the options for {field}."},
+    "error_csrf": {
+        "ja": "セキュリティ確認に失敗しました（ページの有効期限切れの可能性があります）。内容は保持されていますので、もう一度送信してください。",
+        "en": "The security check failed (the page may have expired). Your text has been kept; please send it again.",
+    },
+    "error_rate": {
+        "ja": "短時間に多くの送信がありました。{minutes}分ほど待ってから、もう一度送信してください。内容は保持されています。",
+        "en": "Too many submissions in a short time. Please wait about {minutes} minute(s) and send again. Your text has been kept.",
+    },
+    "error_server": {
+        "ja": "申し訳ありません。一時的な問題で送信できませんでした。時間をおいてもう一度お試しください。",
+        "en": "Sorry, your proposal could not be sent because of a temporary problem. Please try again later.",
+    },
+    # receipt
+    "receipt_title": {"ja": "提案を受け付けました", "en": "Your proposal has been received"},
+    "receipt_no": {"ja": "受付番号", "en": "Receipt number"},
+    "receipt_intro": {
+        "ja": "ご提案ありがとうございます。お問い合わせの際は受付番号をお伝えください。",
+        "en": "Thank you for your proposal. Please quote the receipt number if you contact us about it.",
+    },
+    "receipt_print": {"ja": "このページは印刷または保存できます。", "en": "You can print or save this page."},
+    "received_at": {"ja": "受付日時", "en": "Received at"},
+    "new_proposal": {"ja": "別の提案を送る", "en": "Send another proposal"},
+    "not_found_title": {"ja": "ページが見つかりません", "en": "Page not found"},
+    "forbidden_title": {"ja": "送信できませんでした", "en": "Could not send"},
+    "back_to_form": {"ja": "フォームに戻る", "en": "Back to the form"},
+    # Slack
+    "slack_new": {"ja": "新しい市民提案", "en": "New citizen proposal"},
+    "slack_new_staff": {"ja": "新しい職員アイデア", "en": "New staff idea"},
+    "slack_goal_linked": {"ja": "大綱との関連（推定）", "en": "Outline goal (estimated)"},
+    "slack_goal_chosen": {"ja": "提案者の選択", "en": "Submitter's choice"},
+    "slack_sections": {"ja": "関連する大綱の箇所", "en": "Related outline sections"},
+    "slack_similar": {"ja": "似た提案", "en": "Similar proposals"},
+    "slack_duplicate": {"ja": "重複の可能性", "en": "possible duplicate"},
+    "slack_no_sections": {"ja": "関連する箇所は見つかりませんでした。", "en": "No related sections found."},
+    "slack_status": {"ja": "状態", "en": "Status"},
+    "slack_changed_by": {"ja": "{status}（<@{user}> が {at} に変更）", "en": "{status} (set by <@{user}> at {at})"},
+    "slack_status_fallback": {"ja": "提案 {receipt} の状態: {status}", "en": "Proposal {receipt}: {status}"},
+    "slack_publish": {"ja": "公開する", "en": "Publish"},
+    "slack_unpublish": {"ja": "非公開にする", "en": "Unpublish"},
+    "slack_published": {"ja": "公開中（似た提案として市民に表示）", "en": "Published (shown to citizens as similar)"},
+    "slack_unknown_proposal": {"ja": "この提案は見つかりませんでした。", "en": "This proposal was not found."},
+    "slack_bad_transition": {"ja": "「{src}」から「{dst}」には変更できません。", "en": "Cannot change from {src} to {dst}."},
+    "slack_idea_title": {"ja": "アイデアを登録", "en": "Submit an idea"},
+    "slack_idea_submit": {"ja": "登録", "en": "Submit"},
+    "slack_idea_cancel": {"ja": "キャンセル", "en": "Cancel"},
+    "slack_idea_saved": {"ja": "アイデアを受付番号 {receipt} で登録しました。", "en": "Your idea was saved as {receipt}."},
+    "slack_home_heading": {"ja": "市民提案", "en": "Citizen proposals"},
+    "slack_home_counts": {"ja": "重点目標ごとの件数", "en": "Count per goal"},
+    "slack_home_recent": {"ja": "最近の提案（{status}）", "en": "Recent proposals ({status})"},
+    "slack_home_none": {"ja": "ありません", "en": "None"},
+    "slack_home_howto": {
+        "ja": "職員のアイデアは `/reform idea` またはショートカット「アイデアを登録」から登録できます。",
+        "en": "Staff can submit ideas with `/reform idea` or the “Submit an idea” shortcut.",
+    },
+}
+
+
+def t(key: str, lang: str = "ja", **kwargs) -> str:
+    """The string ``key`` in ``lang`` (Japanese when missing), formatted with ``kwargs``."""
+    entry = _STRINGS[key]
+    text = entry.get(lang) or entry["ja"]
+    return text.format(**kwargs) if kwargs else text
+
+
+def label(table: dict, key, lang: str = "ja") -> str:
+    """A label from one of the choice tables above (GOAL_TITLES, RESIDENCY, …)."""
+    entry = table.get(key) or {}
+    return entry.get(lang) or entry.get("ja") or str(key)
+
+
+def normalise_lang(value: str | None) -> str:
+    """``"en"`` when asked for English, otherwise ``"ja"``."""
+    return "en" if (value or "").strip().lower().startswith("en") else "ja"
+
+
+def error_summary(n: int, lang: str) -> str:
+    """"There are N problems" with English plurals."""
+    return t("error_summary", lang, n=n, is_are="is" if n == 1 else "are", s="" if n == 1 else "s")

@@ -1,0 +1,123 @@
+"""Dataclasses for citizen (and staff) proposals.
+
+form -> :class:`ProposalInput` (validated) -> SQLite (:class:`Proposal`) -> outline links
+(:class:`SectionLink`, :class:`Similar`) -> Slack notification.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Related goal the citizen picks: 重点目標１/２/３ or 「わからない」.
+GOALS = ("1", "2", "3")
+GOAL_CHOICES = GOALS + ("unknown",)
+RESIDENCY_CHOICES = ("resident", "worker", "student", "other")   # 市内在住/在勤/在学/その他
+AGE_CHOICES = ("under20", "20s", "30s", "40s", "50s", "60s", "70plus")
+SOURCES = ("citizen", "staff")
+
+# Statuses: 受付 → 検討中 → 対応済 / 対応困難 / 対象外 (the set from the issue; it maps onto how a
+# city office answers a 市民の声: received, under review, then one of three outcomes).
+STATUSES = ("received", "reviewing", "done", "difficult", "out_of_scope")
+FINAL_STATUSES = ("done", "difficult", "out_of_scope")
+# Allowed moves. A final status may be reopened to 検討中 (staff click the wrong button, or a
+# proposal comes back); nothing goes back to 受付, which only means "nobody has looked yet".
+TRANSITIONS = {
+    "received": ("reviewing", "done", "difficult", "out_of_scope"),
+    "reviewing": ("done", "difficult", "out_of_scope"),
+    "done": ("reviewing",),
+    "difficult": ("reviewing",),
+    "out_of_scope": ("reviewing",),
+}
+
+
+@dataclass(frozen=True)
+class ProposalInput:
+    """A validated submission, ready to store. Text is kept exactly as written (after trimming)."""
+
+    title: str
+    body: str
+    goal: str                      # one of GOAL_CHOICES (the submitter's own choice)
+    residency: str = "other"       # one of RESIDENCY_CHOICES ("other" for staff ideas)
+    age_group: str | None = None
+    name: str | None = None        # personal data: stored in its own table
+    email: str | None = None       # personal data: stored in its own table
+    consent_version: str | None = None
+    lang: str = "ja"
+    source: str = "citizen"
+    staff_user_id: str | None = None
+    submission_token: str | None = None   # double-submit guard: one proposal per token
+
+
+@dataclass(frozen=True)
+class SectionLink:
+    """An outline section a proposal is related to."""
+
+    rank: int
+    chunk_id: str
+    section: str          # breadcrumb
+    page: int | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An earlier proposal close in meaning."""
+
+    proposal_id: int
+    receipt_no: str
+    title: str
+    score: float
+    duplicate: bool       # above the near-duplicate threshold
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One entry of a proposal's status history."""
+
+    status: str
+    actor: str            # "system", "slack:U123", "cli:<user>"
+    note: str
+    at: str               # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A stored proposal. Personal data (name, email) only when explicitly loaded."""
+
+    id: int
+    receipt_no: str
+    title: str
+    body: str
+    goal: str                       # the submitter's choice
+    residency: str
+    age_group: str | None
+    lang: str
+    source: str
+    staff_user_id: str | None
+    consent_version: str | None
+    created_at: str
+    status: str
+    published: bool
+    link_state: str                 # "pending" | "linked" | "failed"
+    linked_goal: str | None         # "1"/"2"/"3" from the outline, None when no goal section matched
+    goal_scores: dict = field(default_factory=dict)
+    sections: tuple[SectionLink, ...] = ()
+    similar: tuple[Similar, ...] = ()
+    history: tuple[StatusChange, ...] = ()
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    name: str | None = None         # personal; None unless loaded with include_personal
+    email: str | None = None        # personal; None unless loaded with include_personal
+
+    @property
+    def duplicate_of(self) -> tuple[Similar, ...]:
+        """Earlier proposals flagged as near-duplicates."""
+        return tuple(s for s in self.similar if s.duplicate)
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What the linker found for one proposal."""
+
+    goal: str | None
+    goal_scores: dict
+    sections: tuple[SectionLink, ...]

@@ -1,0 +1,394 @@
+"""The proposals store: SQLite through sqlite-utils, numbered migrations, WAL.
+
+Personal data (name, email) lives in its own table ``proposal_personal`` so that listings,
+exports and Slack never touch it unless asked to. Vectors for "similar by meaning" are kept as
+float32 blobs in ``proposal_vectors`` (one row per proposal and model).
+
+One connection per store, shared by threads behind a lock; several processes may open the
+same file (WAL + ``BEGIN IMMEDIATE`` + busy timeout serialise the writers).
+"""
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
+                    Similar, StatusChange)
+
+JST = timezone(timedelta(hours=9), "JST")
+
+
+class ProposalNotFound(LookupError):
+    "No proposal has that id or receipt number."
+
+
+class BadTransition(ValueError):
+    "The status cannot change from its current value to the one asked for."
+
+
+migrations = Migrations("reformbot.proposals")
+
+
+@migrations(name="0001_proposals")
+def m0001_proposals(db: Database) -> None:
+    db["proposals"].create({
+        "id": int, "receipt_no": str, "submission_token": str, "source": str, "staff_user_id": str,
+        "title": str, "body": str, "goal": str, "residency": str, "age_group": str, "lang": str,
+        "consent_version": str, "created_at": str, "status": str, "status_at": str,
+        "published": int, "link_state": str, "linked_goal": str, "goal_scores": str,
+        "slack_channel": str, "slack_ts": str,
+    }, pk="id", not_null={"receipt_no", "title", "body", "source", "created_at", "status"},
+        defaults={"status": "received", "published": 0, "link_state": "pending"})
+    db["proposals"].create_index(["receipt_no"], unique=True)
+    db["proposals"].create_index(["submission_token"], unique=True)   # NULLs allowed many times
+    db["proposals"].create_index(["status", "created_at"])
+    db["proposal_personal"].create({"proposal_id": int, "name": str, "email": str},
+                                   pk="proposal_id", foreign_keys=[("proposal_id", "proposals", "id")])
+    db["proposal_status_history"].create({
+        "id": int, "proposal_id": int, "status": str, "actor": str, "note": str, "at": str,
+    }, pk="id", foreign_keys=[("proposal_id", "proposals", "id")])
+    db["proposal_status_history"].create_index(["proposal_id"])
+    db["proposal_sections"].create({
+        "proposal_id": int, "rank": int, "chunk_id": str, "section": str, "page": int, "score": float,
+    }, pk=("proposal_id", "rank"), foreign_keys=[("proposal_id", "proposals", "id")])
+    db["proposal_similar"].create({
+        "proposal_id": int, "similar_id": int, "score": float, "duplicate": int,
+    }, pk=("proposal_id", "similar_id"))
+    db["proposal_vectors"].create({
+        "proposal_id": int, "model": str, "dim": int, "content_hash": str, "vector": bytes,
+    }, pk=("proposal_id", "model"))
+    db["proposal_meta"].create({"key": str, "value": str}, pk="key")
+    # Secret for CSRF tokens: generated once per database, never leaves it.
+    db["proposal_meta"].insert({"key": "form_secret", "value": secrets.token_hex(32)})
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def receipt_number(proposal_id: int, created: datetime) -> str:
+    """受付番号: JST date + the row id, e.g. ``20261127-00042`` (unique because the id is)."""
+    return f"{created.astimezone(JST):%Y%m%d}-{proposal_id:05d}"
+
+
+def local_time(iso_text: str) -> str:
+    """An ISO UTC timestamp shown in Japan time, e.g. ``2026-11-27 09:41 JST``."""
+    dt = datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return f"{dt.astimezone(JST):%Y-%m-%d %H:%M} JST"
+
+
+class ProposalStore:
+    """Proposals in one SQLite file. Thread-safe; open one per process."""
+
+    def __init__(self, path: Path | str | None = None):
+        """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store."""
+        if path is None:
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
+        else:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self.path = Path(path) if path else None
+        self._lock = threading.RLock()
+        self.db = Database(conn)
+        conn.execute("PRAGMA busy_timeout = 30000")
+        if path is not None:
+            self.db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")   # safe with WAL; durable at checkpoints
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        # Two processes may open a new file at once: take the write lock before migrating.
+        try:
+            migrations.apply(self.db)
+        except sqlite3.IntegrityError:
+            pass   # another process applied the same migration first
+
+    def close(self) -> None:
+        with self._lock:
+            self.db.conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self.db.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params=()) -> list[dict]:
+        with self._lock:
+            cur = self.db.conn.execute(sql, params)
+            cols = [c[0] for c in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    # --- settings kept in the database -------------------------------------------------------
+
+    @property
+    def form_secret(self) -> bytes:
+        """Secret for signing form tokens (created by the first migration)."""
+        rows = self._read("SELECT value FROM proposal_meta WHERE key = 'form_secret'")
+        return bytes.fromhex(rows[0]["value"])
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def add(self, item: ProposalInput, now: datetime | None = None) -> tuple[Proposal, bool]:
+        """Store a proposal, once per ``submission_token``.
+
+        Returns:
+            ``(proposal, created)``; ``created`` is False when the token was already used and the
+            earlier proposal is returned instead (a double submit).
+        """
+        now = now or utc_now()
+        with self._write() as conn:
+            if item.submission_token:
+                row = conn.execute("SELECT id FROM proposals WHERE submission_token = ?",
+                                   (item.submission_token,)).fetchone()
+                if row:
+                    existing = row[0]
+                    created = False
+                else:
+                    existing = None
+            else:
+                existing = None
+            if existing is None:
+                new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM proposals").fetchone()[0]
+                at = iso(now)
+                conn.execute(
+                    "INSERT INTO proposals (id, receipt_no, submission_token, source, staff_user_id, title,"
+                    " body, goal, residency, age_group, lang, consent_version, created_at, status,"
+                    " status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'pending')",
+                    (new_id, receipt_number(new_id, now), item.submission_token, item.source,
+                     item.staff_user_id, item.title, item.body, item.goal, item.residency,
+                     item.age_group, item.lang, item.consent_version, at, "received", at))
+                if item.name or item.email:
+                    conn.execute("INSERT INTO proposal_personal (proposal_id, name, email) VALUES (?,?,?)",
+                                 (new_id, item.name, item.email))
+                actor = f"slack:{item.staff_user_id}" if item.staff_user_id else item.source
+                conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
+                             " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
+                existing, created = new_id, True
+        return self.get(existing), created
+
+    def find_by_token(self, token: str | None) -> Proposal | None:
+        """The proposal stored with this submission token, if any (double-submit check)."""
+        if not token:
+            return None
+        rows = self._read("SELECT id FROM proposals WHERE submission_token = ?", (token,))
+        return self.get(rows[0]["id"]) if rows else None
+
+    def next_receipt_no(self, now: datetime | None = None) -> str:
+        """A receipt number in the same form as a real one (shown to bots caught by the honeypot)."""
+        n = self._read("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM proposals")[0]["n"]
+        return receipt_number(n, now or utc_now())
+
+    def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
+                   now: datetime | None = None) -> Proposal:
+        """Change a proposal's status and record who did it.
+
+        Raises:
+            ProposalNotFound: no such proposal.
+            BadTransition: the move is not allowed from the current status.
+        """
+        if status not in STATUSES:
+            raise BadTransition(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        pid = self._resolve(ref)
+        at = iso(now or utc_now())
+        with self._write() as conn:
+            current = conn.execute("SELECT status FROM proposals WHERE id = ?", (pid,)).fetchone()[0]
+            if status not in TRANSITIONS[current]:
+                raise BadTransition(f"cannot change from {current} to {status}")
+            conn.execute("UPDATE proposals SET status = ?, status_at = ? WHERE id = ?", (status, at, pid))
+            conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
+                         " VALUES (?,?,?,?,?)", (pid, status, actor, note, at))
+        return self.get(pid)
+
+    def set_published(self, ref: int | str, published: bool, actor: str) -> Proposal:
+        """Publish (shown to citizens as a similar proposal, without personal data) or unpublish."""
+        pid = self._resolve(ref)
+        with self._write() as conn:
+            conn.execute("UPDATE proposals SET published = ? WHERE id = ?", (int(published), pid))
+            conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
+                         " VALUES (?, (SELECT status FROM proposals WHERE id = ?), ?, ?, ?)",
+                         (pid, pid, actor, "published" if published else "unpublished", iso(utc_now())))
+        return self.get(pid)
+
+    def save_link(self, pid: int, link: LinkResult | None, similar: list[Similar] = ()) -> None:
+        """Record the outline links and similar proposals found for ``pid`` (None: linking failed)."""
+        with self._write() as conn:
+            conn.execute("DELETE FROM proposal_sections WHERE proposal_id = ?", (pid,))
+            conn.execute("DELETE FROM proposal_similar WHERE proposal_id = ?", (pid,))
+            if link is None:
+                conn.execute("UPDATE proposals SET link_state = 'failed' WHERE id = ?", (pid,))
+                return
+            conn.executemany(
+                "INSERT INTO proposal_sections (proposal_id, rank, chunk_id, section, page, score)"
+                " VALUES (?,?,?,?,?,?)",
+                [(pid, s.rank, s.chunk_id, s.section, s.page, float(s.score)) for s in link.sections])
+            conn.executemany(
+                "INSERT INTO proposal_similar (proposal_id, similar_id, score, duplicate) VALUES (?,?,?,?)",
+                [(pid, s.proposal_id, float(s.score), int(s.duplicate)) for s in similar])
+            conn.execute("UPDATE proposals SET link_state = 'linked', linked_goal = ?, goal_scores = ?"
+                         " WHERE id = ?", (link.goal, json.dumps(link.goal_scores), pid))
+
+    def save_vector(self, pid: int, model: str, vector, content_hash: str) -> None:
+        """Keep a proposal's embedding (float32 blob) for later similarity searches."""
+        import numpy as np
+
+        vec = np.asarray(vector, dtype=np.float32).ravel()
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO proposal_vectors (proposal_id, model, dim, content_hash,"
+                         " vector) VALUES (?,?,?,?,?)", (pid, model, int(vec.shape[0]), content_hash,
+                                                         vec.tobytes()))
+
+    def set_slack_message(self, pid: int, channel: str, ts: str) -> None:
+        """Remember where the proposal was posted so status changes can update that message."""
+        with self._write() as conn:
+            conn.execute("UPDATE proposals SET slack_channel = ?, slack_ts = ? WHERE id = ?", (channel, ts, pid))
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def vectors(self, model: str, *, published_only: bool = False, exclude: int | None = None):
+        """``(ids, matrix)`` of stored vectors for ``model`` (matrix is n x dim float32)."""
+        import numpy as np
+
+        sql = ("SELECT v.proposal_id, v.dim, v.vector FROM proposal_vectors v JOIN proposals p"
+               " ON p.id = v.proposal_id WHERE v.model = ?")
+        params: list = [model]
+        if published_only:
+            sql += " AND p.published = 1"
+        if exclude is not None:
+            sql += " AND v.proposal_id != ?"
+            params.append(exclude)
+        rows = self._read(sql + " ORDER BY v.proposal_id", params)
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        mat = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows])
+        return [r["proposal_id"] for r in rows], mat
+
+    def _resolve(self, ref: int | str) -> int:
+        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and "-" not in ref):
+            rows = self._read("SELECT id FROM proposals WHERE id = ?", (int(ref),))
+        else:
+            rows = self._read("SELECT id FROM proposals WHERE receipt_no = ?", (str(ref).strip(),))
+        if not rows:
+            raise ProposalNotFound(f"no proposal {ref!r}")
+        return rows[0]["id"]
+
+    def get(self, ref: int | str, include_personal: bool = False) -> Proposal:
+        """One proposal by id or receipt number, with links, similar proposals and history.
+
+        Raises:
+            ProposalNotFound: no such proposal.
+        """
+        pid = self._resolve(ref)
+        row = self._read("SELECT * FROM proposals WHERE id = ?", (pid,))[0]
+        sections = tuple(SectionLink(r["rank"], r["chunk_id"], r["section"], r["page"], r["score"])
+                         for r in self._read("SELECT * FROM proposal_sections WHERE proposal_id = ?"
+                                             " ORDER BY rank", (pid,)))
+        similar = tuple(Similar(r["similar_id"], r["receipt_no"], r["title"], r["score"], bool(r["duplicate"]))
+                        for r in self._read(
+                            "SELECT s.*, p.receipt_no, p.title FROM proposal_similar s JOIN proposals p"
+                            " ON p.id = s.similar_id WHERE s.proposal_id = ? ORDER BY s.score DESC", (pid,)))
+        history = tuple(StatusChange(r["status"], r["actor"], r["note"] or "", r["at"])
+                        for r in self._read("SELECT * FROM proposal_status_history WHERE proposal_id = ?"
+                                            " ORDER BY id", (pid,)))
+        personal = {}
+        if include_personal:
+            got = self._read("SELECT name, email FROM proposal_personal WHERE proposal_id = ?", (pid,))
+            personal = got[0] if got else {}
+        return _proposal(row, sections, similar, history, personal)
+
+    def list(self, status: str | None = None, limit: int = 50, offset: int = 0,
+             source: str | None = None) -> list[Proposal]:
+        """Proposals, newest first (without sections/history; use :meth:`get` for those)."""
+        sql, params = "SELECT * FROM proposals WHERE 1=1", []
+        if status:
+            sql += " AND status = ?"
+            params.append(status)
+        if source:
+            sql += " AND source = ?"
+            params.append(source)
+        sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
+        params += [limit, offset]
+        return [_proposal(r) for r in self._read(sql, params)]
+
+    def pending_links(self) -> list[int]:
+        """Ids of proposals not linked to the outline yet (e.g. after a restart)."""
+        return [r["id"] for r in self._read("SELECT id FROM proposals WHERE link_state = 'pending' ORDER BY id")]
+
+    def unposted(self) -> list[int]:
+        """Ids of linked proposals never posted to Slack."""
+        return [r["id"] for r in self._read(
+            "SELECT id FROM proposals WHERE link_state != 'pending' AND slack_ts IS NULL ORDER BY id")]
+
+    def count(self) -> int:
+        return self._read("SELECT COUNT(*) AS n FROM proposals")[0]["n"]
+
+    def counts_by_goal(self) -> dict[str | None, int]:
+        """Number of proposals per linked 重点目標 (None: no goal section matched or not linked yet)."""
+        counts: dict[str | None, int] = {g: 0 for g in GOALS}
+        counts[None] = 0
+        for r in self._read("SELECT linked_goal, COUNT(*) AS n FROM proposals GROUP BY linked_goal"):
+            counts[r["linked_goal"] if r["linked_goal"] in GOALS else None] += r["n"]
+        return counts
+
+    def counts_by_status(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for r in self._read("SELECT status, COUNT(*) AS n FROM proposals GROUP BY status"):
+            counts[r["status"]] = r["n"]
+        return counts
+
+    def export_rows(self, include_personal: bool = False) -> list[dict]:
+        """Flat rows for CSV/JSON export; personal data only when ``include_personal``."""
+        rows = []
+        for p in self.list(limit=-1):
+            full = self.get(p.id, include_personal=include_personal)
+            row = {
+                "id": full.id, "receipt_no": full.receipt_no, "created_at": full.created_at,
+                "source": full.source, "staff_user_id": full.staff_user_id or "", "status": full.status,
+                "published": full.published, "title": full.title, "body": full.body, "goal": full.goal,
+                "linked_goal": full.linked_goal or "", "residency": full.residency,
+                "age_group": full.age_group or "", "lang": full.lang,
+                "consent_version": full.consent_version or "",
+                "sections": "; ".join(f"{s.chunk_id} ({s.score:.3f})" for s in full.sections),
+                "duplicates": "; ".join(s.receipt_no for s in full.duplicate_of),
+            }
+            if include_personal:
+                row["name"] = full.name or ""
+                row["email"] = full.email or ""
+            rows.append(row)
+        return rows
+
+
+def _proposal(row: dict, sections=(), similar=(), history=(), personal: dict | None = None) -> Proposal:
+    personal = personal or {}
+    return Proposal(
+        id=row["id"], receipt_no=row["receipt_no"], title=row["title"], body=row["body"],
+        goal=row["goal"] or "unknown", residency=row["residency"] or "other", age_group=row["age_group"],
+        lang=row["lang"] or "ja", source=row["source"], staff_user_id=row["staff_user_id"],
+        consent_version=row["consent_version"], created_at=row["created_at"], status=row["status"],
+        published=bool(row["published"]), link_state=row["link_state"] or "pending",
+        linked_goal=row["linked_goal"], goal_scores=json.loads(row["goal_scores"] or "{}"),
+        sections=tuple(sections), similar=tuple(similar), history=tuple(history),
+        slack_channel=row["slack_channel"], slack_ts=row["slack_ts"],
+        name=personal.get("name"), email=personal.get("email"),
+    )

@@ -1,0 +1,119 @@
+"""Form validation: raw form fields -> :class:`ProposalInput` or field errors.
+
+Pure functions; messages come from :mod:`messages` in the page's language.
+Text is never rewritten beyond trimming and CRLF -> LF; HTML is kept as text (escaped on output).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from . import messages as M
+from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, ProposalInput
+
+LIMITS = {"title": 100, "body": 4000, "name": 50, "email": 254}
+FIELDS = ("title", "body", "goal", "residency", "age_group", "name", "email", "consent")
+# A pragmatic address check (local@domain.tld, no spaces); RFC 5322 in full accepts things
+# no mail server of the city would deliver to.
+EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+# Bidirectional overrides and isolates can disguise text (Trojan-Source style); reject them.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass
+class Validation:
+    """The outcome of validating one submission."""
+
+    value: ProposalInput | None
+    errors: dict[str, str] = field(default_factory=dict)   # field -> message, in form order
+    form: dict[str, str] = field(default_factory=dict)     # what to put back in the form
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def has_control_chars(text: str, allow_newlines: bool) -> bool:
+    """True when ``text`` holds C0/C1 controls (except tab/newline if allowed) or bidi overrides."""
+    for ch in text:
+        if ch in "\n\t" and allow_newlines:
+            continue
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            return True
+    return False
+
+
+def clean_text(raw: str | None) -> str:
+    """Trim and normalise line endings; everything else is kept as written."""
+    return (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def is_blank(text: str) -> bool:
+    """Empty or only whitespace (including the ideographic space U+3000)."""
+    return not text or all(ch.isspace() or unicodedata.category(ch) in ("Zs", "Cf") for ch in text)
+
+
+def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_version: str | None = None,
+                      require_consent: bool = True, source: str = "citizen",
+                      staff_user_id: str | None = None) -> Validation:
+    """Check a submission and build the proposal to store.
+
+    Args:
+        form: raw field values (missing fields are treated as empty).
+        lang: language of the error messages.
+        consent_version: privacy notice version stored with the proposal.
+        require_consent: staff ideas from Slack have no consent checkbox.
+        source: "citizen" or "staff".
+        staff_user_id: Slack user id for staff ideas.
+
+    Returns:
+        A :class:`Validation` with ``value`` set when there are no errors.
+    """
+    kept = {k: clean_text(form.get(k)) for k in FIELDS if k != "consent"}
+    kept["consent"] = "yes" if form.get("consent") in ("yes", "on", "1", "true") else ""
+    errors: dict[str, str] = {}
+
+    def fname(key: str) -> str:
+        return M.t(key, lang)
+
+    for key, multiline, required in (("title", False, True), ("body", True, True),
+                                     ("name", False, False), ("email", False, False)):
+        text = kept[key]
+        if is_blank(text):
+            kept[key] = "" if not required else kept[key]
+            if required:
+                errors[key] = M.t("error_required", lang, field=fname(key))
+            continue
+        if has_control_chars(text, allow_newlines=multiline):
+            errors[key] = M.t("error_control", lang, field=fname(key))
+        elif not multiline and "\n" in text:
+            errors[key] = M.t("error_newline", lang, field=fname(key))
+        elif len(text) > LIMITS[key]:
+            errors[key] = M.t("error_too_long", lang, field=fname(key), max=LIMITS[key], n=len(text))
+        elif key == "email" and not EMAIL_RE.match(text):
+            errors[key] = M.t("error_email", lang)
+
+    if kept["goal"] not in GOAL_CHOICES:
+        errors["goal"] = M.t("error_choose", lang, field=fname("goal")) if not kept["goal"] else \
+            M.t("error_invalid_choice", lang, field=fname("goal"))
+    if kept["residency"] not in RESIDENCY_CHOICES:
+        errors["residency"] = M.t("error_choose", lang, field=fname("residency")) if not kept["residency"] else \
+            M.t("error_invalid_choice", lang, field=fname("residency"))
+    if kept["age_group"] and kept["age_group"] not in AGE_CHOICES:
+        errors["age_group"] = M.t("error_invalid_choice", lang, field=fname("age_group"))
+    if require_consent and not kept["consent"]:
+        errors["consent"] = M.t("error_consent", lang)
+
+    ordered = {k: errors[k] for k in FIELDS if k in errors}
+    if ordered:
+        return Validation(None, ordered, kept)
+    value = ProposalInput(
+        title=kept["title"], body=kept["body"], goal=kept["goal"], residency=kept["residency"],
+        age_group=kept["age_group"] or None, name=kept["name"] or None,
+        email=kept["email"] or None, consent_version=consent_version if require_consent else None,
+        lang=lang, source=source, staff_user_id=staff_user_id,
+    )
+    return Validation(value, {}, kept)

@@ -1,0 +1,275 @@
+"""HTTP edge of the citizen form: ``GET /proposals/new``, ``POST /proposals``, receipt.
+
+Thin: parse the form, call validation / guard / store, render a template. Plain HTML, no
+JavaScript; Japanese by default, English with ``?lang=en`` (or the form's hidden ``lang``).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from . import messages as M
+from .guard import FormTokens, RateLimiter
+from .linking import ProposalPipeline, SimilarFinder
+from .masking import excerpt
+from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
+from .store import ProposalStore, local_time
+from .validation import LIMITS, validate_proposal
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+COOKIE = "rb_form"
+MAX_BODY_BYTES = 64 * 1024     # the longest valid form is ~20 KB of UTF-8
+SECURITY_HEADERS = {
+    # No scripts at all; styles only from our own static files.
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+
+_env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                   autoescape=select_autoescape(["html"], default=True),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+def privacy_notice(settings: "Settings", lang: str) -> str:
+    """The personal-information notice: the configured file, else the bundled text for ``lang``."""
+    if settings.privacy_notice_file:
+        return Path(settings.privacy_notice_file).read_text(encoding="utf-8-sig")
+    return (HERE / f"privacy_notice_{lang}.txt").read_text(encoding="utf-8")
+
+
+def client_key(request: Request) -> str:
+    """Who counts as one client for rate limiting: the peer address (uvicorn resolves
+    X-Forwarded-For only from trusted proxies, ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
+
+
+class ProposalForm:
+    """The form's request handlers, bound to one store and pipeline."""
+
+    def __init__(self, settings: "Settings", store: ProposalStore, pipeline: ProposalPipeline | None,
+                 similar: SimilarFinder | None = None, *, limiter: RateLimiter | None = None,
+                 clock: Callable[[], float] | None = None):
+        self.settings = settings
+        self.store = store
+        self.pipeline = pipeline
+        self.similar = similar
+        self.tokens = FormTokens(store.form_secret, **({"clock": clock} if clock else {}))
+        self.limiter = limiter or RateLimiter.parse(settings.proposals_rate_limit)
+
+    # --- rendering ---------------------------------------------------------------------------
+
+    def _page(self, template: str, lang: str, status: int = 200, cookie: str | None = None,
+              headers: dict | None = None, **ctx) -> HTMLResponse:
+        html = _env.get_template(template).render(
+            lang=lang, other_lang="en" if lang == "ja" else "ja",
+            t=lambda key, **kw: M.t(key, lang, **kw), M=M, **ctx)
+        resp = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+        if cookie:
+            resp.set_cookie(COOKIE, cookie, max_age=7 * 24 * 3600, httponly=True, samesite="strict",
+                            path="/proposals")
+        return resp
+
+    def _form_page(self, request: Request, lang: str, *, form: dict | None = None, errors: dict | None = None,
+                   status: int = 200, form_id: str | None = None, banner: str | None = None,
+                   similar=None, headers: dict | None = None) -> HTMLResponse:
+        cookie = request.cookies.get(COOKIE) or ""
+        new_cookie = None
+        if len(cookie) != 32 or not all(c in "0123456789abcdef" for c in cookie):
+            cookie = new_cookie = FormTokens.new_cookie()
+        form_id = form_id if form_id and len(form_id) <= 64 else FormTokens.new_form_id()
+        errors = errors or {}
+        title = M.t("form_title", lang)
+        if errors or banner:
+            title = ("エラー: " if lang == "ja" else "Error: ") + title
+        return self._page(
+            "form.html", lang, status=status, cookie=new_cookie, headers=headers,
+            page_title=title, form=form or {"goal": "unknown"}, errors=errors, banner=banner,
+            form_id=form_id, csrf_token=self.tokens.token(cookie, form_id), limits=LIMITS,
+            goals=GOAL_CHOICES, residencies=RESIDENCY_CHOICES, ages=("",) + AGE_CHOICES,
+            notice=privacy_notice(self.settings, lang), notice_version=self.settings.privacy_notice_version,
+            similar=similar, similar_enabled=self.similar is not None)
+
+    def _receipt_page(self, lang: str, receipt_no: str, created_at: str, title: str, body: str) -> HTMLResponse:
+        return self._page("receipt.html", lang, page_title=M.t("receipt_title", lang), receipt_no=receipt_no,
+                          received_at=local_time(created_at), title=title, body=body)
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    async def new(self, request: Request) -> Response:
+        lang = M.normalise_lang(request.query_params.get("lang"))
+        return self._form_page(request, lang)
+
+    async def index(self, request: Request) -> Response:
+        lang = M.normalise_lang(request.query_params.get("lang"))
+        return RedirectResponse(f"/proposals/new{'?lang=en' if lang == 'en' else ''}", status_code=303)
+
+    async def submit(self, request: Request) -> Response:
+        lang = M.normalise_lang(request.query_params.get("lang"))
+        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+            return self._page("message.html", lang, status=413, page_title=M.t("forbidden_title", lang),
+                              message=M.t("error_too_long", lang, field=M.t("body", lang), max=LIMITS["body"],
+                                          n="?"))
+        async with request.form(max_files=0, max_fields=40, max_part_size=MAX_BODY_BYTES) as raw:
+            form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        lang = M.normalise_lang(form.get("lang") or request.query_params.get("lang"))
+        kept = {k: form.get(k, "") for k in ("title", "body", "goal", "residency", "age_group", "name",
+                                              "email", "consent")}
+        form_id = form.get("form_id", "")
+
+        if not self.tokens.valid(request.cookies.get(COOKIE), form_id, form.get("csrf_token")):
+            log.warning("proposal form: missing or invalid CSRF token from %s", client_key(request))
+            return self._form_page(request, lang, form=kept, status=403, banner=M.t("error_csrf", lang))
+
+        if form.get("website", "").strip():
+            # Honeypot: a person never sees this field. Answer exactly like a success, store nothing.
+            log.warning("proposal form: honeypot filled from %s; not stored", client_key(request))
+            from .store import iso, utc_now
+            return self._receipt_page(lang, self.store.next_receipt_no(), iso(utc_now()),
+                                      kept["title"].strip(), kept["body"].strip())
+
+        if form.get("action") == "similar":
+            similar = await run_in_threadpool(self._similar, kept)
+            return self._form_page(request, lang, form=kept, form_id=form_id, similar=similar)
+
+        result = validate_proposal(form, lang, consent_version=self.settings.privacy_notice_version)
+        if not result.ok:
+            return self._form_page(request, lang, form=result.form, errors=result.errors, status=422,
+                                   form_id=form_id)
+
+        earlier = await run_in_threadpool(self.store.find_by_token, form_id)
+        if earlier is None:
+            wait = self.limiter.acquire(client_key(request))
+            if wait:
+                minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
+                log.warning("proposal form: rate limit for %s", client_key(request))
+                return self._form_page(request, lang, form=result.form, form_id=form_id, status=429,
+                                       banner=M.t("error_rate", lang, minutes=minutes),
+                                       headers={"Retry-After": str(int(wait) + 1)})
+        try:
+            proposal, created = await run_in_threadpool(
+                self.store.add, replace(result.value, submission_token=form_id))
+        except Exception:
+            log.exception("storing a proposal failed")
+            return self._form_page(request, lang, form=result.form, form_id=form_id, status=503,
+                                   banner=M.t("error_server", lang))
+        if created:
+            log.info("proposal %s stored (%s)", proposal.receipt_no, proposal.source)
+            if self.pipeline is not None:
+                self.pipeline.submit(proposal.id)
+        return self._receipt_page(lang, proposal.receipt_no, proposal.created_at, proposal.title, proposal.body)
+
+    def _similar(self, kept: dict):
+        """Published proposals close to the draft (no personal data; bodies masked and cut)."""
+        if self.similar is None or not (kept.get("title", "").strip() or kept.get("body", "").strip()):
+            return None
+        try:
+            vec = self.similar.embed(kept.get("title", ""), kept.get("body", ""))
+            found = self.similar.nearest(vec, published_only=True)
+        except Exception:
+            log.exception("similar-proposal search failed")
+            return "unavailable"
+        return [{"receipt_no": s.receipt_no, "title": s.title,
+                 "excerpt": excerpt(self.store.get(s.proposal_id).body, 160)} for s in found]
+
+
+def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
+                    similar: SimilarFinder | None = None, pipeline: ProposalPipeline | None = None,
+                    limiter: RateLimiter | None = None, clock: Callable[[], float] | None = None) -> list:
+    """Routes of the citizen form, to mount on the main server.
+
+    Args:
+        settings: runtime settings.
+        store: the proposals store.
+        linker: outline retriever (``search(text, k)``) used to link new proposals.
+        notifier: Slack notifier (``proposal_created(proposal)``), or None.
+        similar: similar-proposal finder (None: the "check similar" button is hidden).
+        pipeline: background pipeline (default: built from linker, similar and notifier).
+        limiter: rate limiter (default from ``settings.proposals_rate_limit``).
+        clock: time source for form tokens (tests).
+
+    Returns:
+        Starlette routes under ``/proposals``.
+    """
+    if pipeline is None:
+        pipeline = ProposalPipeline(store, linker, similar, notifier)
+    form = ProposalForm(settings, store, pipeline, similar, limiter=limiter, clock=clock)
+    return [
+        Route("/proposals", form.submit, methods=["POST"]),
+        Route("/proposals", form.index, methods=["GET"]),
+        Route("/proposals/", form.index, methods=["GET"]),
+        Route("/proposals/new", form.new, methods=["GET"]),
+        Mount("/proposals/static", app=StaticFiles(directory=str(HERE / "static")), name="proposals_static"),
+    ]
+
+
+def mount_proposals(settings: "Settings", qa=None, *, slack_client=None, store: ProposalStore | None = None):
+    """Everything the server needs for proposals: routes plus start-up steps.
+
+    Args:
+        settings: runtime settings.
+        qa: the QA service; its retriever links proposals to the outline and its embedder finds
+            similar proposals (loaded lazily, in the background worker).
+        slack_client: Slack Web API client (default: built from settings when Slack is on).
+        store: an open store (default: ``settings.database_path``).
+
+    Returns:
+        ``(routes, startup_callables, pipeline)``.
+    """
+    store = store or ProposalStore(settings.database_path)
+    searcher = _LazyRetriever(qa) if qa is not None else None
+    similar = SimilarFinder(store, _LazyEmbedder(qa)) if qa is not None else None
+    notifier = None
+    if settings.proposals_channel and (slack_client is not None or settings.slack_enabled):
+        from .slack import SlackNotifier
+
+        if slack_client is None:
+            from slack_sdk import WebClient
+
+            slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url)
+        notifier = SlackNotifier(slack_client, settings.proposals_channel, store)
+    elif not settings.proposals_channel:
+        log.info("proposals: REFORMBOT_PROPOSALS_CHANNEL is not set; new proposals are not posted to Slack")
+    pipeline = ProposalPipeline(store, searcher, similar, notifier)
+    routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline)
+    return routes, [pipeline.start], pipeline
+
+
+class _LazyRetriever:
+    """The QA service's retriever, loaded on first search (not at import or start-up)."""
+
+    def __init__(self, qa):
+        self.qa = qa
+
+    def search(self, query: str, k: int = 10):
+        return self.qa.retriever.search(query, k)
+
+
+class _LazyEmbedder:
+    """The retriever's embedder, so proposals are embedded with the index's model."""
+
+    def __init__(self, qa):
+        self.qa = qa
+
+    @property
+    def model_id(self) -> str:
+        return self.qa.retriever.embedder.model_id
+
+    def embed_queries(self, texts):
+        return self.qa.retriever.embedder.embed_queries(texts)
