@@ -1,0 +1,84 @@
+"""Helpers for the proposals tests: a real uvicorn on a loopback port, form fetch/submit."""
+from __future__ import annotations
+
+import re
+import socket
+import threading
+from contextlib import contextmanager
+
+import httpx
+
+VALID = {
+    "title": "公民館の予約をオンラインで",
+    "body": "公民館の会議室の予約を、窓口に行かなくてもスマートフォンからできるようにしてほしいです。",
+    "goal": "3",
+    "residency": "resident",
+    "age_group": "40s",
+    "name": "あつぎ太郎",
+    "email": "taro@example.jp",
+    "consent": "yes",
+    "action": "submit",
+}
+
+
+def hidden(html: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', html)
+    assert m, f"no hidden field {name}"
+    return m.group(1)
+
+
+def receipt_no(html: str) -> str:
+    m = re.search(r'id="receipt-no">([^<]+)<', html)
+    assert m, "no receipt number on the page"
+    return m.group(1)
+
+
+def fresh_form(client, lang: str | None = None) -> dict:
+    """GET the form (sets the cookie on ``client``) and return its hidden fields."""
+    r = client.get("/proposals/new" + (f"?lang={lang}" if lang else ""))
+    assert r.status_code == 200
+    return {"csrf_token": hidden(r.text, "csrf_token"), "form_id": hidden(r.text, "form_id"),
+            "lang": hidden(r.text, "lang")}
+
+
+def submit(client, **overrides) -> httpx.Response:
+    """A complete, valid submission through a freshly fetched form."""
+    data = {**fresh_form(client), **VALID, **overrides}
+    return client.post("/proposals", data={k: v for k, v in data.items() if v is not None})
+
+
+class LiveServer:
+    """uvicorn serving ``app`` in a background thread on a pre-bound loopback socket.
+
+    The socket is listening before the thread starts, so clients may connect at once (the kernel
+    queues them until the loop accepts): no waiting or polling is needed.
+    """
+
+    def __init__(self, app, backlog: int = 2048):
+        import uvicorn
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(backlog)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", backlog=backlog,
+                                timeout_keep_alive=30, limit_concurrency=None)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+        self.sock.close()
+
+
+@contextmanager
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
