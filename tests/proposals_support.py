@@ -82,3 +82,37 @@ class LiveServer:
 def live_server(app):
     with LiveServer(app) as server:
         yield server
+
+
+def submit_many(url: str, n: int, threads: int, tag: str) -> list[tuple[str, str]]:
+    """Submit ``n`` distinct proposals to a live server from ``threads`` threads.
+
+    Returns:
+        ``(title, receipt_no)`` for every submission (raises if any did not get a receipt).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(i: int) -> tuple[str, str]:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            title = f"{tag}-{i:04d}"
+            r = submit(c, title=title, body=f"並行送信テスト {tag} {i}")
+            assert r.status_code == 200, r.status_code
+            return title, receipt_no(r.text)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def add_many(db_path: str, n: int, tag: str) -> list[str]:
+    """Store ``n`` proposals straight through a ProposalStore (another process's writer)."""
+    from feedback.proposals.model import ProposalInput
+    from feedback.proposals.store import ProposalStore
+
+    store = ProposalStore(db_path)
+    out = []
+    for i in range(n):
+        p, _ = store.add(ProposalInput(title=f"{tag}-{i}", body="本文", goal="unknown", residency="other",
+                                       submission_token=f"{tag}-{i}"))
+        out.append(p.receipt_no)
+    store.close()
+    return out
