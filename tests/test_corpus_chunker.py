@@ -1,0 +1,165 @@
+"""Chunks: stable ids, breadcrumbs, pages, kinds, hashes, NFKC match text and granularities."""
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+from corpus import DEFAULT_SOURCE, chunk_document, load_chunks, load_document, nfkc
+from corpus.model import Chunk
+
+TEXT = DEFAULT_SOURCE.read_text(encoding="utf-8")
+# The shared dev set lives next to the repository (../shared/eval), as `reformbot eval` expects.
+DEV_QA = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev_qa.tsv"
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return load_document(DEFAULT_SOURCE)
+
+
+@pytest.fixture(scope="module")
+def chunks(doc):
+    return chunk_document(doc)
+
+
+def by_id(chunks: list[Chunk]) -> dict[str, Chunk]:
+    return {c.id: c for c in chunks}
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_default_chunks_are_leaf_sections_then_glossary(chunks):
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids)) == 29
+    assert ids[:9] == ["s1", "s2-1", "s2-2", "s2-3", "s3-c1", "s3-c2", "s4", "s5-1", "s5-2"]
+    assert ids[-8:] == ["g-3c7b9371", "g-8c7936c0", "g-ppp", "g-pfi", "g-f1b2792f", "g-bcp", "g-bpr", "g-sdgs"]
+    assert {c.kind for c in chunks[:21]} == {"body"} and {c.kind for c in chunks[21:]} == {"glossary"}
+    assert all(len(c.text) <= 400 for c in chunks)
+
+
+def test_body_chunk_fields(chunks):
+    c = by_id(chunks)["s5-2"]
+    assert c.section == "５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間"
+    assert c.page == 5 and c.kind == "body" and c.section_id == "s5-2"
+    assert c.text.startswith("【位置付け】\n総合計画に掲げる")
+    assert "第１期：３年間（令和３年度から令和５年度まで）" in c.text          # original characters
+    assert "第1期:3年間(令和3年度から令和5年度まで)" in c.match_text           # NFKC
+    assert c.match_text.startswith("5 第7次行政改革大綱について › (2) 計画の位置付け・計画期間\n")
+    assert c.content_hash == hashlib.sha256(f"{c.section}\n{c.text}".encode()).hexdigest()
+
+
+def test_item_table_chunk_carries_its_headings(chunks):
+    c = by_id(chunks)["s5-3-a-i"]
+    assert c.section.endswith("› ア 重点目標１ 強くしなやかな組織をつくる › (ｲ) 持続可能な行政運営を実現する組織体制の構築")
+    assert c.text.splitlines() == ["・組織体制・執行体制の柔軟な見直し", "・適材適所の人員配置や適切な定員管理",
+                                   "・業務継続計画（ＢＣＰ）の見直し"]
+    assert "持続可能な行政運営を実現する組織体制の構築" in c.match_text
+
+
+def test_glossary_chunks(chunks, doc):
+    g = by_id(chunks)
+    ppp, pfi = g["g-ppp"], g["g-pfi"]
+    assert ppp.kind == "glossary" and ppp.section == "用語説明 › ※3 ＰＰＰ（Public Private Partnership の略）"
+    assert pfi.section == "用語説明 › ※3 ＰＦＩ（Private Finance Initiative の略）"
+    assert ppp.page == 2 and g["g-bpr"].page == 4
+    assert ppp.text == doc.glossary[2].definition
+    assert pfi.glossary_refs == ("g-ppp",)              # 「ＰＰＰの一類型であり」
+    assert "ワークライフバランス" in g["g-f1b2792f"].match_text
+    smart = g["g-8c7936c0"]
+    assert smart.text.count("\n(") == 3 and "経験年数" in smart.text
+
+
+def test_markers_and_mentions_link_chunks_to_glossary(chunks):
+    g = by_id(chunks)
+    assert g["s2-3"].glossary_refs == ("g-ppp", "g-pfi")               # 「ＰＰＰ、ＰＦＩ※3」: both ※3
+    assert g["s2-3"].meta["markers"] == ["g-ppp", "g-pfi"]
+    assert g["s3-c1"].glossary_refs == ("g-f1b2792f", "g-bcp")         # ※4, ※5
+    assert g["s5-4"].glossary_refs == ("g-sdgs",)
+    assert g["s1"].glossary_refs == ("g-3c7b9371",)                     # 経営革新度調査※1
+    # Named without a marker: still linked, but not counted as a marker.
+    assert g["s5-3-u-i"].glossary_refs == ("g-ppp", "g-pfi") and g["s5-3-u-i"].meta["markers"] == []
+    assert g["s5-3-a-i"].glossary_refs == ("g-bcp",)
+
+
+def test_ids_and_hashes_stable_across_rebuilds(tmp_path):
+    first = load_chunks(DEFAULT_SOURCE)
+    again = load_chunks(write(tmp_path, "copy.txt", TEXT))
+    assert [(c.id, c.content_hash) for c in first] == [(c.id, c.content_hash) for c in again]
+
+
+def test_editing_one_bullet_changes_only_that_chunks_hash(tmp_path):
+    before = by_id(load_chunks(DEFAULT_SOURCE))
+    edited = TEXT.replace("・適切な債権管理", "・適切な債権管理と滞納整理の強化")
+    assert edited != TEXT
+    after = by_id(load_chunks(write(tmp_path, "edited.txt", edited)))
+    assert list(after) == list(before)                               # every id kept
+    changed = [i for i in before if before[i].content_hash != after[i].content_hash]
+    assert changed == ["s5-3-i-i"]
+    assert "・適切な債権管理と滞納整理の強化" in after["s5-3-i-i"].text
+
+
+def test_revision_changing_a_figure_and_adding_and_removing_bullets(tmp_path):
+    before = by_id(load_chunks(DEFAULT_SOURCE))
+    revised = (TEXT.replace("20億円を超える", "25億円を超える")
+                   .replace("・各種研修の充実 \n\n", "")
+                   .replace("・適切な債権管理 \n\n", "・適切な債権管理 \n\n・キャッシュレス決済の拡大 \n\n"))
+    after = by_id(load_chunks(write(tmp_path, "revised.txt", revised)))
+    assert list(after) == list(before)
+    changed = sorted(i for i in before if before[i].content_hash != after[i].content_hash)
+    assert changed == ["s3-c1", "s5-3-a-a", "s5-3-i-i"]
+    assert "・ふるさと納税や広告料収入で25億円を超える財源を確保" in after["s3-c1"].text
+    assert "各種研修" not in after["s5-3-a-a"].text
+    assert after["s5-3-i-i"].text.splitlines()[4] == "・キャッシュレス決済の拡大"
+
+
+def test_editing_a_glossary_definition_keeps_its_id(tmp_path):
+    before = by_id(load_chunks(DEFAULT_SOURCE))
+    after = by_id(load_chunks(write(tmp_path, "g.txt", TEXT.replace("四つの要素", "４つの要素"))))
+    assert [i for i in before if before[i].content_hash != after[i].content_hash] == ["g-3c7b9371"]
+
+
+def test_long_section_is_cut_between_items_into_numbered_parts(doc):
+    chunks = chunk_document(doc, max_chars=120)
+    s1 = [c for c in chunks if c.section_id == "s1"]
+    assert [c.id for c in s1][:3] == ["s1", "s1#2", "s1#3"]
+    assert "\n".join(c.text for c in s1) == "\n".join(doc.sections[0].items)
+    assert all(len(c.text) <= 120 for c in s1 if "\n" in c.text)
+
+
+def test_window_and_item_modes(doc):
+    windows = chunk_document(doc, mode="window", window=2)
+    row = [c for c in windows if c.section_id == "s5-3-a-a"]
+    assert [c.id for c in row] == ["s5-3-a-a/w1", "s5-3-a-a/w2", "s5-3-a-a/w3"]
+    assert [len(c.text.splitlines()) for c in row] == [2, 2, 1]
+    assert all(c.section.endswith("(ｱ) 職員の能力向上") for c in row)
+    items = chunk_document(doc, mode="item")
+    assert sum(c.kind == "body" for c in items) == sum(len(s.items) for s in doc.sections)
+    # A window inside a run of bullets carries the line they hang from in its match text.
+    staff = next(c for c in items if c.text == "・職員の削減")
+    assert staff.meta["lead"].startswith("第４次行政改革・第５次行政改革")
+    assert "第4次行政改革・第5次行政改革" in staff.match_text
+    overlapping = chunk_document(doc, mode="window", window=3, stride=1)
+    assert len(overlapping) > len(chunk_document(doc, mode="window", window=3))
+    with pytest.raises(ValueError):
+        chunk_document(doc, mode="paragraph")
+
+
+@pytest.mark.parametrize("mode", ["section", "window", "item"])
+def test_every_dev_answer_is_in_some_chunk(mode):
+    """The corpus side of the dev set: each expected answer survives repair and chunking."""
+    if not DEV_QA.exists():
+        pytest.skip(f"dev set not found at {DEV_QA}")
+    chunks = load_chunks(DEFAULT_SOURCE, mode=mode)
+    squash = lambda s: re.sub(r"\s", "", nfkc(s))  # noqa: E731 - as the eval compares
+    haystacks = [squash(c.section + c.text) for c in chunks]
+    answers = [line.rstrip("\n").split("\t")[1] for line in DEV_QA.read_text(encoding="utf-8").splitlines()
+               if line and not line.startswith("#")]
+    missing = [a for a in answers if a != "-" and not any(squash(a) in h for h in haystacks)]
+    assert answers and missing == []

@@ -1,0 +1,209 @@
+"""Reading sources: encodings give the same Document, bad files a clear named error, PDFs parse."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from corpus import DEFAULT_SOURCE, SourceError, load_chunks, load_document
+from corpus.reader import read_source
+
+TEXT = DEFAULT_SOURCE.read_text(encoding="utf-8")
+
+
+def same_structure(a, b):
+    """Documents equal apart from where they came from."""
+    strip = dict(sources=(), source_hashes={})
+    return dataclasses.replace(a, **strip) == dataclasses.replace(b, **strip)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_document(DEFAULT_SOURCE)
+
+
+# CP932/Shift_JIS have no ➡ (U+27A1); a city office's copy would carry ⇒ there instead.
+LEGACY_TEXT = TEXT.replace("➡", "⇒")
+
+
+@pytest.fixture(scope="module")
+def legacy_reference(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ref") / "outline.txt"
+    path.write_text(LEGACY_TEXT, encoding="utf-8")
+    return load_document(path)
+
+
+def test_utf8_file_is_the_bundled_document(tmp_path, reference):
+    path = tmp_path / "copy.txt"
+    path.write_bytes(TEXT.encode("utf-8"))
+    assert same_structure(load_document(path), reference)
+
+
+@pytest.mark.parametrize("encoding,expected", [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp932", "cp932"),
+                                               ("shift_jis", "cp932"), ("utf-16", "utf-16")])
+def test_encodings_give_the_same_document(tmp_path, legacy_reference, encoding, expected):
+    path = tmp_path / f"outline-{encoding}.txt"
+    path.write_bytes(LEGACY_TEXT.encode(encoding))
+    src = read_source(path)
+    assert src.encoding == expected
+    assert src.text.lstrip("\ufeff") == LEGACY_TEXT
+    doc = load_document(path)
+    assert same_structure(doc, legacy_reference)
+    assert doc.sources == (path.name,)
+    assert doc.title == "第７次厚木市行政改革大綱（案）の概要について"
+    assert len(doc.glossary) == 8 and len(doc.sections) == 28
+
+
+def test_crlf_line_ends_read_the_same(tmp_path, legacy_reference):
+    path = tmp_path / "crlf.txt"
+    path.write_bytes(LEGACY_TEXT.replace("\n", "\r\n").encode("cp932"))
+    assert same_structure(load_document(path), legacy_reference)
+
+
+def test_markdown_copy(tmp_path):
+    path = tmp_path / "outline.md"
+    path.write_text("# 計画の概要\n\n## １ はじめに 大綱P.2\n\n- 一つ目の取組\n- 二つ目の取組\n", encoding="utf-8")
+    doc = load_document(path)
+    assert doc.title == "計画の概要"
+    assert doc.sections[0].items == ("・一つ目の取組", "・二つ目の取組")
+    assert doc.sections[0].page == 2
+
+
+@pytest.mark.parametrize("name,data,problem", [
+    ("empty.txt", b"", "empty"),
+    ("blank.txt", b" \r\n\n\t\n", "empty"),
+    ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ("latin1.txt", "Café résumé naïve".encode("latin-1") + b"\xff\xfe\xfd", "not valid UTF-8 or CP932"),
+    ("controls.md", bytes(range(1, 9)) * 20, "binary"),
+    ("outline.docx", b"PK\x03\x04", "unsupported file type .docx"),
+])
+def test_bad_files_raise_a_named_error_naming_the_file(tmp_path, name, data, problem):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as err:
+        load_document(path)
+    message = str(err.value)
+    assert str(path) in message and problem in message
+    assert " / " in message and any("\u3040" <= c <= "\u30ff" for c in message)  # also in Japanese
+    assert err.value.path == str(path)
+    assert SourceError.__doc__ == "A source file cannot be read as outline text"
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(SourceError, match="does not exist"):
+        load_document(tmp_path / "nowhere.txt")
+
+
+def test_one_bad_file_among_several_fails_the_whole_load(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"")
+    with pytest.raises(SourceError, match="bad.txt"):
+        load_chunks([DEFAULT_SOURCE, bad])
+
+
+def test_several_sources_are_all_recorded(tmp_path):
+    extra = tmp_path / "extra.txt"
+    extra.write_text("補足資料\n\n１ 補足 大綱P.7\n\n・追加の取組\n", encoding="utf-8")
+    doc = load_document([DEFAULT_SOURCE, extra])
+    assert doc.sources == ("outline-7th-summary.txt", "extra.txt")
+    assert set(doc.source_hashes) == set(doc.sources)
+    assert doc.title == "第７次厚木市行政改革大綱（案）の概要について"
+    ids = [s.id for s in doc.sections]
+    assert len(ids) == len(set(ids)) and "s1~2" in ids      # the second file's １ gets its own id
+    chunks = load_chunks(doc)
+    assert len({c.id for c in chunks}) == len(chunks)
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+def _to_unicode(chars: set[str]) -> bytes:
+    """A ToUnicode CMap mapping each character id (its UTF-16 code unit) to itself."""
+    codes = sorted({f"{u:04X}" for c in chars for u in (int.from_bytes(c.encode("utf-16-be")[i:i + 2], "big")
+                                                          for i in range(0, len(c.encode("utf-16-be")), 2))})
+    blocks = []
+    for i in range(0, len(codes), 100):   # at most 100 entries per bfchar block
+        part = codes[i:i + 100]
+        blocks.append(f"{len(part)} beginbfchar\n" + "\n".join(f"<{c}> <{c}>" for c in part) + "\nendbfchar")
+    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n" + "\n".join(blocks) +
+            "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend").encode("ascii")
+
+
+def make_pdf(lines: list[str], per_page: int = 50) -> bytes:
+    """A minimal PDF whose text layer holds ``lines`` (Japanese included), ``per_page`` a page.
+
+    A Type0 font with Identity-H encoding whose character ids are the UTF-16 code units, and a
+    ToUnicode CMap mapping each used id to itself: extraction sees the original characters. No
+    glyphs are embedded (nothing needs to render).
+    """
+    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    objs: list[bytes] = [b"", b""]   # 1 catalog, 2 pages tree: filled in below
+    font = 3
+    objs.append(b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /Identity-H "
+                b"/DescendantFonts [4 0 R] /ToUnicode 5 0 R >>")
+    objs.append(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 "
+                b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
+    cmap = _to_unicode({c for line in lines for c in line})
+    objs.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap))
+    kids = []
+    for page_lines in pages:
+        ops = ["BT", "/F1 10 Tf", "14 TL", "40 800 Td"]
+        ops += [f"<{line.encode('utf-16-be').hex().upper()}> Tj T*" for line in page_lines]
+        ops.append("ET")
+        content = "\n".join(ops).encode("ascii")
+        objs.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
+                    b"/Contents %d 0 R >>" % (font, len(objs)))
+        kids.append(len(objs))
+    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf_of_the_outline_parses_like_the_text(tmp_path, reference):
+    path = tmp_path / "outline.pdf"
+    path.write_bytes(make_pdf(TEXT.splitlines()))   # blank lines and broken words included
+    src = read_source(path)
+    assert src.encoding == "pdf" and "マイナンバ" in src.text
+    doc = load_document(path)
+    assert same_structure(doc, reference)
+    assert doc.sources == ("outline.pdf",)
+
+
+def test_latin_pdf_extracts(tmp_path):
+    path = tmp_path / "en.pdf"
+    path.write_bytes(make_pdf(["Outline", "1 Background 大綱P.1", "・Plain ASCII bullet"]))
+    doc = load_document(path)
+    assert doc.title == "Outline"
+    assert doc.sections[0].items == ("・Plain ASCII bullet",)
+
+
+@pytest.mark.parametrize("data,problem", [
+    (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "damaged or unreadable"),
+    (b"not a pdf at all", "not a PDF"),
+    (b"", "empty"),
+])
+def test_corrupt_pdf_gives_a_clear_error(tmp_path, data, problem):
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(data)
+    with pytest.raises(SourceError) as err:
+        read_source(path)
+    assert str(path) in str(err.value) and problem in str(err.value)
+
+
+def test_pdf_without_text_layer(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(make_pdf([]))
+    with pytest.raises(SourceError, match="no extractable text"):
+        read_source(path)
