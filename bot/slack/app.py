@@ -1,0 +1,348 @@
+"""The Slack edge: the Bolt app factory, its extension points, HTTP routes and Socket Mode.
+
+The listeners (bot/slack/listeners.py) ack, call the QA service and render with
+bot/slack/blocks.py; nothing here holds retrieval logic.
+
+Other modules extend the bot through :class:`SlackBot` (``slack_bot(app)``): register Bolt
+listeners on ``bot.app`` directly, add ``/reform <word>`` subcommands with
+:meth:`SlackBot.add_subcommand`, and App Home sections with :meth:`SlackBot.add_home_section`.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
+
+from bot.contract import Answer
+from bot.settings import Settings
+from bot.slack import blocks as bk
+
+if TYPE_CHECKING:  # the Slack libraries load only when Slack is on
+    from concurrent.futures import Executor
+
+    from slack_bolt import App
+    from slack_sdk import WebClient
+    from starlette.routing import Route
+
+    from feedback.answers import FeedbackStore
+
+log = logging.getLogger("bot.slack")
+
+SLASH_COMMAND = "/reform"
+
+
+class SlackConfigError(Exception):
+    "The Slack settings are missing or cannot be used."
+
+
+class QA(Protocol):
+    """What the bot needs from the answer service."""
+
+    def ask(self, question: str, *, history: Sequence[str] = ()) -> Answer: ...
+
+    def status(self) -> dict: ...
+
+
+Subcommand = Callable[..., None]
+"""``/reform <word> …`` handler, called after the ack as
+``handler(bot=SlackBot, command=dict, args=str, respond=Respond, client=WebClient)``."""
+
+Plugin = Callable[["SlackBot"], None]
+"""A module's ``register(bot)``: adds listeners, subcommands and home sections."""
+
+
+class EventLedger:
+    """Keys already handled (event ids, channel+ts), so a retried or repeated event is answered once.
+
+    In memory, bounded, with a time to live longer than Slack's retry window (~5 minutes).
+    """
+
+    def __init__(self, ttl_seconds: float = 3600, max_keys: int = 50_000):
+        self.ttl = ttl_seconds
+        self.max_keys = max_keys
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def claim(self, key: str) -> bool:
+        """True the first time ``key`` is seen (within the TTL), False afterwards."""
+        now = time.monotonic()
+        with self._lock:
+            while self._seen:
+                oldest, at = next(iter(self._seen.items()))
+                if now - at < self.ttl and len(self._seen) < self.max_keys:
+                    break
+                self._seen.popitem(last=False)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+@dataclass
+class SlackBot:
+    """The running bot: its Bolt app, Web API client, services, and extension points."""
+
+    settings: Settings
+    qa: QA
+    client: "WebClient"
+    store: "FeedbackStore"
+    app: "App | None" = None
+    ledger: EventLedger = field(default_factory=EventLedger)
+    subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    home_sections: list[tuple[str, bk.HomeSection]] = field(default_factory=list)
+    verifies_requests: bool = True
+    executor: "Executor | None" = None
+    owns_store: bool = False
+    _user_langs: dict[str, str] = field(default_factory=dict)
+
+    # --- extension points ----------------------------------------------------------------
+    def add_subcommand(self, word: str, handler: Subcommand) -> None:
+        """Route ``/reform <word> …`` to ``handler`` (see :data:`Subcommand`)."""
+        self.subcommands[word.lower()] = handler
+
+    def add_home_section(self, name: str, provider: bk.HomeSection) -> None:
+        """Add blocks to the App Home tab; a provider named ``"ideas"`` replaces the default
+        "how to submit ideas" text. ``provider(user_id, lang) -> list of blocks``."""
+        self.home_sections = [(n, p) for n, p in self.home_sections if n != name] + [(name, provider)]
+
+    def close(self) -> None:
+        """Let running listeners finish, then close the store if the bot opened it."""
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
+        if self.owns_store:
+            self.store.close()
+
+    # --- helpers used by listeners and plugins -------------------------------------------
+    def status(self) -> dict | None:
+        """``qa.status()``, or None (logged) when the index cannot be read."""
+        try:
+            return self.qa.status()
+        except Exception:  # the answer still goes out, just without the date line
+            log.exception("qa.status() failed")
+            return None
+
+    def user_lang(self, user_id: str) -> str:
+        """The user's Slack locale as ``ja``/``en`` (users.info, cached); ``ja`` if unknown."""
+        if user_id in self._user_langs:
+            return self._user_langs[user_id]
+        lang = "ja"
+        try:
+            resp = self.client.users_info(user=user_id, include_locale=True)
+            locale = (resp.get("user") or {}).get("locale") or ""
+            lang = "en" if locale.startswith("en") else "ja"
+        except Exception as exc:
+            log.warning("users.info failed for %s: %s", user_id, _cause(exc))
+        self._user_langs[user_id] = lang
+        return lang
+
+    def publish_home(self, user_id: str) -> None:
+        """Render and publish the App Home tab for ``user_id``."""
+        lang = self.user_lang(user_id)
+        extra = []
+        for name, provider in self.home_sections:
+            try:
+                extra.append((name, list(provider(user_id, lang))))
+            except Exception:
+                log.exception("App Home section %r failed", name)
+        view = bk.home_view(self.status(), lang, contact=self.settings.contact, sections=extra)
+        self.client.views_publish(user_id=user_id, view=view)
+
+
+def _cause(exc: Exception) -> str:
+    """A short cause for logs: the Slack API error code when there is one."""
+    response = getattr(exc, "response", None)
+    if response is not None:
+        try:
+            return f"{response.get('error')} (HTTP {response.status_code})"
+        except Exception:
+            pass
+    return f"{type(exc).__name__}: {exc}"
+
+
+_BOT_ATTR = "_reformbot_slack_bot"
+
+
+def slack_bot(app: "App") -> SlackBot:
+    """The :class:`SlackBot` behind a Bolt app built by :func:`build_slack_app`."""
+    return getattr(app, _BOT_ATTR)
+
+
+def make_web_client(settings: Settings) -> "WebClient":
+    """A Web API client for ``settings.slack_api_base_url`` that retries 429s and connection errors."""
+    from slack_sdk import WebClient
+    from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
+
+    base = settings.slack_api_base_url
+    if not base.endswith("/"):
+        base += "/"
+    return WebClient(
+        token=settings.slack_bot_token or None,
+        base_url=base,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=2), RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+
+
+def build_slack_app(
+    settings: Settings,
+    qa: QA,
+    *,
+    client: "WebClient | None" = None,
+    feedback_store: "FeedbackStore | None" = None,
+    plugins: Iterable[Plugin] = (),
+    token_verification: bool = True,
+    listener_executor: "Executor | None" = None,
+) -> "App":
+    """Build the Bolt app with every listener registered.
+
+    Args:
+        settings: needs ``slack_bot_token`` and ``slack_signing_secret`` (the secret may be empty
+            for Socket Mode only; HTTP routes then refuse to mount).
+        qa: the answer service (``ask``, ``status``).
+        client: Web API client; default built from settings (base URL, 429 retries).
+        feedback_store: answer log and votes; default ``FeedbackStore(settings.database_path)``.
+        plugins: ``register(bot)`` callables from other modules (e.g. proposals).
+        token_verification: call ``auth.test`` now (fails fast on a bad token).
+        listener_executor: where listeners run after the ack (default: a pool of 10 threads);
+            :meth:`SlackBot.close` waits for it.
+
+    Returns:
+        The Bolt ``App``; :func:`slack_bot` gives its extension points.
+
+    Raises:
+        SlackConfigError: no bot token.
+    """
+    from slack_bolt import App
+
+    from bot.slack.listeners import register_listeners
+    from feedback.answers import FeedbackStore
+
+    if client is None:
+        client = make_web_client(settings)
+    token = client.token or settings.slack_bot_token
+    if not token:
+        raise SlackConfigError("SLACK_BOT_TOKEN is not set")
+    store = feedback_store if feedback_store is not None else FeedbackStore(settings.database_path)
+    if listener_executor is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        listener_executor = ThreadPoolExecutor(max_workers=10, thread_name_prefix="slack-listener")
+    secret = settings.slack_signing_secret
+    app = App(
+        client=client,          # carries the token; Bolt never reads SLACK_BOT_TOKEN itself then
+        # Passed explicitly so Bolt never falls back to os.environ.
+        signing_secret=secret or "socket-mode-only",
+        request_verification_enabled=bool(secret),
+        token_verification_enabled=token_verification,
+        # Ack first, then run the listener on Bolt's thread pool (slow answers never miss 3 s).
+        process_before_response=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+        listener_executor=listener_executor,
+    )
+    bot = SlackBot(settings=settings, qa=qa, client=client, store=store, app=app, verifies_requests=bool(secret),
+        executor=listener_executor, owns_store=feedback_store is None,
+    )
+    setattr(app, _BOT_ATTR, bot)
+    register_listeners(bot)
+    for plugin in plugins:
+        plugin(bot)
+    return app
+
+
+def slack_routes(bolt_app: "App", path: str = "/slack/events") -> "list[Route]":
+    """Starlette routes for events, slash commands and interactivity on one URL.
+
+    Bolt's dispatch (signature check, middleware, ack) runs on a worker thread so the event
+    loop never waits on it.
+
+    Raises:
+        SlackConfigError: the app was built without a signing secret.
+    """
+    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.routing import Route
+
+    if not slack_bot(bolt_app).verifies_requests:
+        raise SlackConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests")
+
+    async def slack_events(request: Request):
+        body = await request.body()
+        bolt_resp = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_resp)
+
+    return [Route(path, slack_events, methods=["POST"], name="slack_events")]
+
+
+def start_socket_mode(bolt_app: "App", app_token: str):
+    """Connect ``bolt_app`` over Socket Mode (no public URL needed) without blocking.
+
+    Uses slack_sdk's built-in WebSocket client; ``apps.connections.open`` goes to the same Web API
+    base URL as the rest of the bot. Returns the handler; call ``.close()`` to disconnect.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bolt_app, app_token=app_token, web_client=bolt_app.client)
+    handler.connect()
+    log.info("Slack Socket Mode connected")
+    return handler
+
+
+@dataclass
+class SlackMount:
+    """What the HTTP server needs to run the bot: routes, and callables for start and stop."""
+
+    routes: list = field(default_factory=list)
+    startup: list[Callable[[], Any]] = field(default_factory=list)
+    shutdown: list[Callable[[], Any]] = field(default_factory=list)
+    app: "App | None" = None
+
+    def __iter__(self):  # ``routes, startup = mount_slack(...)``
+        return iter((self.routes, self.startup))
+
+
+def mount_slack(
+    settings: Settings,
+    qa: QA,
+    *,
+    plugins: Iterable[Plugin] = (),
+    feedback_store: "FeedbackStore | None" = None,
+    client: "WebClient | None" = None,
+) -> SlackMount:
+    """Everything ``reformbot serve`` needs for Slack, or an empty mount (logged) when Slack is off.
+
+    HTTP mode when the bot token and signing secret are set; Socket Mode in addition when
+    ``SLACK_APP_TOKEN`` is set (started by the returned ``startup`` callables).
+    """
+    http = settings.slack_enabled
+    socket = bool(settings.slack_app_token and settings.slack_bot_token)
+    if not (http or socket):
+        log.info("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
+        return SlackMount()
+    try:
+        app = build_slack_app(settings, qa, client=client, feedback_store=feedback_store, plugins=plugins)
+    except Exception as exc:  # a bad token must not take the web page down with it
+        log.error("Slack is off: the bot could not start (%s). Check SLACK_BOT_TOKEN and SLACK_API_BASE_URL.", _cause(exc))
+        return SlackMount()
+    mount = SlackMount(app=app)
+    if http:
+        mount.routes = slack_routes(app)
+        log.info("Slack HTTP mode: POST /slack/events")
+    if socket:
+        handlers: list = []
+
+        def _start() -> None:
+            handlers.append(start_socket_mode(app, settings.slack_app_token))
+
+        def _stop() -> None:
+            for h in handlers:
+                h.close()
+
+
+        mount.startup.append(_start)
+        mount.shutdown.append(_stop)
+    mount.shutdown.append(slack_bot(app).close)
+    return mount

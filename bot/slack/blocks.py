@@ -1,0 +1,331 @@
+"""Block Kit rendering: pure functions from answers and status dicts to Slack payloads.
+
+Nothing here talks to Slack. Every builder returns text that fits Block Kit's limits
+(50 blocks per message, 100 per view, 3,000 characters per text object, 75 per button label)
+by trimming, never by failing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+from bot.contract import Answer, Source
+from bot.slack.messages import EXAMPLE_QUESTIONS, t
+
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100
+MAX_TEXT = 3000
+MAX_BUTTON_TEXT = 75
+MAX_HEADER = 150
+MAX_FALLBACK = 3000
+MAX_CONTEXT_ELEMENTS = 10
+
+PASSAGE_CHARS = 1500        # one quoted passage of a found answer
+RELATED_CHARS = 300         # one excerpt of a "related" section when nothing answered
+MAX_SOURCES_SHOWN = 3
+
+# action / block / callback ids the listeners route on
+ACTION_UP = "feedback_up"
+ACTION_DOWN = "feedback_down"
+ACTION_POST = "post_to_channel"
+BLOCK_FEEDBACK = "answer_feedback"
+BLOCK_FEEDBACK_STATUS = "feedback_status"
+BLOCK_CONTEXT = "answer_context"
+MODAL_FEEDBACK = "feedback_comment"
+MODAL_INPUT_BLOCK = "comment"
+MODAL_INPUT_ACTION = "comment_input"
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message ready for ``chat.postMessage``/``respond``: fallback text plus blocks."""
+
+    text: str
+    blocks: list[dict] = field(default_factory=list)
+
+    def as_kwargs(self) -> dict:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# --- text helpers -----------------------------------------------------------------------
+def escape(text: str) -> str:
+    """Escape the three characters Slack's mrkdwn treats as markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int) -> str:
+    """Cut ``text`` to at most ``limit`` characters, ending in "…" when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def quote(text: str, limit: int) -> str:
+    """Outline text as an escaped mrkdwn block quote of at most ``limit`` characters."""
+    body = fit(" ".join(text.split()) if "\n" not in text else text.strip(), limit)
+    lines = [escape(line) for line in body.splitlines() if line.strip()]
+    return "\n".join("> " + line for line in lines) or "> "
+
+
+def citation(source: Source) -> str:
+    """Breadcrumb and page, e.g. ``５ 第７次… › (2) 計画期間 (大綱P.5)``."""
+    page = f" (大綱P.{source.page})" if source.page not in (None, "") else ""
+    return f"{source.section}{page}".strip()
+
+
+def mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": fit(text, MAX_TEXT)}
+
+
+def plain(text: str) -> dict:
+    return {"type": "plain_text", "text": fit(text, MAX_TEXT), "emoji": True}
+
+
+def section(text: str, block_id: str | None = None) -> dict:
+    block = {"type": "section", "text": mrkdwn(text)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(*texts: str, block_id: str | None = None) -> dict:
+    block = {"type": "context", "elements": [mrkdwn(x) for x in texts[:MAX_CONTEXT_ELEMENTS]]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def button(label: str, action_id: str, value: str, style: str | None = None) -> dict:
+    b = {"type": "button", "text": plain(fit(label, MAX_BUTTON_TEXT)), "action_id": action_id, "value": fit(value, 2000)}
+    if style:
+        b["style"] = style
+    return b
+
+
+def fit_blocks(body: Sequence[dict], tail: Sequence[dict], lang: str, limit: int = MAX_BLOCKS_MESSAGE) -> list[dict]:
+    """``body + tail`` within ``limit`` blocks; the tail (buttons, context) is always kept.
+
+    When the body is too long it is cut and a note says so.
+    """
+    body, tail = list(body), list(tail)
+    if len(body) + len(tail) <= limit:
+        return body + tail
+    room = max(limit - len(tail) - 1, 0)
+    return body[:room] + [context(t(lang, "trimmed"))] + tail[: limit - room - 1]
+
+
+# --- answers ----------------------------------------------------------------------------
+def index_context(status: Mapping | None, lang: str) -> str:
+    """The context line: which document and which index built when."""
+    status = status or {}
+    version = str(status.get("index_version") or t(lang, "unknown"))
+    built = str(status.get("built_at") or "")[:10]
+    if built:
+        return t(lang, "context_line", version=version, built=built)
+    return t(lang, "context_line_nodate", version=version)
+
+
+def feedback_actions(answer_id: int, lang: str, *, can_post: bool = False) -> dict:
+    """👍/👎 buttons (and "post to channel" for ephemeral answers); values carry the answer id."""
+    value = str(answer_id)
+    elements = [
+        button(t(lang, "btn_up"), ACTION_UP, value),
+        button(t(lang, "btn_down"), ACTION_DOWN, value),
+    ]
+    if can_post:
+        elements.append(button(t(lang, "btn_post"), ACTION_POST, value, style="primary"))
+    return {"type": "actions", "block_id": BLOCK_FEEDBACK, "elements": elements}
+
+
+def answer_message(
+    answer: Answer,
+    *,
+    lang: str,
+    status: Mapping | None = None,
+    contact: str = "行政経営課",
+    answer_id: int | None = None,
+    ephemeral: bool = False,
+    asked_by: str | None = None,
+) -> SlackMessage:
+    """Render an :class:`Answer` as Block Kit plus a plain-text fallback.
+
+    Args:
+        answer: the extractive answer (outline text only).
+        lang: ``"ja"`` or ``"en"``; the bot's own wording, never the quoted outline text.
+        status: ``QAService.status()`` for the index version/date context line.
+        contact: whom to ask when the outline does not cover the question.
+        answer_id: the logged answer's id; adds the 👍/👎 buttons when given.
+        ephemeral: adds the "post to channel" button (slash-command answers).
+        asked_by: user id; shows "question from @user" (answers shared to a channel).
+
+    Returns:
+        A :class:`SlackMessage` within Block Kit limits.
+    """
+    body: list[dict] = []
+    fallback: list[str] = []
+    if asked_by:
+        body.append(section(t(lang, "posted_by", user=asked_by, question=escape(fit(answer.question, 500)))))
+        fallback.append(t(lang, "question_line", question=fit(answer.question, 500)).replace("*", ""))
+
+    sources = list(answer.sources)
+    if answer.found:
+        lead = answer.answer.strip()
+        shown = sources[:MAX_SOURCES_SHOWN]
+        body.append(section(t(lang, "answer_heading")))
+        if lead and not any(" ".join(lead.split()) in " ".join(s.text.split()) for s in shown):
+            body.append(section(quote(lead, PASSAGE_CHARS)))
+            fallback.append(fit(lead, 1000))
+        for i, src in enumerate(shown):
+            if i == 1 and len(shown) > 1:
+                body.append(section(t(lang, "more_sources")))
+            body.append(section(quote(src.text, PASSAGE_CHARS)))
+            body.append(context("📖 " + escape(citation(src))))
+            fallback.append(f"{fit(' '.join(src.text.split()), 600)}\n— {citation(src)}")
+        if answer.glossary:
+            body.append(section(t(lang, "glossary_heading")))
+            for note in answer.glossary:
+                body.append(section(f"*{escape(note.term)}*：{escape(fit(note.definition, PASSAGE_CHARS))}"))
+                fallback.append(f"{note.term}: {fit(note.definition, 400)}")
+    else:
+        body.append(section(f"*{t(lang, 'not_found')}*"))
+        fallback.append(t(lang, "not_found"))
+        if sources:
+            body.append(section(t(lang, "related_heading")))
+            fallback.append(t(lang, "related_heading").replace("*", ""))
+            lines = []
+            for src in sources[:MAX_SOURCES_SHOWN]:
+                lines.append(f"• {escape(citation(src))}\n{quote(src.text, RELATED_CHARS)}")
+                fallback.append(f"- {citation(src)}")
+            for line in lines:
+                body.append(section(line))
+        body.append(section(t(lang, "ask_contact", contact=escape(contact))))
+        fallback.append(t(lang, "ask_contact", contact=contact))
+
+    tail: list[dict] = [context(escape(index_context(status, lang)), block_id=BLOCK_CONTEXT)]
+    if answer_id is not None:
+        tail.append(feedback_actions(answer_id, lang, can_post=ephemeral))
+    return SlackMessage(text=fit("\n".join(fallback), MAX_FALLBACK), blocks=fit_blocks(body, tail, lang))
+
+
+def with_feedback_status(blocks: Sequence[dict], note: str) -> list[dict]:
+    """The same message with its "thanks (👍 n · 👎 m)" line added or replaced.
+
+    The 👍/👎 buttons stay so that other readers can still vote; the store refuses a second vote
+    from the same user.
+    """
+    kept = [b for b in blocks if b.get("block_id") != BLOCK_FEEDBACK_STATUS]
+    status = context(note, block_id=BLOCK_FEEDBACK_STATUS)
+    if len(kept) >= MAX_BLOCKS_MESSAGE:
+        kept = kept[: MAX_BLOCKS_MESSAGE - 1]
+    # Just above the buttons when they are there, else at the end.
+    for i, b in enumerate(kept):
+        if b.get("block_id") == BLOCK_FEEDBACK:
+            return kept[:i] + [status] + kept[i:]
+    return kept + [status]
+
+
+def without_post_button(blocks: Sequence[dict]) -> list[dict]:
+    """Blocks with the "post to channel" button removed (after the answer was shared)."""
+    out = []
+    for b in blocks:
+        if b.get("block_id") == BLOCK_FEEDBACK:
+            b = dict(b, elements=[e for e in b["elements"] if e.get("action_id") != ACTION_POST])
+        out.append(b)
+    return out
+
+
+def simple_message(text: str) -> SlackMessage:
+    """A one-section message (errors, notes)."""
+    return SlackMessage(text=fit(text, MAX_FALLBACK), blocks=[section(escape(text))])
+
+
+def help_message(lang: str) -> SlackMessage:
+    """``/reform help``: what the bot does and example questions."""
+    examples = "\n".join(f"• `{q}`" for q in EXAMPLE_QUESTIONS[lang])
+    blocks = [
+        {"type": "header", "text": plain(fit(t(lang, "help_title"), MAX_HEADER))},
+        section(t(lang, "help_body")),
+        section(f"{t(lang, 'help_examples')}\n{examples}"),
+    ]
+    text = f"{t(lang, 'help_title')}\n{t(lang, 'help_body')}\n" + "\n".join(EXAMPLE_QUESTIONS[lang])
+    return SlackMessage(text=fit(text, MAX_FALLBACK), blocks=blocks)
+
+
+def feedback_modal(answer_id: int, lang: str, *, channel_id: str = "", message_ts: str = "") -> dict:
+    """The optional "what was wrong?" modal opened after a 👎."""
+    return {
+        "type": "modal",
+        "callback_id": MODAL_FEEDBACK,
+        "private_metadata": json.dumps({"answer_id": answer_id, "lang": lang, "channel": channel_id, "ts": message_ts}),
+        "title": plain(fit(t(lang, "modal_title"), 24)),
+        "submit": plain(fit(t(lang, "modal_submit"), 24)),
+        "close": plain(fit(t(lang, "modal_close"), 24)),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": MODAL_INPUT_BLOCK,
+                "optional": True,
+                "label": plain(fit(t(lang, "modal_label"), 2000)),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": MODAL_INPUT_ACTION,
+                    "multiline": True,
+                    "max_length": 1000,
+                    "placeholder": plain(fit(t(lang, "modal_placeholder"), 150)),
+                },
+            }
+        ],
+    }
+
+
+HomeSection = Callable[[str, str], Sequence[dict]]
+"""An App Home section provider: ``(user_id, lang) -> blocks``."""
+
+
+def home_view(
+    status: Mapping | None,
+    lang: str = "ja",
+    *,
+    contact: str = "行政経営課",
+    sections: Sequence[tuple[str, Sequence[dict]]] = (),
+) -> dict:
+    """The App Home tab: what the bot knows, example questions, how to submit ideas.
+
+    Args:
+        status: ``QAService.status()``, or None when the index is not available.
+        lang: wording language.
+        contact: named in the default "ideas" text.
+        sections: ``(name, blocks)`` from registered providers, in order; one named ``"ideas"``
+            replaces the default how-to-submit-ideas text.
+    """
+    blocks: list[dict] = [{"type": "header", "text": plain(fit(t(lang, "home_title"), MAX_HEADER))}]
+    if status:
+        blocks.append(
+            section(
+                t(
+                    lang,
+                    "home_knows",
+                    title=escape(str(status.get("title") or "")),
+                    version=escape(str(status.get("index_version") or t(lang, "unknown"))),
+                    built=escape(str(status.get("built_at") or "")[:10] or t(lang, "unknown")),
+                    sections=status.get("sections", "?"),
+                    terms=status.get("glossary_terms", "?"),
+                    chunks=status.get("chunks", "?"),
+                )
+            )
+        )
+    else:
+        blocks.append(section(t(lang, "home_unavailable")))
+    blocks.append({"type": "divider"})
+    blocks.append(section(t(lang, "home_howto")))
+    examples = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS[lang])
+    blocks.append(section(f"{t(lang, 'help_examples')}\n{examples}"))
+    names = {name for name, _ in sections}
+    if "ideas" not in names:
+        blocks.append({"type": "divider"})
+        blocks.append(section(t(lang, "home_ideas", how=t(lang, "home_ideas_default", contact=escape(contact)))))
+    for _name, extra in sections:
+        blocks.append({"type": "divider"})
+        blocks.extend(extra)
+    return {"type": "home", "blocks": fit_blocks(blocks, [], lang, limit=MAX_BLOCKS_VIEW)}

@@ -1,0 +1,145 @@
+"""Every string the Slack bot says, in Japanese and English, and the question-language guess.
+
+The bot's own wording follows the question's language; quoted outline text is never translated.
+"""
+from __future__ import annotations
+
+import re
+
+LANGS = ("ja", "en")
+
+# Hiragana, katakana (full and half width), CJK ideographs, full-width forms.
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """Guess the question's language: ``"en"`` for Latin-only text, else ``"ja"`` (the default).
+
+    Args:
+        text: the question, mentions already removed.
+
+    Returns:
+        ``"ja"`` or ``"en"``.
+    """
+    if _JAPANESE.search(text or ""):
+        return "ja"
+    if len(_LATIN.findall(text or "")) >= 2:
+        return "en"
+    return "ja"
+
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "ja": {
+        "not_found": "第７次厚木市行政改革大綱には、この質問に直接答える記述が見つかりませんでした。",
+        "related_heading": "*参考：関連しそうな箇所*（回答ではありません）",
+        "ask_contact": "詳しくは{contact}にお問い合わせください。",
+        "answer_heading": "*大綱の該当箇所*",
+        "more_sources": "*ほかの該当箇所*",
+        "glossary_heading": "*用語説明*",
+        "context_line": "出典：第７次厚木市行政改革大綱（概要）・索引 {version}・作成 {built}",
+        "context_line_nodate": "出典：第７次厚木市行政改革大綱（概要）・索引 {version}",
+        "trimmed": "（長いため一部を省略しました）",
+        "btn_up": "👍 役に立った",
+        "btn_down": "👎 役に立たなかった",
+        "btn_post": "チャンネルに投稿",
+        "feedback_prompt": "この回答は役に立ちましたか？",
+        "feedback_thanks": "<@{user}> さん、フィードバックありがとうございます。（👍 {up} ・ 👎 {down}）",
+        "feedback_already": "この回答にはすでに評価をいただいています。ありがとうございます。",
+        "feedback_unknown": "この回答の記録が見つからないため、評価を保存できませんでした。",
+        "modal_title": "回答へのご意見",
+        "modal_submit": "送信",
+        "modal_close": "閉じる",
+        "modal_label": "どこが役に立ちませんでしたか？（任意）",
+        "modal_placeholder": "例：知りたかったのは〇〇の担当課です",
+        "error": "申し訳ありません。回答の作成中に問題が発生しました。しばらくしてからもう一度お試しください。",
+        "empty_question": "質問を書いてください。例：`{example}`",
+        "posted_by": "<@{user}> さんの質問：{question}",
+        "question_line": "*質問：* {question}",
+        "help_title": "行政改革大綱ボットの使い方",
+        "help_body": (
+            "第７次厚木市行政改革大綱（概要）の内容について、大綱の本文をそのまま引用して答えます。"
+            "答えには章・節と大綱のページ（大綱P.x）を付けます。大綱に書かれていないことは、書かれていないとお伝えします。\n"
+            "• チャンネルで：`@ボット 質問` — スレッドに返信します。スレッド内の続きの質問にも答えます。\n"
+            "• DMで：質問をそのまま送ってください。\n"
+            "• `/reform 質問` — あなたにだけ表示します。「チャンネルに投稿」で共有できます。\n"
+            "• 回答の 👍 / 👎 で、役に立ったかどうかを教えてください。"
+        ),
+        "help_examples": "*質問の例*",
+        "home_title": "第７次厚木市行政改革大綱 Q&A",
+        "home_knows": "*このボットが参照している文書*\n{title}\n索引 {version}・作成 {built}\n節 {sections} ・ 用語 {terms} ・ チャンク {chunks}",
+        "home_unavailable": "索引をまだ読み込めていません。管理者に `reformbot index build` の実行を依頼してください。",
+        "home_howto": "*使い方*\nチャンネルでボットをメンションするか、DMで質問するか、`/reform 質問` を使ってください。",
+        "home_ideas": "*改革のアイデアを出すには*\n{how}",
+        "home_ideas_default": "アイデアの提出方法は準備中です。{contact}までご連絡ください。",
+        "unknown": "不明",
+    },
+    "en": {
+        "not_found": "The 7th Atsugi City Administrative Reform Outline does not appear to answer this question.",
+        "related_heading": "*Related sections* (for reference — not an answer)",
+        "ask_contact": "For more, please ask {contact}.",
+        "answer_heading": "*From the outline*",
+        "more_sources": "*Other matching passages*",
+        "glossary_heading": "*Glossary*",
+        "context_line": "Source: 7th Atsugi City Administrative Reform Outline (summary) · index {version} · built {built}",
+        "context_line_nodate": "Source: 7th Atsugi City Administrative Reform Outline (summary) · index {version}",
+        "trimmed": "(shortened: the full text was too long for Slack)",
+        "btn_up": "👍 Helpful",
+        "btn_down": "👎 Not helpful",
+        "btn_post": "Post to channel",
+        "feedback_prompt": "Was this answer helpful?",
+        "feedback_thanks": "Thanks for the feedback, <@{user}>. (👍 {up} · 👎 {down})",
+        "feedback_already": "You have already rated this answer. Thank you!",
+        "feedback_unknown": "This answer is no longer in the log, so the rating could not be saved.",
+        "modal_title": "About this answer",
+        "modal_submit": "Send",
+        "modal_close": "Close",
+        "modal_label": "What was wrong with the answer? (optional)",
+        "modal_placeholder": "e.g. I wanted to know which section is in charge of …",
+        "error": "Sorry, something went wrong while preparing the answer. Please try again in a little while.",
+        "empty_question": "Please write a question, e.g. `{example}`",
+        "posted_by": "Question from <@{user}>: {question}",
+        "question_line": "*Question:* {question}",
+        "help_title": "How to use the reform outline bot",
+        "help_body": (
+            "I answer questions about the 7th Atsugi City Administrative Reform Outline (summary) by quoting "
+            "the outline itself, with the section and page (大綱P.x) of every passage. When the outline does "
+            "not cover something, I say so.\n"
+            "• In a channel: `@bot your question` — I reply in the thread, and answer follow-ups there.\n"
+            "• In a DM: just send the question.\n"
+            "• `/reform your question` — only you see the answer; use “Post to channel” to share it.\n"
+            "• Tell me with 👍 / 👎 whether an answer helped."
+        ),
+        "help_examples": "*Example questions*",
+        "home_title": "7th Administrative Reform Outline Q&A",
+        "home_knows": "*What I know*\n{title}\nindex {version} · built {built}\n{sections} sections · {terms} glossary terms · {chunks} chunks",
+        "home_unavailable": "The index is not loaded yet. Ask an administrator to run `reformbot index build`.",
+        "home_howto": "*How to ask*\nMention me in a channel, send me a DM, or use `/reform your question`.",
+        "home_ideas": "*How to submit reform ideas*\n{how}",
+        "home_ideas_default": "Idea submission is coming soon. Please contact {contact}.",
+        "unknown": "unknown",
+    },
+}
+
+EXAMPLE_QUESTIONS: dict[str, tuple[str, ...]] = {
+    "ja": (
+        "第７次大綱の計画期間は？",
+        "PFIとは何ですか",
+        "３つの重点目標は？",
+        "BCPって？",
+    ),
+    "en": (
+        "What does BCP stand for?",
+        "What is PPP?",
+        "What are the three key goals of the outline?",
+    ),
+}
+
+HELP_WORDS = frozenset({"help", "ヘルプ", "使い方", "つかいかた", "?", "？", "-h", "--help"})
+
+
+def t(lang: str, key: str, **kwargs: object) -> str:
+    """The string ``key`` in ``lang`` (falls back to Japanese), formatted with ``kwargs``."""
+    table = MESSAGES.get(lang, MESSAGES["ja"])
+    text = table.get(key, MESSAGES["ja"][key])
+    return text.format(**kwargs) if kwargs else text
