@@ -20,3 +20,24 @@ def isolated_env(monkeypatch, tmp_path):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REFORMBOT_DATA_DIR", str(tmp_path / "data"))
     yield
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory):
+    """Settings whose data dir holds the real index: bundled outline, real default model."""
+    from bot.settings import Settings
+    from index.build import build_from_settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("real-index") / "data")
+    build_from_settings(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_qa(real_settings):
+    """A QAService over the real index (model loaded once per session)."""
+    from bot.service import QAService
+
+    qa = QAService(real_settings)
+    qa.ask("大綱")  # warm
+    return qa

@@ -1,0 +1,82 @@
+"""The command line, through typer's runner, on the real index."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from bot import cli
+
+cli._add_subcommands()
+runner = CliRunner()
+
+
+@pytest.fixture
+def env_real(monkeypatch, real_settings):
+    monkeypatch.setenv("REFORMBOT_DATA_DIR", str(real_settings.data_dir))
+
+
+def test_ask_json_prints_the_contract(env_real):
+    r = runner.invoke(cli.app, ["ask", "PPPとは何の略？", "--json"])
+    assert r.exit_code == 0, r.output
+    body = json.loads(r.stdout)
+    assert body["found"] is True
+    assert "Public Private Partnership" in body["sources"][0]["text"] + body["sources"][0]["section"]
+
+
+def test_ask_text_shows_breadcrumb_and_page(env_real):
+    r = runner.invoke(cli.app, ["ask", "第1期実施計画の期間は？"])
+    assert r.exit_code == 0, r.output
+    assert "大綱P.5" in r.stdout
+    assert "令和３年度から令和５年度まで" in r.stdout
+
+
+def test_ask_out_of_scope_says_so(env_real):
+    r = runner.invoke(cli.app, ["ask", "粗大ごみの出し方は？"])
+    assert r.exit_code == 0
+    assert "大綱には記載がありません" in r.stdout
+
+
+def test_ask_without_index_tells_what_to_run():
+    r = runner.invoke(cli.app, ["ask", "PFIとは"])
+    assert r.exit_code == 1
+    assert "reformbot index build" in r.output
+
+
+def test_ask_empty_question_is_a_usage_error(env_real):
+    r = runner.invoke(cli.app, ["ask", "  "])
+    assert r.exit_code == 2
+
+
+def test_eval_reports_metrics_on_the_dev_format(env_real, tmp_path):
+    tsv = tmp_path / "qa.tsv"
+    tsv.write_text(
+        "# question\tanswer\n"
+        "PFIの正式名称は？\tPrivate Finance Initiative\n"
+        "大綱の計画期間は何年間？\t6年間\n"
+        "児童手当の支給日はいつ？\t-\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(cli.app, ["eval", str(tsv), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["hit_at_3"] == 1.0
+    assert report["out_of_scope_refused"] == 1.0
+
+
+def test_config_lists_every_variable_without_secrets(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-secret-value")
+    r = runner.invoke(cli.app, ["config"])
+    assert r.exit_code == 0
+    assert "REFORMBOT_DATA_DIR=" in r.stdout
+    assert "SLACK_BOT_TOKEN=(set)" in r.stdout
+    assert "xoxb-secret-value" not in r.stdout
+
+
+def test_help_starts_without_heavy_imports():
+    code = "import sys; from bot import cli; cli._add_subcommands(); print(sorted(m for m in ('torch','sentence_transformers','faiss','numpy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,104 @@
+"""The HTTP surface: staff Q&A page, /api/ask contract, /healthz — on the real index."""
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from bot.server import create_app
+from bot.settings import Settings
+
+CONTRACT_KEYS = {"question", "found", "answer", "sources", "glossary", "index_version"}
+SOURCE_KEYS = {"rank", "text", "section", "page", "score", "kind", "id"}
+
+
+@pytest.fixture(scope="module")
+def client(real_settings, real_qa):
+    with TestClient(create_app(real_settings, qa=real_qa)) as c:
+        yield c
+
+
+def test_api_ask_returns_the_contract_with_citations(client):
+    r = client.get("/api/ask", params={"q": "第７次大綱の計画期間は？"})
+    assert r.status_code == 200
+    body = r.json()
+    assert set(body) == CONTRACT_KEYS
+    assert body["found"] is True
+    assert body["index_version"]
+    top = body["sources"][0]
+    assert set(top) == SOURCE_KEYS
+    assert top["rank"] == 1
+    joined = "".join(s["text"] + s["section"] for s in body["sources"])
+    assert "６年間" in joined
+    assert any(s["page"] == 5 and "計画期間" in s["section"] for s in body["sources"])
+
+
+def test_api_ask_glossary_term_first_with_definition(client):
+    body = client.get("/api/ask", params={"q": "What does BCP stand for?"}).json()
+    assert body["found"] is True
+    assert body["sources"][0]["kind"] == "glossary"
+    assert "ＢＣＰ" in body["sources"][0]["section"]
+    assert "重要業務をなるべく中断させず" in body["sources"][0]["text"]
+
+
+def test_api_ask_refuses_out_of_scope(client):
+    body = client.get("/api/ask", params={"q": "ごみの収集日は？"}).json()
+    assert body["found"] is False
+
+
+@pytest.mark.parametrize("q", ["", "   \u3000 "])
+def test_api_ask_empty_question_is_a_polite_japanese_400(client, q):
+    r = client.get("/api/ask", params={"q": q})
+    assert r.status_code == 400
+    assert r.json() == {"error": "質問を入力してください。"}
+
+
+def test_api_ask_too_long_question_is_refused(client):
+    r = client.get("/api/ask", params={"q": "大綱" * 400})
+    assert r.status_code == 400
+    assert "文字以内" in r.json()["error"]
+
+
+def test_page_shows_cited_answer_and_glossary_in_japanese(client):
+    r = client.get("/", params={"q": "PFIとは何ですか"})
+    assert r.status_code == 200
+    html = r.text
+    assert '<html lang="ja">' in html
+    assert "大綱P.2" in html
+    assert "Private Finance Initiative" in html
+    assert "用語説明" in html
+
+
+def test_page_says_plainly_when_not_covered(client):
+    html = client.get("/", params={"q": "ごみの収集日は？"}).text
+    assert "大綱には記載がありません" in html
+    assert "行政経営課" in html
+    assert "回答ではありません" in html
+
+
+def test_page_escapes_markup_in_the_question(client):
+    payload = '<script>alert("x")</script>'
+    html = client.get("/", params={"q": payload}).text
+    assert payload not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_page_without_question_shows_examples(client):
+    html = client.get("/").text
+    assert "質問の例" in html and 'name="q"' in html
+    assert "<label for=\"q\">" in html
+
+
+def test_healthz_reports_index(client, real_qa):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["index_version"] == real_qa.status()["index_version"]
+    assert body["glossary_terms"] == 8
+
+
+def test_missing_index_gives_503_with_the_command_to_run(tmp_path):
+    settings = Settings(data_dir=tmp_path / "empty")
+    with TestClient(create_app(settings)) as c:
+        r = c.get("/api/ask", params={"q": "PFIとは"})
+        assert r.status_code == 503
+        assert "reformbot index build" in r.json()["error"]
+        assert c.get("/healthz").status_code == 503
