@@ -40,6 +40,7 @@ class Call:
     at: float = field(default_factory=time.perf_counter)
     status: int = 200           # what the emulator answered
     error: str | None = None    # the error it answered with, if it was told to fail
+    response: dict = field(default_factory=dict)   # the JSON it answered
 
     def __getitem__(self, key: str) -> Any:
         return self.body[key]
@@ -231,6 +232,7 @@ class SlackEmulator:
                     return
                 with emulator._cond:
                     answer = emulator._answer(method, body)
+                call.response = answer
                 self._record(call)
                 self._send(200, json.dumps(answer, ensure_ascii=False).encode(), "application/json")
 

@@ -121,6 +121,20 @@ def register_listeners(bot: SlackBot) -> None:
         log.error("Slack listener failed (%s): %s", (body or {}).get("type"), _cause(error), exc_info=error)
 
 
+def failure_text(exc: BaseException, lang: str) -> str:
+    """What to tell the user when answering failed; the cause goes to the log."""
+    from bot.service import MAX_QUESTION_CHARS, QuestionTooLong
+    from index.errors import IndexError_
+
+    if isinstance(exc, QuestionTooLong):
+        return t(lang, "too_long", max=MAX_QUESTION_CHARS)
+    if isinstance(exc, IndexError_):
+        log.error("index unavailable: %s", exc)
+        return t(lang, "unavailable")
+    log.error("answering failed: %s", _cause(exc), exc_info=exc)
+    return t(lang, "error")
+
+
 # --- conversations ----------------------------------------------------------------------
 def answer_in_conversation(
     bot: SlackBot, event: dict, bot_user_id: str | None, *, surface: str, reply_thread_ts: str | None
@@ -167,9 +181,8 @@ def answer_in_conversation(
         message = bk.answer_message(
             answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id
         )
-    except Exception:
-        log.exception("answering %r failed", question[:200])
-        post(bk.simple_message(t(lang, "error")))
+    except Exception as exc:
+        post(bk.simple_message(failure_text(exc, lang)))
     else:
         posted = post(message)
         if posted is not None and posted.get("ts"):
@@ -223,9 +236,8 @@ def handle_command(bot: SlackBot, command: dict, respond, client) -> None:
         message = bk.answer_message(
             answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id, ephemeral=True
         )
-    except Exception:
-        log.exception("/reform %r failed", text[:200])
-        message = bk.simple_message(t(lang, "error"))
+    except Exception as exc:
+        message = bk.simple_message(failure_text(exc, lang))
     _respond(respond, message, response_type="ephemeral")
 
 

@@ -1,0 +1,232 @@
+"""Slash command, buttons, the 👎 modal and App Home, driven with Slack's real payload shapes."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import pytest
+
+from bot.slack import blocks as bk
+from slack_helpers import (
+    block_actions,
+    event_callback,
+    mention,
+    slack_harness,
+    slash_command,
+    strip_environment,
+    view_submission,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch):
+    strip_environment(monkeypatch)
+
+
+@pytest.fixture
+def slack(tmp_path):
+    with slack_harness(tmp_path / "data") as h:
+        yield h
+
+
+def button_value(blocks: list[dict], action_id: str) -> str:
+    for b in blocks:
+        for e in b.get("elements", []) if b.get("type") == "actions" else []:
+            if e["action_id"] == action_id:
+                return e["value"]
+    raise AssertionError(f"no {action_id} button in {blocks}")
+
+
+def rows(db_path, sql, *params):
+    conn = sqlite3.connect(db_path)   # the real file, read independently of the bot
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(sql, params)]
+    finally:
+        conn.close()
+
+
+def posted_answer(slack, question="第７次大綱の計画期間は？", channel="C0GYOKAKU"):
+    """Ask in a channel; return the message as Slack would send it back in block_actions."""
+    slack.event(mention(question, channel=channel))
+    [post] = slack.emulator.wait_for("chat.postMessage", where=lambda c: c["channel"] == channel)
+    return {"type": "message", "ts": post.response["ts"], "text": post["text"], "blocks": post["blocks"],
+            "user": "UBOT0001", "bot_id": "BBOT0001"}
+
+
+# --- slash command ----------------------------------------------------------------------
+def test_slash_command_answer_is_ephemeral_with_a_post_button(slack):
+    started = time.perf_counter()
+    r = slack.post(slash_command("PFIとは何ですか", response_url=slack.emulator.response_url("cmd")))
+    assert r.status_code == 200 and time.perf_counter() - started < 3.0
+    [reply] = slack.emulator.wait_for("response_url")
+    assert reply.path == "/response/cmd"
+    assert reply["response_type"] == "ephemeral"
+    assert "大綱P.5" in reply["text"]
+    assert button_value(reply["blocks"], bk.ACTION_POST).isdigit()
+    assert button_value(reply["blocks"], bk.ACTION_UP) == button_value(reply["blocks"], bk.ACTION_POST)
+    assert slack.emulator.calls_to("chat.postMessage") == []            # nothing public
+    assert slack.qa.calls == [("PFIとは何ですか", ())]
+
+
+@pytest.mark.parametrize("text", ["help", "", "ヘルプ"])
+def test_slash_help_explains_usage_with_examples(slack, text):
+    slack.post(slash_command(text, response_url=slack.emulator.response_url()))
+    [reply] = slack.emulator.wait_for("response_url")
+    assert reply["response_type"] == "ephemeral"
+    body = json.dumps(reply["blocks"], ensure_ascii=False)
+    assert "/reform" in body and "PFIとは何ですか" in body and "使い方" in body
+    assert slack.qa.calls == []
+
+
+def test_slash_help_in_english_for_english_locale(slack):
+    slack.emulator.locales["U0EN"] = "en-US"
+    slack.post(slash_command("help", response_url=slack.emulator.response_url(), user="U0EN"))
+    [reply] = slack.emulator.wait_for("response_url")
+    assert "How to use" in reply["text"] and "What does BCP stand for?" in reply["text"]
+
+
+def test_post_to_channel_shares_the_answer_and_removes_the_ephemeral(slack):
+    slack.post(slash_command("計画期間は？", response_url=slack.emulator.response_url("cmd"), user="U0ASKER"))
+    [reply] = slack.emulator.wait_for("response_url")
+    value = button_value(reply["blocks"], bk.ACTION_POST)
+
+    slack.post(block_actions(bk.ACTION_POST, value, response_url=slack.emulator.response_url("click"),
+                             user="U0ASKER", ephemeral=True))
+    shared, deleted = slack.emulator.wait_for("response_url", count=2, where=lambda c: c.path == "/response/click")
+    assert shared["response_type"] == "in_channel" and shared["replace_original"] is False
+    assert "<@U0ASKER>" in json.dumps(shared["blocks"], ensure_ascii=False)
+    assert "大綱P.5" in shared["text"]
+    assert all(e["action_id"] != bk.ACTION_POST for e in shared["blocks"][-1]["elements"])   # no post button
+    assert deleted["delete_original"] is True
+    logged = rows(slack.settings.database_path, "select surface, user_id, channel_id from answer_log order by id")
+    assert logged == [{"surface": "slash", "user_id": "U0ASKER", "channel_id": "C0CHANNEL"},
+                      {"surface": "shared", "user_id": "U0ASKER", "channel_id": "C0CHANNEL"}]
+
+
+# --- feedback buttons -------------------------------------------------------------------
+def test_thumbs_up_is_stored_and_thanked_and_a_second_vote_refused(slack):
+    msg = posted_answer(slack)
+    answer_id = button_value(msg["blocks"], bk.ACTION_UP)
+
+    slack.post(block_actions(bk.ACTION_UP, answer_id, response_url=slack.emulator.response_url("v1"),
+                             user="U0VOTER", channel="C0GYOKAKU", message=msg))
+    [update] = slack.emulator.wait_for("chat.update")
+    assert (update["channel"], update["ts"]) == ("C0GYOKAKU", msg["ts"])
+    text = json.dumps(update["blocks"], ensure_ascii=False)
+    assert "<@U0VOTER> さん、フィードバックありがとうございます" in text and "👍 1 ・ 👎 0" in text
+    assert "大綱P.5" in text                                               # the answer itself is kept
+
+    db = slack.settings.database_path
+    votes = rows(db, "select v.verdict, v.user_id, v.channel_id, v.created_at, l.question, l.chunk_ids, l.found "
+                     "from answer_votes v join answer_log l on l.id = v.answer_id")
+    assert len(votes) == 1
+    v = votes[0]
+    assert (v["verdict"], v["user_id"], v["channel_id"]) == ("up", "U0VOTER", "C0GYOKAKU")
+    assert v["question"] == "第７次大綱の計画期間は？"
+    assert json.loads(v["chunk_ids"]) == ["s5-2-001", "g-4"] and v["found"] == 1
+    assert v["created_at"].startswith("20")
+
+    # Same user again (even switching to 👎): refused, told privately, nothing stored.
+    slack.post(block_actions(bk.ACTION_DOWN, answer_id, response_url=slack.emulator.response_url("v2"),
+                             user="U0VOTER", channel="C0GYOKAKU", message=msg))
+    [again] = slack.emulator.wait_for("response_url", where=lambda c: c.path == "/response/v2")
+    assert again["response_type"] == "ephemeral" and again["replace_original"] is False
+    assert "すでに評価" in again["text"]
+    assert len(rows(db, "select * from answer_votes")) == 1
+    assert slack.emulator.calls_to("views.open") == []
+    assert len(slack.emulator.calls_to("chat.update")) == 1
+
+
+def test_thumbs_down_opens_modal_and_comment_is_stored(slack):
+    msg = posted_answer(slack, "ごみの収集日は？")
+    answer_id = button_value(msg["blocks"], bk.ACTION_DOWN)
+    slack.post(block_actions(bk.ACTION_DOWN, answer_id, response_url=slack.emulator.response_url(),
+                             user="U0CRITIC", channel="C0GYOKAKU", message=msg))
+    [opened] = slack.emulator.wait_for("views.open")
+    view = opened["view"]
+    assert view["callback_id"] == bk.MODAL_FEEDBACK and opened["trigger_id"]
+    [update] = slack.emulator.wait_for("chat.update")
+    assert "👍 0 ・ 👎 1" in json.dumps(update["blocks"], ensure_ascii=False)
+
+    r = slack.post(view_submission(view, {bk.MODAL_INPUT_BLOCK: {bk.MODAL_INPUT_ACTION: "担当課を知りたかった"}},
+                                   user="U0CRITIC"))
+    assert r.status_code == 200
+    slack.bot.close()            # the submission is handled after the ack: let the listeners finish
+    stored = rows(slack.settings.database_path, "select verdict, comment from answer_votes")
+    assert stored == [{"verdict": "down", "comment": "担当課を知りたかった"}]
+
+
+def test_vote_on_an_ephemeral_answer_updates_it_through_response_url(slack):
+    slack.post(slash_command("計画期間は？", response_url=slack.emulator.response_url("cmd")))
+    [reply] = slack.emulator.wait_for("response_url")
+    value = button_value(reply["blocks"], bk.ACTION_UP)
+    slack.post(block_actions(bk.ACTION_UP, value, response_url=slack.emulator.response_url("vote"), ephemeral=True))
+    [update] = slack.emulator.wait_for("response_url", where=lambda c: c.path == "/response/vote")
+    assert update["replace_original"] is True
+    assert "フィードバックありがとうございます" in json.dumps(update["blocks"], ensure_ascii=False)
+    assert slack.emulator.calls_to("chat.update") == []
+
+
+def test_unknown_answer_id_is_reported_not_crashed(slack):
+    slack.post(block_actions(bk.ACTION_UP, "99999", response_url=slack.emulator.response_url("x")))
+    [reply] = slack.emulator.wait_for("response_url")
+    assert reply["response_type"] == "ephemeral" and "保存できませんでした" in reply["text"]
+
+
+# --- App Home and extension points ------------------------------------------------------
+def home_opened(user="U0STAFF1"):
+    return {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home", "event_ts": "1.1"}
+
+
+def test_app_home_shows_what_the_bot_knows(slack):
+    slack.event(home_opened())
+    [pub] = slack.emulator.wait_for("views.publish")
+    assert pub["user_id"] == "U0STAFF1"
+    view = pub["view"]
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    text = json.dumps(view, ensure_ascii=False)
+    for expected in ("第７次厚木市行政改革大綱（概要）", "v1-test", "2026-11-27", "節 42", "用語 8", "PFIとは何ですか", "アイデア"):
+        assert expected in text
+
+
+def test_app_home_in_english_for_english_locale(slack):
+    slack.emulator.locales["U0EN"] = "en-GB"
+    slack.event(home_opened("U0EN"))
+    [pub] = slack.emulator.wait_for("views.publish")
+    text = json.dumps(pub["view"], ensure_ascii=False)
+    assert "42 sections" in text and "8 glossary terms" in text and "What is PPP?" in text
+
+
+def test_plugins_add_home_sections_and_subcommands(tmp_path):
+    seen = {}
+
+    def register(bot):
+        bot.add_home_section("ideas", lambda user, lang: [bk.section(f"アイデアは /reform idea から（{user}）")])
+        bot.add_home_section("recent", lambda user, lang: [bk.section("最近の提案：3件")])
+
+        def idea(*, bot, command, args, respond, client):
+            seen["args"] = args
+            respond(text="受け付けました", response_type="ephemeral")
+
+        bot.add_subcommand("idea", idea)
+
+    with slack_harness(tmp_path / "data", plugins=[register]) as slack:
+        slack.event(home_opened())
+        [pub] = slack.emulator.wait_for("views.publish")
+        text = json.dumps(pub["view"], ensure_ascii=False)
+        assert "アイデアは /reform idea から（U0STAFF1）" in text and "最近の提案：3件" in text
+        assert "準備中" not in text                                   # default ideas text replaced
+        slack.post(slash_command("idea 窓口をオンラインに", response_url=slack.emulator.response_url()))
+        [reply] = slack.emulator.wait_for("response_url")
+        assert reply["text"] == "受け付けました" and seen["args"] == "窓口をオンラインに"
+        assert slack.qa.calls == []
+
+
+def test_app_home_publish_error_is_logged(slack, caplog):
+    slack.emulator.fail("views.publish", "not_enabled")
+    slack.event(home_opened())
+    slack.emulator.wait_until(lambda e: e.calls_to("views.publish"))
+    slack.bot.close()                                     # the listener has finished (and logged)
+    assert "not_enabled" in caplog.text
