@@ -122,14 +122,13 @@ def create_app(
     ]
 
     # --- slack: begin ---
-    if settings.slack_enabled or slack_client is not None:
-        from bot.slack import mount_slack
+    # mount_slack decides: HTTP routes when bot token + signing secret are set, Socket Mode
+    # (started on startup) when SLACK_APP_TOKEN is set too, else it logs that Slack is off.
+    from bot.slack import mount_slack
 
-        slack_routes, slack_start = mount_slack(settings, qa, client=slack_client)
-        routes += slack_routes
-        on_start += slack_start
-    else:
-        log.info("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set")
+    slack = mount_slack(settings, qa, client=slack_client)
+    routes += slack.routes
+    on_start += slack.startup
     # --- slack: end ---
 
     # --- proposals: begin ---
