@@ -10,6 +10,7 @@ Plain functions over a :class:`FeedbackStore`; no Slack imports here.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -155,10 +156,30 @@ class FeedbackStore:
             if self.path != ":memory:":
                 self.db.enable_wal()
             self.db.execute("PRAGMA foreign_keys = ON")
-            migrations.apply(self.db)
+            if migrations.pending(self.db):
+                with self._write():
+                    migrations.apply(self.db)
+
+    @contextlib.contextmanager
+    def _write(self):
+        """A write transaction that takes the write lock up front (BEGIN IMMEDIATE).
+
+        A deferred transaction that reads first and writes later fails at once with "database is
+        locked" when another connection wrote in between; IMMEDIATE waits for the busy timeout.
+        """
+        with self._lock:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+            else:
+                self.db.conn.commit()
 
     def close(self) -> None:
-        self.db.conn.close()
+        with self._lock:
+            self.db.conn.close()
 
     # --- answers -------------------------------------------------------------------------
     def record_answer(
@@ -176,7 +197,7 @@ class FeedbackStore:
         index_version: str = "",
     ) -> int:
         """Log an answer about to be shown and return its id (carried by the feedback buttons)."""
-        with self._lock, self.db.atomic():
+        with self._write():
             table = self.db["answer_log"]
             table.insert(
                 {
@@ -197,7 +218,7 @@ class FeedbackStore:
 
     def set_message_ts(self, answer_id: int, message_ts: str) -> None:
         """Remember which Slack message shows the answer (known only after posting)."""
-        with self._lock, self.db.atomic():
+        with self._write():
             self.db["answer_log"].update(answer_id, {"message_ts": message_ts})
 
     def get_answer(self, answer_id: int) -> AnswerRecord:
@@ -234,7 +255,7 @@ class FeedbackStore:
         with self._lock:
             self.get_answer(answer_id)
             try:
-                with self.db.atomic():
+                with self._write():
                     self.db["answer_votes"].insert(
                         {
                             "answer_id": answer_id,
@@ -251,7 +272,7 @@ class FeedbackStore:
 
     def add_comment(self, answer_id: int, *, user_id: str, comment: str) -> bool:
         """Attach the "what was wrong" text to this user's vote. Returns False if there is no vote."""
-        with self._lock, self.db.atomic():
+        with self._write():
             cur = self.db.execute(
                 "update answer_votes set comment = ? where answer_id = ? and user_id = ?",
                 [comment.strip(), answer_id, user_id],
