@@ -6,7 +6,7 @@ JavaScript; Japanese by default, English with ``?lang=en`` (or the form's hidden
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -219,36 +219,55 @@ def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, not
     ]
 
 
-def mount_proposals(settings: "Settings", qa=None, *, slack_client=None, store: ProposalStore | None = None):
-    """Everything the server needs for proposals: routes plus start-up steps.
+@dataclass
+class ProposalsMount:
+    """What the server needs for proposals."""
+
+    routes: list
+    startup: list
+    shutdown: list
+    store: ProposalStore
+    pipeline: ProposalPipeline
+    slack_plugin: Callable | None = None    # pass to ``bot.slack.mount_slack(..., plugins=[...])``
+
+    def __iter__(self):   # ``routes, startup = mount_proposals(...)``
+        return iter((self.routes, self.startup))
+
+
+def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
+                    store: ProposalStore | None = None) -> ProposalsMount:
+    """Everything ``reformbot serve`` needs for proposals.
 
     Args:
         settings: runtime settings.
         qa: the QA service; its retriever links proposals to the outline and its embedder finds
-            similar proposals (loaded lazily, in the background worker).
-        slack_client: Slack Web API client (default: built from settings when Slack is on).
+            similar proposals (both loaded lazily, in the background worker).
+        slack_client: Slack Web API client (default: built from settings when a bot token is set).
         store: an open store (default: ``settings.database_path``).
 
     Returns:
-        ``(routes, startup_callables, pipeline)``.
+        A :class:`ProposalsMount`: routes, start-up/shutdown callables, and the Slack plugin.
     """
     store = store or ProposalStore(settings.database_path)
     searcher = _LazyRetriever(qa) if qa is not None else None
     similar = SimilarFinder(store, _LazyEmbedder(qa)) if qa is not None else None
     notifier = None
-    if settings.proposals_channel and (slack_client is not None or settings.slack_enabled):
+    if settings.proposals_channel and (slack_client is not None or settings.slack_bot_token):
         from .slack import SlackNotifier
 
         if slack_client is None:
-            from slack_sdk import WebClient
+            from bot.slack import make_web_client
 
-            slack_client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_base_url)
+            slack_client = make_web_client(settings)
         notifier = SlackNotifier(slack_client, settings.proposals_channel, store)
-    elif not settings.proposals_channel:
-        log.info("proposals: REFORMBOT_PROPOSALS_CHANNEL is not set; new proposals are not posted to Slack")
+    else:
+        log.info("proposals: not posted to Slack (set REFORMBOT_PROPOSALS_CHANNEL and SLACK_BOT_TOKEN)")
     pipeline = ProposalPipeline(store, searcher, similar, notifier)
     routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline)
-    return routes, [pipeline.start], pipeline
+    from .slack import proposals_plugin
+
+    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[pipeline.stop, store.close],
+                          store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline))
 
 
 class _LazyRetriever:
