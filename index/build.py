@@ -190,7 +190,7 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
 
 def build_from_settings(settings: "Settings", sources: Sequence[Path] | None = None,
                         progress: Progress | None = None) -> Manifest:
-    """Parse the sources, chunk them and build ``settings.index_dir`` with the configured model.
+    """Parse the sources, chunk them and build a new current version in ``settings.index_dir``.
 
     Args:
         settings: runtime settings (data dir, model, threads, default sources).
@@ -205,14 +205,10 @@ def build_from_settings(settings: "Settings", sources: Sequence[Path] | None = N
         index.embedder.ModelNotAvailable: the model is not on this machine.
         corpus errors: a source file cannot be read (their message names the file).
     """
-    from index.embedder import load_embedder
+    # A new version beside the current one, verified, then switched to (index/versions.py).
+    from index.versions import build_version_from_settings
 
-    paths = tuple(Path(p) for p in (sources or settings.sources))
-    document, chunks = load_corpus(paths)
-    embedder = load_embedder(settings.embedding_model, settings.threads)
-    out = settings.index_dir
-    return build_index(chunks, document, out, embedder, previous=out if out.exists() else None,
-                       progress=progress)
+    return build_version_from_settings(settings, sources, progress).manifest
 
 
 def load_corpus(paths: Sequence[Path]) -> tuple[Document, list[Chunk]]:

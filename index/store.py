@@ -8,6 +8,10 @@ Layout of ``<data_dir>/index/``::
     document.json     title, sources, sections and glossary of the parsed outline
     lexical/          bm25s matrices (numpy) + vocabulary (JSON) + tokenizer settings
 
+Versions (index/versions.py): ``<data_dir>/index/`` may instead hold ``versions/<id>/`` (each a
+directory as above) and a ``current`` pointer file naming one of them. :func:`read_manifest` and
+:func:`load_index` then read the current version (:func:`resolve_index_dir`).
+
 Nothing is pickled. :func:`load_index` refuses an index that does not match the running program,
 model or itself, with an error naming the command that fixes it.
 """
@@ -153,14 +157,43 @@ class StoredIndex:
     lexical: LexicalIndex
 
 
+CURRENT_POINTER = "current"
+VERSIONS_DIR = "versions"
+
+
+def resolve_index_dir(directory: Path) -> Path:
+    """The directory that holds the index files: the current version when ``directory`` is a
+    versions root (has a ``current`` pointer), else ``directory`` itself.
+
+    Raises:
+        IndexMismatch: the pointer is unreadable or names a version that is not there.
+    """
+    directory = Path(directory)
+    pointer = directory / CURRENT_POINTER
+    if not pointer.is_file():
+        return directory
+    try:
+        version = json.loads(pointer.read_text(encoding="utf-8"))["version"]
+        if not isinstance(version, str) or not version or "/" in version or version.startswith("."):
+            raise ValueError(f"bad version id {version!r}")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexMismatch(f"index pointer {pointer} is unreadable ({exc}): run `reformbot index rollback ID` "
+                            f"with an id from `reformbot index versions`, or `{BUILD_COMMAND}`") from None
+    target = directory / VERSIONS_DIR / version
+    if not target.is_dir():
+        raise IndexMismatch(f"the current index version {version} is missing from {directory / VERSIONS_DIR}: "
+                            f"run `reformbot index rollback ID` or `{BUILD_COMMAND}`")
+    return target
+
+
 def read_manifest(directory: Path) -> Manifest:
-    """The manifest of the index in ``directory``.
+    """The manifest of the index in ``directory`` (its current version for a versions root).
 
     Raises:
         IndexNotBuilt: no index there.
         IndexMismatch: unreadable manifest or another format version.
     """
-    path = Path(directory) / MANIFEST
+    path = resolve_index_dir(Path(directory)) / MANIFEST
     if not path.is_file():
         raise IndexNotBuilt(f"no search index in {Path(directory)}: run `{BUILD_COMMAND}`")
     try:
@@ -194,7 +227,7 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
     """
     import faiss
 
-    directory = Path(directory)
+    directory = resolve_index_dir(Path(directory))   # resolved once: a switch meanwhile is not mixed in
     m = read_manifest(directory)
     fix = f"run `{BUILD_COMMAND}`"
     if model_id is not None and m.model_id != model_id:
@@ -210,10 +243,13 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
         vectors = faiss.read_index(str(directory / VECTORS))
     except RuntimeError as exc:
         raise IndexMismatch(f"cannot read {directory / VECTORS} ({exc}): {fix}") from None
-    with (directory / CHUNKS).open(encoding="utf-8") as fh:
-        chunks = [chunk_from_dict(json.loads(line)) for line in fh if line.strip()]
-    document = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
-    lexical = LexicalIndex.load(directory / LEXICAL)
+    try:
+        with (directory / CHUNKS).open(encoding="utf-8") as fh:
+            chunks = [chunk_from_dict(json.loads(line)) for line in fh if line.strip()]
+        document = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
+        lexical = LexicalIndex.load(directory / LEXICAL)
+    except (OSError, ValueError, TypeError, KeyError) as exc:   # damaged JSON / matrices
+        raise IndexMismatch(f"index files in {directory} are damaged ({type(exc).__name__}: {exc}): {fix}") from None
     counts = {"manifest": m.chunk_count, "vectors": vectors.ntotal, "chunks": len(chunks),
               "lexical": lexical.n_docs, "hashes": len(m.chunk_hashes)}
     if len(set(counts.values())) != 1:
