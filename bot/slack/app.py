@@ -274,6 +274,7 @@ def slack_routes(bolt_app: "App", path: str = "/slack/events") -> "list[Route]":
         bolt_resp = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_resp)
 
+    slack_events.bolt_app = bolt_app  # type: ignore[attr-defined]  # lets tests and plugins find the bot
     return [Route(path, slack_events, methods=["POST"], name="slack_events")]
 
 
