@@ -259,6 +259,11 @@ class ProposalStore:
                          " vector) VALUES (?,?,?,?,?)", (pid, model, int(vec.shape[0]), content_hash,
                                                          vec.tobytes()))
 
+    def mark_pending(self, ids: list[int]) -> None:
+        """Queue proposals for linking again (``reformbot proposals relink``)."""
+        with self._write() as conn:
+            conn.executemany("UPDATE proposals SET link_state = 'pending' WHERE id = ?", [(i,) for i in ids])
+
     def set_slack_message(self, pid: int, channel: str, ts: str) -> None:
         """Remember where the proposal was posted so status changes can update that message."""
         with self._write() as conn:

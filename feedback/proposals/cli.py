@@ -1,0 +1,253 @@
+"""`reformbot proposals list|show|export|status|publish|unpublish|relink` (mounted by bot/cli.py).
+
+Exports leave personal data (name, email) out unless ``--include-personal`` is given.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+proposals_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Citizen proposals.")
+DB_OPTION = typer.Option(None, "--db", dir_okay=False, help="SQLite file (default: <data dir>/reformbot.db)")
+
+
+class Format(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+@proposals_app.callback()
+def _group() -> None:
+    """Citizen proposals: list, inspect, export and triage them."""
+
+
+def _settings():
+    from bot.settings import Settings, SettingsError
+
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+def _store(db: Optional[Path], must_exist: bool = True):
+    from .store import ProposalStore
+
+    path = db or _settings().database_path
+    if must_exist and not Path(path).exists():
+        typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
+        raise typer.Exit(0)
+    return ProposalStore(path)
+
+
+def _status_code(value: str) -> str:
+    """A status code from its code or Japanese/English label (受付, 検討中, done, …)."""
+    from . import messages as M
+    from .model import STATUSES
+
+    v = value.strip()
+    if v in STATUSES:
+        return v
+    for code, labels in M.STATUS_LABELS.items():
+        if v in labels.values() or v.lower() == labels["en"].lower():
+            return code
+    raise typer.BadParameter(f"unknown status {value!r}; use one of: " +
+                             ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in STATUSES))
+
+
+def _get(store, ref: str, include_personal: bool = False):
+    from .store import ProposalNotFound
+
+    try:
+        return store.get(ref, include_personal=include_personal)
+    except ProposalNotFound:
+        raise typer.BadParameter(f"no proposal {ref!r}: give a 受付番号 like 20261127-00001 or an id "
+                                 "(see `reformbot proposals list`)") from None
+
+
+def _proposal_dict(p, include_personal: bool) -> dict:
+    d = {
+        "id": p.id, "receipt_no": p.receipt_no, "created_at": p.created_at, "source": p.source,
+        "staff_user_id": p.staff_user_id, "status": p.status, "published": p.published, "title": p.title,
+        "body": p.body, "goal": p.goal, "linked_goal": p.linked_goal, "goal_scores": p.goal_scores,
+        "residency": p.residency, "age_group": p.age_group, "lang": p.lang,
+        "consent_version": p.consent_version, "link_state": p.link_state,
+        "sections": [{"rank": s.rank, "id": s.chunk_id, "section": s.section, "page": s.page, "score": s.score}
+                     for s in p.sections],
+        "similar": [{"receipt_no": s.receipt_no, "title": s.title, "score": s.score, "duplicate": s.duplicate}
+                    for s in p.similar],
+        "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": h.at} for h in p.history],
+    }
+    if include_personal:
+        d["name"], d["email"] = p.name, p.email
+    return d
+
+
+@proposals_app.command("list")
+def list_(
+    status: Optional[str] = typer.Option(None, "--status", "-s", help="only this status (code or label, e.g. 検討中)"),
+    source: Optional[str] = typer.Option(None, "--source", help="citizen or staff"),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=10000),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Newest proposals first: 受付番号, status, goal, title."""
+    from . import messages as M
+
+    store = _store(db)
+    rows = store.list(status=_status_code(status) if status else None, source=source, limit=limit)
+    if as_json:
+        for p in rows:
+            typer.echo(json.dumps(_proposal_dict(p, False), ensure_ascii=False))
+        return
+    if not rows:
+        typer.echo("(no proposals)")
+        return
+    for p in rows:
+        goal = M.label(M.GOAL_SHORT, p.linked_goal, "ja")
+        typer.echo(f"{p.receipt_no}  {M.label(M.STATUS_LABELS, p.status, 'ja'):<4}  {goal:<6}  "
+                   f"{'公開' if p.published else '    '}  {p.source:<7}  {p.title}")
+
+
+@proposals_app.command("show")
+def show(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    include_personal: bool = typer.Option(False, "--include-personal", help="also print name and email"),
+    as_json: bool = typer.Option(False, "--json"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """One proposal: text, outline links, similar proposals, status history."""
+    from . import messages as M
+    from .store import local_time
+
+    p = _get(_store(db), ref, include_personal)
+    if as_json:
+        typer.echo(json.dumps(_proposal_dict(p, include_personal), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"受付番号   {p.receipt_no}  (id {p.id}, {p.source}{', ' + p.staff_user_id if p.staff_user_id else ''})")
+    typer.echo(f"受付日時   {local_time(p.created_at)}")
+    typer.echo(f"状態       {M.label(M.STATUS_LABELS, p.status, 'ja')}{'  (公開)' if p.published else ''}")
+    typer.echo(f"件名       {p.title}")
+    typer.echo(f"重点目標   推定 {M.label(M.GOAL_SHORT, p.linked_goal, 'ja')} {p.goal_scores or ''} / "
+               f"提案者 {M.label(M.GOAL_SHORT, p.goal, 'ja')}")
+    typer.echo(f"属性       {M.label(M.RESIDENCY, p.residency, 'ja')} {M.label(M.AGE_GROUPS, p.age_group or '', 'ja')}"
+               f"  同意版 {p.consent_version or '-'}")
+    if include_personal:
+        typer.echo(f"氏名       {p.name or '-'}\nメール     {p.email or '-'}")
+    typer.echo("\n" + p.body + "\n")
+    typer.echo("関連する大綱の箇所:" if p.sections else f"関連する大綱の箇所: なし ({p.link_state})")
+    for s in p.sections:
+        typer.echo(f"  {s.rank}. {s.section} (大綱P.{s.page}) {s.score:.3f}  [{s.chunk_id}]")
+    for s in p.similar:
+        typer.echo(f"  似た提案 {s.receipt_no} {s.title} {s.score:.3f}{'  ← 重複の可能性' if s.duplicate else ''}")
+    typer.echo("履歴:")
+    for h in p.history:
+        typer.echo(f"  {local_time(h.at)}  {M.label(M.STATUS_LABELS, h.status, 'ja')}  {h.actor}  {h.note}")
+
+
+def _defuse(value):
+    """Spreadsheet-safe CSV cell: text starting with = + - @ (or tab/CR) gets a leading ' so
+    Excel shows it instead of running it as a formula (OWASP "CSV injection")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@proposals_app.command("export")
+def export(
+    fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv or json"),
+    include_personal: bool = typer.Option(False, "--include-personal", help="add name and email columns"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, help="file (default: stdout)"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default."""
+    rows = _store(db).export_rows(include_personal=include_personal)
+    if fmt is Format.json:
+        text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    else:
+        buf = io.StringIO()
+        fields = list(rows[0].keys()) if rows else ["id", "receipt_no", "created_at", "status", "title", "body"]
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows({k: _defuse(v) for k, v in r.items()} for r in rows)
+        text = buf.getvalue()
+    if output:
+        output.write_text(("\ufeff" if fmt is Format.csv else "") + text, encoding="utf-8")
+        typer.echo(f"wrote {len(rows)} proposals to {output}" + (" (with personal data)" if include_personal else ""),
+                   err=True)
+    else:
+        sys.stdout.write(text)
+
+
+@proposals_app.command("status")
+def set_status(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    status: str = typer.Argument(..., help="received|reviewing|done|difficult|out_of_scope or 受付/検討中/対応済/対応困難/対象外"),
+    note: str = typer.Option("", "--note", help="why (kept in the history)"),
+    by: str = typer.Option("admin", "--by", help="who is changing it (recorded as cli:<by>)"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Change a proposal's status (recorded in its history)."""
+    from . import messages as M
+    from .model import TRANSITIONS
+    from .store import BadTransition
+
+    store = _store(db)
+    p = _get(store, ref)
+    code = _status_code(status)
+    try:
+        p = store.set_status(p.id, code, actor=f"cli:{by}", note=note)
+    except BadTransition:
+        raise typer.BadParameter(f"{p.receipt_no} is {M.STATUS_LABELS[p.status]['ja']} ({p.status}); it cannot "
+                                 f"become {code}. Allowed: {', '.join(TRANSITIONS[p.status])}") from None
+    typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
+
+
+@proposals_app.command("publish")
+def publish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
+    """Show a proposal to citizens as a "similar proposal" (title and masked excerpt only)."""
+    store = _store(db)
+    p = store.set_published(_get(store, ref).id, True, actor=f"cli:{by}")
+    typer.echo(f"{p.receipt_no}: published")
+
+
+@proposals_app.command("unpublish")
+def unpublish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
+    """Stop showing a proposal to citizens."""
+    store = _store(db)
+    p = store.set_published(_get(store, ref).id, False, actor=f"cli:{by}")
+    typer.echo(f"{p.receipt_no}: unpublished")
+
+
+@proposals_app.command("relink")
+def relink(
+    all_: bool = typer.Option(False, "--all", help="relink every proposal, not only failed or pending ones"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Link proposals to the outline again (after `reformbot index build`, or when linking failed)."""
+    from bot.service import QAService
+
+    from .linking import ProposalPipeline, SimilarFinder
+
+    settings = _settings()
+    store = _store(db)
+    qa = QAService(settings)
+    try:
+        retriever = qa.retriever
+    except Exception as exc:
+        raise typer.BadParameter(f"{exc}") from None
+    ids = [p.id for p in store.list(limit=-1)] if all_ else \
+        [p.id for p in store.list(limit=-1) if p.link_state != "linked"]
+    store.mark_pending(ids)
+    pipeline = ProposalPipeline(store, retriever, SimilarFinder(store, retriever.embedder))
+    with typer.progressbar(ids, label="linking") as bar:
+        for pid in bar:
+            pipeline.process(pid)
+    typer.echo(f"relinked {len(ids)} proposals")
