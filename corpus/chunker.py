@@ -4,7 +4,9 @@ Granularity (``mode``), so the index can be tuned by measurement:
 
 - ``"section"`` (default): one chunk per section that has items (the leaves of the outline:
   ``(ｱ) 職員の能力向上`` with its bullets, ``(2) 計画の位置付け・計画期間`` with its labels …).
-  A section longer than ``max_chars`` is cut between items into parts.
+  A section longer than ``max_chars`` is cut between items into the fewest parts that fit,
+  balanced in size; a part that starts inside a run of bullets gets the line they hang from
+  (「第４次行政改革・第５次行政改革 ➡ …」) in its ``match_text``.
 - ``"window"``: windows of ``window`` consecutive items of a section (``stride`` apart; equal
   to ``window`` by default, i.e. no overlap).
 - ``"item"``: one chunk per item (a window of one).
@@ -20,8 +22,9 @@ Chunk ids (stable across rebuilds; never derived from the text):
 - glossary: the entry id (``g-ppp``; see :mod:`corpus.parser`).
 
 So editing a bullet keeps its chunk's id and changes only that chunk's ``content_hash``
-(sha256 of breadcrumb + ``"\\n"`` + text); adding or removing bullets can shift the window
-ordinals after the edit in window mode, and the part numbers of a section cut into parts.
+(sha256 of breadcrumb + ``"\\n"`` + text). Adding or removing bullets can shift the window
+ordinals after the edit in window mode; in a section cut into parts, an edit that changes the
+section's length can move the cut, changing the hash (never the ids) of its other parts too.
 """
 from __future__ import annotations
 
@@ -36,9 +39,13 @@ __all__ = ["chunk_document", "breadcrumb", "content_hash", "BREADCRUMB_SEP", "DE
            "MODES"]
 
 BREADCRUMB_SEP = " › "
-# Every section of the bundled outline fits (the largest, １, is 331 characters), so by default
-# a chunk is exactly one section; longer sections of a revised outline are cut between items.
-DEFAULT_MAX_CHARS = 400
+# Measured on the dev set with the default model and hybrid retriever (hit@1 / hit@3 / MRR@10,
+# 40 in-scope questions; /tmp script in the corpus report): whole sections (400) .850/.950/.908,
+# 200 .875/.975/.926, 160 .925/.975/.954, 120 .925/1.0/.958, 80 .900/.975/.943; windows of 3
+# bullets .900/.975/.938, single bullets .850/.975/.908. Around 120 characters a chunk is one
+# topic: (2) 計画の位置付け・計画期間 splits into its 【位置付け】 and 【計画期間】 blocks, and the
+# long mixed section １ into its three runs, while most (ｱ) rows stay whole.
+DEFAULT_MAX_CHARS = 120
 MODES = ("section", "window", "item")
 # Names shorter than this are not matched as glossary mentions without a ※ marker.
 _MIN_ALIAS = 3
@@ -76,20 +83,52 @@ def _refs(text: str, glossary: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...]
 
 
 def _pack(items: Sequence[str], max_chars: int) -> list[tuple[int, int]]:
-    """Item ranges [start, end) whose joined text stays within ``max_chars`` (an item longer
-    than that is a part of its own: items are never cut)."""
-    ranges: list[tuple[int, int]] = []
-    start, size = 0, 0
-    for i, item in enumerate(items):
-        add = len(item) + (1 if i > start else 0)
-        if i > start and size + add > max_chars:
-            ranges.append((start, i))
-            start, size = i, len(item)
-        else:
-            size += add
-    if items:
-        ranges.append((start, len(items)))
-    return ranges
+    """Item ranges [start, end) that cut a section into the fewest parts whose joined text
+    stays within ``max_chars``, balanced so that no part is a lone leftover bullet.
+
+    Items are never cut: an item longer than ``max_chars`` is a part of its own.
+    """
+    n = len(items)
+    if n == 0:
+        return []
+    sizes = [len(item) + 1 for item in items]          # +1: the joining newline
+    total = sum(sizes) - 1
+    if total <= max_chars:
+        return [(0, n)]
+    longest_item = max(sizes) - 1
+    limit = max(max_chars, longest_item)
+    for parts in range(-(-total // max_chars), n + 1):
+        ranges = _balanced(sizes, parts)
+        if max(sum(sizes[a:b]) - 1 for a, b in ranges) <= limit:
+            return ranges
+    return [(i, i + 1) for i in range(n)]
+
+
+def _balanced(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:
+    """Split ``sizes`` into ``parts`` consecutive runs minimising the largest run (linear
+    partition by dynamic programming; sections have tens of items at most)."""
+    n = len(sizes)
+    prefix = [0]
+    for size in sizes:
+        prefix.append(prefix[-1] + size)
+    inf = float("inf")
+    # best[k][i]: smallest possible largest run when the first i items form k runs.
+    best = [[inf] * (n + 1) for _ in range(parts + 1)]
+    cut = [[0] * (n + 1) for _ in range(parts + 1)]
+    best[0][0] = 0
+    for k in range(1, parts + 1):
+        for i in range(k, n + 1):
+            for j in range(k - 1, i):
+                cost = max(best[k - 1][j], prefix[i] - prefix[j])
+                if cost < best[k][i]:
+                    best[k][i], cut[k][i] = cost, j
+    ranges = []
+    i = n
+    for k in range(parts, 0, -1):
+        j = cut[k][i]
+        ranges.append((j, i))
+        i = j
+    return ranges[::-1]
 
 
 def _windows(n: int, window: int, stride: int) -> list[tuple[int, int]]:
@@ -112,7 +151,8 @@ def _lead(items: Sequence[str], start: int) -> str:
         return ""
     for i in range(start - 1, -1, -1):
         if items[i] and items[i][0] not in _BULLETS:
-            return items[i]
+            # A 【label】 block or a ※ note closes over its own lines; bullets after it are not its.
+            return "" if items[i][0] in "【※" else items[i]
     return ""
 
 
@@ -130,7 +170,7 @@ def _section_chunks(section: Section, doc: Document, mode: str, max_chars: int, 
     chunks = []
     for ident, (start, end) in zip(ids, ranges):
         text = "\n".join(items[start:end])
-        lead = _lead(items, start) if mode != "section" else ""
+        lead = _lead(items, start)
         refs, marked = _refs(text, doc.glossary)
         match = nfkc(f"{crumb}\n{lead}\n{text}" if lead else f"{crumb}\n{text}")
         meta = {"level": section.level, "items": [start, end], "markers": list(marked)}

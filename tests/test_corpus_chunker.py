@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus import DEFAULT_SOURCE, chunk_document, load_chunks, load_document, nfkc
+from corpus import DEFAULT_MAX_CHARS, DEFAULT_SOURCE, chunk_document, load_chunks, load_document, nfkc
 from corpus.model import Chunk
 
 TEXT = DEFAULT_SOURCE.read_text(encoding="utf-8")
@@ -35,24 +35,37 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_default_chunks_are_leaf_sections_then_glossary(chunks):
+def test_default_chunks_are_leaf_sections_then_glossary(chunks, doc):
     ids = [c.id for c in chunks]
-    assert len(ids) == len(set(ids)) == 29
-    assert ids[:9] == ["s1", "s2-1", "s2-2", "s2-3", "s3-c1", "s3-c2", "s4", "s5-1", "s5-2"]
+    assert len(ids) == len(set(ids)) == 38
+    assert ids[:12] == ["s1", "s1#2", "s1#3", "s2-1", "s2-2", "s2-2#2", "s2-3", "s2-3#2", "s3-c1", "s3-c1#2",
+                        "s3-c2", "s4"]
     assert ids[-8:] == ["g-3c7b9371", "g-8c7936c0", "g-ppp", "g-pfi", "g-f1b2792f", "g-bcp", "g-bpr", "g-sdgs"]
-    assert {c.kind for c in chunks[:21]} == {"body"} and {c.kind for c in chunks[21:]} == {"glossary"}
-    assert all(len(c.text) <= 400 for c in chunks)
+    body = [c for c in chunks if c.kind == "body"]
+    assert len(body) == 30 and {c.kind for c in chunks[30:]} == {"glossary"}
+    assert all(len(c.text) <= DEFAULT_MAX_CHARS for c in body)
+    # Every item of every section is in exactly one chunk, in order.
+    for section in doc.sections:
+        parts = [c.text for c in body if c.section_id == section.id]
+        assert "\n".join(parts) == "\n".join(section.items)
 
 
 def test_body_chunk_fields(chunks):
-    c = by_id(chunks)["s5-2"]
+    c = by_id(chunks)["s5-2#2"]
     assert c.section == "５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間"
     assert c.page == 5 and c.kind == "body" and c.section_id == "s5-2"
-    assert c.text.startswith("【位置付け】\n総合計画に掲げる")
+    assert c.text.startswith("【計画期間】\n大綱 ６年間（令和３年度から令和８年度まで）")
     assert "第１期：３年間（令和３年度から令和５年度まで）" in c.text          # original characters
     assert "第1期:3年間(令和3年度から令和5年度まで)" in c.match_text           # NFKC
     assert c.match_text.startswith("5 第7次行政改革大綱について › (2) 計画の位置付け・計画期間\n")
     assert c.content_hash == hashlib.sha256(f"{c.section}\n{c.text}".encode()).hexdigest()
+    assert by_id(chunks)["s5-2"].text.startswith("【位置付け】")
+
+
+def test_whole_sections_with_a_large_limit(doc):
+    chunks = chunk_document(doc, max_chars=400)
+    assert [c.id for c in chunks if c.kind == "body"] == [s.id for s in doc.sections if s.items]
+    assert len(chunks) == 29
 
 
 def test_item_table_chunk_carries_its_headings(chunks):
@@ -78,11 +91,11 @@ def test_glossary_chunks(chunks, doc):
 
 def test_markers_and_mentions_link_chunks_to_glossary(chunks):
     g = by_id(chunks)
-    assert g["s2-3"].glossary_refs == ("g-ppp", "g-pfi")               # 「ＰＰＰ、ＰＦＩ※3」: both ※3
-    assert g["s2-3"].meta["markers"] == ["g-ppp", "g-pfi"]
+    assert g["s2-3#2"].glossary_refs == ("g-ppp", "g-pfi")             # 「ＰＰＰ、ＰＦＩ※3」: both ※3
+    assert g["s2-3#2"].meta["markers"] == ["g-ppp", "g-pfi"]
     assert g["s3-c1"].glossary_refs == ("g-f1b2792f", "g-bcp")         # ※4, ※5
-    assert g["s5-4"].glossary_refs == ("g-sdgs",)
-    assert g["s1"].glossary_refs == ("g-3c7b9371",)                     # 経営革新度調査※1
+    assert g["s5-4"].glossary_refs == ("g-sdgs",) and g["s5-4#2"].glossary_refs == ()
+    assert g["s1#3"].glossary_refs == ("g-3c7b9371",)                   # 経営革新度調査※1
     # Named without a marker: still linked, but not counted as a marker.
     assert g["s5-3-u-i"].glossary_refs == ("g-ppp", "g-pfi") and g["s5-3-u-i"].meta["markers"] == []
     assert g["s5-3-a-i"].glossary_refs == ("g-bcp",)
@@ -131,6 +144,13 @@ def test_long_section_is_cut_between_items_into_numbered_parts(doc):
     assert [c.id for c in s1][:3] == ["s1", "s1#2", "s1#3"]
     assert "\n".join(c.text for c in s1) == "\n".join(doc.sections[0].items)
     assert all(len(c.text) <= 120 for c in s1 if "\n" in c.text)
+    parts = by_id(chunks)
+    # A part starting inside a run of bullets carries the line they hang from, for matching only.
+    assert parts["s1#2"].text.startswith("・職員の削減")
+    assert parts["s1#2"].meta["lead"].startswith("第４次行政改革・第５次行政改革")
+    assert "第4次行政改革・第5次行政改革" in parts["s1#2"].match_text
+    # Bullets after a 【label】 block do not hang from it.
+    assert parts["s5-1#3"].text.startswith("・感染症の拡大") and "lead" not in parts["s5-1#3"].meta
 
 
 def test_window_and_item_modes(doc):
