@@ -1,0 +1,133 @@
+"""Pure parts of proposals: validation, masking, form tokens, rate limiter; the store's schema."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from feedback.proposals import messages as M
+from feedback.proposals.guard import FormTokens, RateLimiter
+from feedback.proposals.masking import excerpt, mask_personal
+from feedback.proposals.model import ProposalInput
+from feedback.proposals.store import BadTransition, ProposalNotFound, ProposalStore
+from feedback.proposals.validation import LIMITS, validate_proposal
+
+OK = {"title": " 件名 ", "body": "本文\r\n二行目", "goal": "2", "residency": "student", "consent": "yes"}
+
+
+def test_valid_form_is_trimmed_and_line_endings_normalised():
+    v = validate_proposal(OK, consent_version="v1")
+    assert v.ok
+    assert (v.value.title, v.value.body, v.value.goal, v.value.residency) == ("件名", "本文\n二行目", "2", "student")
+    assert v.value.name is None and v.value.email is None and v.value.consent_version == "v1"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"title": ""}, "title"), ({"body": " \u3000\n\t"}, "body"), ({"body": "a" * (LIMITS["body"] + 1)}, "body"),
+    ({"name": "n" * 51}, "name"), ({"email": "a@b"}, "email"), ({"email": "a b@example.jp"}, "email"),
+    ({"title": "a\x00b"}, "title"), ({"body": "x\x1b[31m"}, "body"), ({"name": "a\u2066b"}, "name"),
+    ({"title": "一行目\n二行目"}, "title"), ({"goal": "4"}, "goal"), ({"age_group": "100s"}, "age_group"),
+    ({"consent": ""}, "consent"),
+])
+def test_each_bad_field_gets_its_own_error(change, field):
+    v = validate_proposal({**OK, **change})
+    assert not v.ok and list(v.errors) == [field]
+    assert v.form["body"] == ({**OK, **change}["body"].replace("\r\n", "\n").strip())   # kept for the form
+
+
+def test_exact_limits_are_accepted_and_html_is_kept_as_text():
+    v = validate_proposal({**OK, "title": "t" * LIMITS["title"], "body": "<b>" + "x" * (LIMITS["body"] - 3)})
+    assert v.ok and v.value.body.startswith("<b>")
+
+
+def test_errors_follow_the_page_language():
+    assert validate_proposal({**OK, "title": ""}, "en").errors["title"] == "Enter Title."
+    assert validate_proposal({**OK, "title": ""}, "ja").errors["title"] == "件名を入力してください。"
+    assert M.error_summary(1, "en") == "There is 1 problem with your input."
+    assert M.normalise_lang("en-GB") == "en" and M.normalise_lang("fr") == "ja" and M.normalise_lang(None) == "ja"
+
+
+@pytest.mark.parametrize("text, hidden", [
+    ("連絡先 taro.yamada+city@example.co.jp まで", "taro.yamada+city@example.co.jp"),
+    ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ へ", "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ"),
+    ("電話 090-1234-5678 まで", "090-1234-5678"),
+    ("市役所 (046)223-1511", "223-1511"),
+    ("０４６－２２３－１５１１", "２２３－１５１１"),
+    ("+81 90 1234 5678", "1234 5678"),
+    ("個人番号は1234-5678-9012です", "1234-5678-9012"),
+    ("１２３４５６７８９０１２", "１２３４５６７８９０１２"),
+    ("カード 4111 1111 1111 1111", "4111 1111 1111 1111"),
+])
+def test_masking_hides_contact_details_and_long_numbers(text, hidden):
+    assert hidden not in mask_personal(text)
+
+
+@pytest.mark.parametrize("text", ["令和３（2021）年度から令和８（2026）年度", "効果額 220 億円以上",
+                                  "郵便番号243-8511", "150件のデータ", "2026年11月27日"])
+def test_masking_leaves_ordinary_numbers(text):
+    assert mask_personal(text) == text
+
+
+def test_excerpt_is_masked_and_cut():
+    e = excerpt("あ" * 400 + " taro@example.jp", 100)
+    assert len(e) == 100 and e.endswith("…")
+    assert "taro@" not in excerpt("連絡は taro@example.jp", 100)
+
+
+def test_form_tokens_bind_cookie_and_form_and_expire():
+    now = [1000.0]
+    tokens = FormTokens(b"k" * 32, clock=lambda: now[0])
+    tok = tokens.token("c1", "f1")
+    assert tokens.valid("c1", "f1", tok)
+    assert not tokens.valid("c2", "f1", tok) and not tokens.valid("c1", "f2", tok)
+    assert not tokens.valid("c1", "f1", None) and not tokens.valid("c1", "f1", "garbage")
+    assert not FormTokens(b"other" * 8, clock=lambda: now[0]).valid("c1", "f1", tok)
+    now[0] += 24 * 3600 + 1
+    assert not tokens.valid("c1", "f1", tok)
+
+
+def test_rate_limiter_sliding_window_per_client():
+    now = [0.0]
+    rl = RateLimiter(2, 60, clock=lambda: now[0])
+    assert rl.acquire("a") == 0 and rl.acquire("a") == 0
+    assert rl.acquire("a") == pytest.approx(60)
+    assert rl.acquire("b") == 0
+    now[0] = 59.0
+    assert rl.acquire("a") == pytest.approx(1)
+    now[0] = 60.5
+    assert rl.acquire("a") == 0
+    assert RateLimiter.parse("0").acquire("a") == 0 and RateLimiter.parse("5/600").limit == 5
+
+
+def test_store_schema_migrations_wal_and_personal_table(tmp_path):
+    path = tmp_path / "p.db"
+    store = ProposalStore(path)
+    store.close()
+    ProposalStore(path).close()                      # reopening applies nothing twice
+    con = sqlite3.connect(path)
+    applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
+    assert applied == [("0001_proposals",)]
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
+            "proposal_similar", "proposal_vectors"} <= tables
+
+
+def test_store_statuses_history_and_lookups(tmp_path):
+    store = ProposalStore(tmp_path / "p.db")
+    p, created = store.add(ProposalInput(title="t", body="b", goal="1", submission_token="tok"))
+    again, created2 = store.add(ProposalInput(title="other", body="b", goal="1", submission_token="tok"))
+    assert created and not created2 and again.id == p.id
+    assert store.get(p.receipt_no).id == store.get(p.id).id == store.get(str(p.id)).id
+    with pytest.raises(ProposalNotFound):
+        store.get("19990101-00001")
+    with pytest.raises(BadTransition):
+        store.set_status(p.id, "received", "cli:x")
+    store.set_status(p.id, "difficult", "slack:U1", note="予算")
+    with pytest.raises(BadTransition):
+        store.set_status(p.id, "done", "slack:U1")             # final: reopen first
+    store.set_status(p.id, "reviewing", "slack:U2")
+    got = store.get(p.id)
+    assert [(h.status, h.actor) for h in got.history] == [("received", "citizen"), ("difficult", "slack:U1"),
+                                                           ("reviewing", "slack:U2")]
+    assert store.get(p.id).name is None and store.counts_by_status()["reviewing"] == 1
