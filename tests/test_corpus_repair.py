@@ -110,3 +110,14 @@ def test_latin_words_broken_at_line_end_get_their_space_back():
 ])
 def test_what_starts_a_new_item(line, new):
     assert starts_new_item(line) is new
+
+
+def test_a_few_overlong_hand_edited_lines_do_not_change_the_column_width():
+    text = DEFAULT_SOURCE.read_text(encoding="utf-8")
+    long_bullet = "・" + "長い追加の取組" * 30
+    edited = text.replace("・積極的な企業誘致の推進 ", f"・積極的な企業誘致の推進 \n\n{long_bullet} \n\n{long_bullet}２ ")
+    lines = repair_lines(edited)
+    assert long_bullet in lines and long_bullet + "２" in lines
+    assert any("随時、新たな取組に着手" in line for line in lines)
+    assert any("時間外勤務時間の縮減" in line for line in lines)
+    assert "◆第９次厚木市総合計画「あつぎ元気プラン」計画期間中の主な取組" in lines
