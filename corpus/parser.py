@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from corpus.messages import OUTLINE_PROBLEMS, describe
 from corpus.model import Document, GlossaryEntry, Section
 from corpus.reader import SourceText
 from corpus.repair import nfkc, repair_lines
@@ -39,6 +40,12 @@ GLOSSARY_TITLE = "用語説明"
 
 class OutlineError(Exception):
     "The text has no outline content to answer from"
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.path = source
+        self.reason = reason                       # a key of corpus.messages.OUTLINE_PROBLEMS
+        self.problem, self.problem_ja = describe(OUTLINE_PROBLEMS, reason)
+        super().__init__(f"{source}: {self.problem} / {self.problem_ja}")
 
 
 _TOP = re.compile(
@@ -225,7 +232,7 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
     """
     lines = repair_lines(text)
     if not lines:
-        raise OutlineError(f"{source}: no text to parse / 解析できる本文がありません")
+        raise OutlineError(source, "no_text")
     taken = set() if taken_ids is None else taken_ids
     title = lines[0]
     body = lines[1:]
@@ -303,7 +310,7 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
     sections = tuple(n.freeze() for n in nodes)
     glossary = _freeze_entries(entries, taken)
     if not sections and not glossary:
-        raise OutlineError(f"{source}: no outline content found / 大綱の内容が見つかりません")
+        raise OutlineError(source, "no_outline")
     return ParsedText(title=title, sections=sections, glossary=glossary, glossary_title=glossary_title)
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpus.messages import SOURCE_PROBLEMS, describe
+
 __all__ = ["SourceError", "SourceText", "read_source", "decode_text", "TEXT_SUFFIXES", "PDF_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
@@ -23,11 +25,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 class SourceError(Exception):
     "A source file cannot be read as outline text"
 
-    def __init__(self, path: str | Path, problem: str, problem_ja: str) -> None:
+    def __init__(self, path: str | Path, reason: str, **fields: str) -> None:
         self.path = str(path)
-        self.problem = problem
-        self.problem_ja = problem_ja
-        super().__init__(f"{self.path}: {problem} / {problem_ja}")
+        self.reason = reason                       # a key of corpus.messages.SOURCE_PROBLEMS
+        self.problem, self.problem_ja = describe(SOURCE_PROBLEMS, reason, **fields)
+        super().__init__(f"{self.path}: {self.problem} / {self.problem_ja}")
 
 
 @dataclass(frozen=True)
@@ -58,17 +60,15 @@ def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
         SourceError: empty, binary (NUL/control bytes) or undecodable data.
     """
     if not data.strip():
-        raise SourceError(path, "the file is empty", "ファイルが空です")
+        raise SourceError(path, "empty")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
-            raise SourceError(path, "the file has a UTF-16 mark but is not valid UTF-16",
-                              "UTF-16 の印がありますが正しく読めません") from None
+            raise SourceError(path, "bad_utf16") from None
     else:
         if b"\x00" in data:
-            raise SourceError(path, "the file is binary (it contains NUL bytes), not text",
-                              "バイナリファイルです（テキストではありません）")
+            raise SourceError(path, "binary", detail="it contains NUL bytes")
         for encoding in ("utf-8-sig", "cp932"):
             try:
                 text = data.decode(encoding)
@@ -76,19 +76,14 @@ def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
             except UnicodeDecodeError:
                 continue
         else:
-            raise SourceError(
-                path,
-                "the file is not valid UTF-8 or CP932/Shift_JIS text; save it as UTF-8",
-                "UTF-8 でも CP932（Shift_JIS）でも読めません。UTF-8 で保存し直してください",
-            )
+            raise SourceError(path, "undecodable")
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8"
     controls = len(_CONTROL.findall(text))
     if controls > max(2, _MAX_CONTROL_RATIO * len(text)):
-        raise SourceError(path, "the file is binary (it is full of control characters), not text",
-                          "バイナリファイルです（制御文字が多く含まれています）")
+        raise SourceError(path, "binary", detail="it is full of control characters")
     if not text.strip():
-        raise SourceError(path, "the file is empty", "ファイルが空です")
+        raise SourceError(path, "empty")
     return text, encoding
 
 
@@ -109,27 +104,22 @@ def _read_pdf(path: Path, data: bytes) -> str:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
     except ImportError:  # pragma: no cover - pypdf is a declared dependency
-        raise SourceError(path, "reading PDF needs the pypdf package (pip install pypdf)",
-                          "PDF を読むには pypdf が必要です") from None
+        raise SourceError(path, "pdf_no_library") from None
     if not data.lstrip().startswith(b"%PDF"):
-        raise SourceError(path, "the file is not a PDF (no %PDF header)",
-                          "PDF ファイルではありません（%PDF ヘッダがありません）")
+        raise SourceError(path, "not_pdf")
     try:
         reader = PdfReader(BytesIO(data))
         if reader.is_encrypted:
-            raise SourceError(path, "the PDF is encrypted; save an unencrypted copy",
-                              "PDF が暗号化されています。暗号化していない版を保存してください")
+            raise SourceError(path, "pdf_encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
     except SourceError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError) as exc:
-        raise SourceError(path, f"the PDF is damaged or unreadable ({type(exc).__name__}: {exc})",
-                          "PDF が壊れているか読めません") from None
+        raise SourceError(path, "pdf_damaged", detail=f"{type(exc).__name__}: {exc}") from None
     text = "\n".join(pages)
     if not text.strip():
-        raise SourceError(path, "the PDF has no extractable text (a scanned image?)",
-                          "PDF から文字を取り出せません（画像だけの PDF ではありませんか）")
+        raise SourceError(path, "pdf_no_text")
     return text
 
 
@@ -148,20 +138,19 @@ def read_source(path: str | Path) -> SourceText:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TEXT_SUFFIXES + PDF_SUFFIXES:
-        raise SourceError(path, f"unsupported file type {suffix or '(none)'}; use .txt, .md or .pdf",
-                          "対応していない形式です（.txt / .md / .pdf を使ってください）")
+        raise SourceError(path, "unsupported", suffix=suffix or "(none)")
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise SourceError(path, "the file does not exist", "ファイルがありません") from None
+        raise SourceError(path, "missing") from None
     except IsADirectoryError:
-        raise SourceError(path, "this is a directory, not a file", "ファイルではなくフォルダです") from None
+        raise SourceError(path, "directory") from None
     except OSError as exc:
-        raise SourceError(path, f"the file cannot be opened ({exc.strerror})", "ファイルを開けません") from None
+        raise SourceError(path, "unreadable", detail=str(exc.strerror)) from None
     digest = hashlib.sha256(data).hexdigest()
     if suffix in PDF_SUFFIXES:
         if not data.strip():
-            raise SourceError(path, "the file is empty", "ファイルが空です")
+            raise SourceError(path, "empty")
         return SourceText(path.name, str(path), _read_pdf(path, data), digest, "pdf")
     text, encoding = decode_text(data, path)
     if suffix in (".md", ".markdown"):

@@ -207,3 +207,21 @@ def test_pdf_without_text_layer(tmp_path):
     path.write_bytes(make_pdf([]))
     with pytest.raises(SourceError, match="no extractable text"):
         read_source(path)
+
+
+def test_file_with_only_a_title_has_no_outline(tmp_path):
+    from corpus import OutlineError
+
+    path = tmp_path / "title-only.txt"
+    path.write_text("第７次厚木市行政改革大綱（案）の概要について\n\n\n", encoding="utf-8")
+    with pytest.raises(OutlineError) as err:
+        load_document(path)
+    assert err.value.reason == "no_outline" and str(path) in str(err.value) and "大綱の内容" in str(err.value)
+
+
+def test_error_reason_keys_for_callers(tmp_path):
+    path = tmp_path / "zero.txt"
+    path.write_bytes(b"\x00\x01\x02text")
+    with pytest.raises(SourceError) as err:
+        read_source(path)
+    assert err.value.reason == "binary" and err.value.problem_ja.startswith("バイナリ")

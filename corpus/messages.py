@@ -1,0 +1,40 @@
+"""What the corpus stage says when a source cannot be used, in English and Japanese, in one place.
+
+Each problem has a key (kept on the exception as ``reason``, for callers that want their own
+wording) and an (English, Japanese) pair; ``{placeholders}`` are filled from the exception.
+"""
+from __future__ import annotations
+
+SOURCE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "missing": ("the file does not exist", "ファイルがありません"),
+    "directory": ("this is a directory, not a file", "ファイルではなくフォルダです"),
+    "unreadable": ("the file cannot be opened ({detail})", "ファイルを開けません（{detail}）"),
+    "unsupported": ("unsupported file type {suffix}; use .txt, .md or .pdf",
+                    "対応していない形式です（{suffix}）。.txt / .md / .pdf を使ってください"),
+    "empty": ("the file is empty", "ファイルが空です"),
+    "binary": ("the file is binary ({detail}), not text", "バイナリファイルです（テキストではありません）"),
+    "undecodable": ("the file is not valid UTF-8 or CP932/Shift_JIS text; save it as UTF-8",
+                    "UTF-8 でも CP932（Shift_JIS）でも読めません。UTF-8 で保存し直してください"),
+    "bad_utf16": ("the file has a UTF-16 mark but is not valid UTF-16",
+                  "UTF-16 の印がありますが正しく読めません"),
+    "not_pdf": ("the file is not a PDF (no %PDF header)", "PDF ファイルではありません（%PDF ヘッダがありません）"),
+    "pdf_damaged": ("the PDF is damaged or unreadable ({detail})", "PDF が壊れているか読めません"),
+    "pdf_encrypted": ("the PDF is encrypted; save an unencrypted copy",
+                      "PDF が暗号化されています。暗号化していない版を保存してください"),
+    "pdf_no_text": ("the PDF has no extractable text (a scanned image?)",
+                    "PDF から文字を取り出せません（画像だけの PDF ではありませんか）"),
+    "pdf_no_library": ("reading PDF needs the pypdf package (pip install pypdf)",
+                       "PDF を読むには pypdf が必要です"),
+}
+
+OUTLINE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "no_text": ("no text to parse", "解析できる本文がありません"),
+    "no_outline": ("no outline content found (no numbered sections, items or glossary entries)",
+                   "大綱の内容が見つかりません（番号付きの見出し・項目・用語説明がありません）"),
+}
+
+
+def describe(table: dict[str, tuple[str, str]], reason: str, **fields: str) -> tuple[str, str]:
+    """The (English, Japanese) text of ``reason`` with ``fields`` filled in."""
+    en, ja = table[reason]
+    return en.format(**fields), ja.format(**fields)
