@@ -74,6 +74,19 @@ def create_app(
     routes: list = []
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
+    on_stop: list[Callable[[], None]] = []
+
+    # --- revisions: begin ---
+    # Follow `reformbot index build | rollback` without a restart: a thread polls the `current`
+    # pointer and swaps the new version in while the old one keeps answering (bot/service.py).
+    watcher = None
+    if hasattr(qa, "refresh"):
+        from bot.service import IndexWatcher
+
+        watcher = IndexWatcher(qa)
+        on_start.append(watcher.start)
+        on_stop.append(watcher.stop)
+    # --- revisions: end ---
 
     async def home(request: Request) -> Response:
         q = request.query_params.get("q", "")
@@ -126,7 +139,9 @@ def create_app(
     # (started on startup) when SLACK_APP_TOKEN is set too, else it logs that Slack is off.
     from bot.slack import mount_slack
 
-    slack = mount_slack(settings, qa, client=slack_client)
+    from index.announce import slack_plugin as revisions_plugin  # switch announcements, /reform changes
+
+    slack = mount_slack(settings, qa, client=slack_client, plugins=[revisions_plugin])
     routes += slack.routes
     on_start += slack.startup
     # --- slack: end ---
@@ -144,10 +159,16 @@ def create_app(
             except Exception:
                 log.exception("start-up step %r failed", fn)
         yield
+        for fn in on_stop:
+            try:
+                fn()
+            except Exception:
+                log.exception("shutdown step %r failed", fn)
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.qa = qa
     app.state.settings = settings
+    app.state.index_watcher = watcher
     return app
 
 

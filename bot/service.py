@@ -1,7 +1,8 @@
 """The question-answering service every surface shares (web page, JSON API, CLI, Slack).
 
 It owns the loaded index and hands out answers in the shared contract. Loading is lazy and
-thread-safe; :meth:`QAService.refresh` lets a running server pick up a newly built index.
+thread-safe; :meth:`QAService.refresh` (called by :class:`IndexWatcher` in a running server) swaps
+in a newly current index version without a restart and without failing requests in flight.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:  # heavy imports stay off the start-up path
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
+WATCH_INTERVAL = 1.0
+"""Seconds between checks of the index ``current`` pointer by a running server."""
 
 
 class EmptyQuestion(ValueError):
@@ -56,8 +59,12 @@ class QAService:
     def __init__(self, settings: "Settings", open_retriever: Callable[["Settings"], object] | None = None):
         self.settings = settings
         self._open = open_retriever or _open_default_retriever
+        self._default_open = open_retriever is None
         self._retriever = None
         self._lock = threading.Lock()
+        self._refresh_lock = threading.Lock()     # one reload at a time (watcher, callers)
+        self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
+        self._switch_listeners: list[Callable[[str | None, str], None]] = []
 
     @property
     def retriever(self):
@@ -70,20 +77,66 @@ class QAService:
                 r = self._retriever
         return r
 
+    def add_switch_listener(self, listener: Callable[[str | None, str], None]) -> None:
+        """Call ``listener(old_version, new_version)`` after each switch to another index version
+        (on the thread that refreshed; errors are logged). Slack announcements hook in here."""
+        self._switch_listeners.append(listener)
+
     def refresh(self) -> bool:
-        """Reload when the index on disk changed; returns True when a new version was loaded."""
-        current = self._retriever
-        if current is None:
-            _ = self.retriever
-            return True
-        changed = getattr(current, "changed_on_disk", None)
-        if changed is None or not changed():
-            return False
-        fresh = self._open(self.settings)
-        with self._lock:
-            self._retriever = fresh
-        log.info("switched to index version %s", getattr(fresh, "version", "?"))
+        """Load the current index version if it is not the one serving; returns True on a switch.
+
+        The new version is loaded completely while the old one keeps answering; the swap is one
+        reference assignment, so a request in flight finishes on the version it started with. A
+        version that fails to load is logged and skipped (the old one keeps serving) until the
+        ``current`` pointer changes again.
+        """
+        with self._refresh_lock:
+            current = self._retriever
+            if current is None:
+                try:
+                    _ = self.retriever
+                except Exception as exc:  # nothing to serve yet: the next request says why
+                    log.error("index not loaded: %s", exc)
+                    return False
+                return True
+            pointer = _pointer_state(self.settings)
+            if pointer is None:   # no versions layout (tests with their own opener)
+                changed = getattr(current, "changed_on_disk", None)
+                if changed is None or not changed():
+                    return False
+            elif pointer[0] == getattr(current, "version", None) or pointer == self._failed_pointer:
+                return False
+            old_version = getattr(current, "version", None)
+            try:
+                fresh = self._open_next(current)
+            except Exception as exc:
+                self._failed_pointer = pointer
+                log.error("index version %s not loaded; still serving %s: %s",
+                          pointer[0] if pointer else "?", old_version, exc)
+                return False
+            with self._lock:
+                self._retriever = fresh
+            self._failed_pointer = None
+            new_version = getattr(fresh, "version", "?")
+            log.info("switched to index version %s (was %s)", new_version, old_version)
+        for listener in list(self._switch_listeners):
+            try:
+                listener(old_version, new_version)
+            except Exception:
+                log.exception("switch listener %r failed", listener)
         return True
+
+    def _open_next(self, current):
+        """Open the current version, reusing the loaded embedding model when it is the same."""
+        embedder = getattr(current, "embedder", None)
+        if self._default_open and embedder is not None:
+            from index.retriever import open_index_dir
+            from index.store import read_manifest, resolve_index_dir
+
+            directory = resolve_index_dir(self.settings.index_dir)
+            if read_manifest(directory).model_id == embedder.model_id:
+                return open_index_dir(directory, embedder)
+        return self._open(self.settings)
 
     def ask(self, question: str, *, history: Sequence[str] = (), k: int = 3) -> Answer:
         """Answer ``question`` from the outline.
@@ -100,9 +153,15 @@ class QAService:
             EmptyQuestion, QuestionTooLong: see :func:`clean_question`.
         """
         from bot.answer import compose
+        from index.announce import is_revision_question
 
         question = clean_question(question)
-        return compose(question, self.retriever, k=k, history=tuple(history))
+        retriever = self.retriever        # one version for the whole request, even across a switch
+        if is_revision_question(question):   # 「改訂で何が変わった？」: the diff, not a search
+            from index.announce import revision_answer
+
+            return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
+        return compose(question, retriever, k=k, history=tuple(history))
 
     def status(self) -> dict:
         """What the bot knows: title, index version, build time, counts."""
@@ -117,6 +176,57 @@ class QAService:
             "chunks": info.get("chunks", 0),
             "model": info.get("model", ""),
         }
+
+
+class IndexWatcher:
+    """Background thread that keeps a running server on the current index version.
+
+    Every ``interval`` seconds it calls :meth:`QAService.refresh` (which reads the small
+    ``current`` pointer file and loads a new version only when it changed). Started and stopped
+    by the server's lifespan.
+
+    Args:
+        qa: the service to refresh.
+        interval: seconds between checks.
+    """
+
+    def __init__(self, qa: QAService, interval: float | None = None) -> None:
+        self.qa = qa
+        self.interval = WATCH_INTERVAL if interval is None else interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="index-watcher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.qa.refresh()
+            except Exception:  # never let the watcher die: the next tick tries again
+                log.exception("index refresh failed")
+
+
+def _pointer_state(settings: "Settings") -> tuple | None:
+    """(version, switched_at) of the ``current`` pointer, or None when there is none/unreadable."""
+    from index.versions import read_pointer
+
+    try:
+        p = read_pointer(settings.index_dir)
+    except Exception as exc:
+        log.error("index pointer unreadable: %s", exc)
+        return None
+    return (p.version, p.switched_at) if p else None
 
 
 def _open_default_retriever(settings: "Settings"):
