@@ -40,7 +40,7 @@ __all__ = ["chunk_document", "breadcrumb", "content_hash", "BREADCRUMB_SEP", "DE
 
 BREADCRUMB_SEP = " › "
 # Measured on the dev set with the default model and hybrid retriever (hit@1 / hit@3 / MRR@10,
-# 40 in-scope questions; /tmp script in the corpus report): whole sections (400) .850/.950/.908,
+# 40 in-scope questions, one index per setting): whole sections (400) .850/.950/.908,
 # 200 .875/.975/.926, 160 .925/.975/.954, 120 .925/1.0/.958, 80 .900/.975/.943; windows of 3
 # bullets .900/.975/.938, single bullets .850/.975/.908. Around 120 characters a chunk is one
 # topic: (2) 計画の位置付け・計画期間 splits into its 【位置付け】 and 【計画期間】 blocks, and the

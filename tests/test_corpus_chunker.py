@@ -183,3 +183,23 @@ def test_every_dev_answer_is_in_some_chunk(mode):
                if line and not line.startswith("#")]
     missing = [a for a in answers if a != "-" and not any(squash(a) in h for h in haystacks)]
     assert answers and missing == []
+
+
+def test_inspection_command_lists_chunks_and_names_bad_files(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    run = lambda *a: subprocess.run([sys.executable, "-m", "corpus", *a], cwd=root, capture_output=True,  # noqa: E731
+                                    text=True, timeout=60)
+    ok = run("--max-chars", "400")
+    assert ok.returncode == 0
+    rows = [line.split("\t") for line in ok.stdout.splitlines()[2:]]
+    assert len(rows) == 29 and rows[0][:4] == ["s1", "body", "1", "278"]
+    assert rows[-1][4] == "用語説明 › ※7 持続可能な開発目標（ＳＤＧｓ）（Sustainable Development Goals の略。）"
+    lines = run("--lines")
+    assert "・感染症対策を踏まえた行政手続のデジタル化や業務プロセスの見直し、マイナンバーカード" in lines.stdout
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    bad = run(str(empty))
+    assert bad.returncode == 1 and str(empty) in bad.stderr and "Traceback" not in bad.stderr
