@@ -75,7 +75,6 @@ def create_app(
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
     on_stop: list[Callable[[], None]] = []
-    on_stop: list[Callable[[], None]] = []
 
     # --- revisions: begin ---
     # Follow `reformbot index build | rollback` without a restart: a thread polls the `current`
@@ -161,11 +160,6 @@ def create_app(
                 log.exception("start-up step %r failed", fn)
         yield
         for fn in reversed(on_stop):
-            try:
-                fn()
-            except Exception:
-                log.exception("shutdown step %r failed", fn)
-        for fn in on_stop:
             try:
                 fn()
             except Exception:
