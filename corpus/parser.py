@@ -61,6 +61,8 @@ _ENTRY = re.compile(
     r"^(?P<marker>※\s*(?P<num>[0-9０-９]+))[ 　]*(?P<head>.+?)[ 　]*"
     r"【\s*[PＰ][.．]?\s*(?P<page>[0-9０-９]+)\s*】\s*$"
 )
+# In the glossary, a heading whose 【P.x】 is missing: 「※8 キャッシュレス決済」.
+_BARE_ENTRY = re.compile(r"^(?P<marker>※\s*(?P<num>[0-9０-９]+))[ 　]+(?P<head>[^\sのをでにがはとへやもか][^。、]{0,38})$")
 _EXPANSION = re.compile(r"[（(]\s*(?P<exp>[A-Za-zＡ-Ｚａ-ｚ][^（）()]*?)\s*の略。?\s*[)）]\s*$")
 _ABBR_IN_PARENS = re.compile(r"^(?P<base>.+?)[（(]\s*(?P<abbr>[A-Za-zＡ-Ｚａ-ｚ][A-Za-zＡ-Ｚａ-ｚ0-9０-９&＆.．\-－]*)\s*[)）]$")
 _ABBR = re.compile(r"^[A-Za-z][A-Za-z0-9&.\-]*$")
@@ -128,7 +130,7 @@ class _Entry:
     marker: str
     number: int
     head: str
-    page: int
+    page: int | None
     lines: list[str] = field(default_factory=list)
 
 
@@ -271,11 +273,12 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
         if _GLOSSARY_HEADING.match(line):
             in_glossary, glossary_title = True, line.strip()
             continue
-        m = _ENTRY.match(line)
+        m = _ENTRY.match(line) or (_BARE_ENTRY.match(line) if in_glossary else None)
         if m:
             in_glossary = True
+            page = m.groupdict().get("page")
             entries.append(_Entry(marker=re.sub(r"\s+", "", m.group("marker")), number=_int(m.group("num")),
-                                  head=m.group("head").strip(), page=_int(m.group("page"))))
+                                  head=m.group("head").strip(), page=_int(page) if page else None))
             continue
         if in_glossary:
             if entries:

@@ -49,6 +49,11 @@ _KANA_ITEM = re.compile(r"^[ア-ン][ 　]+\S")
 _ENUMERATED = re.compile(r"^[^\s、。，0-9０-９（）()「」・]{1,8}[0-9０-９]{1,2}[^\s、。0-9０-９]{0,2}[ 　：:]")
 _GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")
 _INLINE_BULLET = re.compile(r"[ 　]+(?=・\S)")
+# A particle right after a marker: 「※4 の推進」 continues a sentence, 「※9 まちづくり…」 is a term.
+_PARTICLES = "のをでにがはとへやもか"
+_MARKER_CONTINUES = re.compile(rf"^※\s*[0-9０-９]+(?:[^\s0-9０-９]|[ 　]+[{_PARTICLES}])")
+# 「※8 キャッシュレス決済」: a glossary heading without its 【P.x】 is complete on its own line.
+_BARE_ENTRY = re.compile(rf"^※\s*[0-9０-９]+[ 　]+[^\s{_PARTICLES}][^。、]{{0,38}}$")
 
 
 def nfkc(text: str) -> str:
@@ -80,8 +85,12 @@ def starts_new_item(line: str) -> bool:
     """True when ``line`` begins an item of its own (bullet, heading, label, note …)."""
     if not line:
         return False
-    if line[0] in _BULLETS or line[0] == "※" or line[0] == "【":
+    if line[0] in _BULLETS or line[0] == "【":
         return True
+    if line[0] == "※":
+        # 「※主な取組は…」 (a note) and 「※3 ＰＰＰ…」 (a glossary entry) start items; a line the
+        # extractor wrapped just before a marker (「※1で全国１位」, 「※4 の推進」) does not.
+        return not _MARKER_CONTINUES.match(line)
     return bool(
         _TOP_HEADING.match(line)
         or _PAREN_NUMBER.match(line)
@@ -93,11 +102,14 @@ def starts_new_item(line: str) -> bool:
 
 def _standalone(line: str) -> bool:
     """Lines that are complete by construction: a heading with its page, a closed label."""
-    return bool(_PAGE_REF_END.search(line)) or line.endswith("】")
+    return bool(_PAGE_REF_END.search(line) or line.endswith("】") or _BARE_ENTRY.match(line)
+                or _GLOSSARY_HEADING.match(line))
 
 
 def _starts_continuation(line: str) -> bool:
     c = line[0]
+    if _MARKER_CONTINUES.match(line):
+        return True   # a ※N marker belongs to the word before it
     return _is_hiragana(c) or c in _SMALL_KANA or c in "ー、。，．,." or c in _CLOSERS
 
 

@@ -196,3 +196,12 @@ def test_revised_outline_with_a_new_glossary_entry_and_bullet():
     s23 = by_path(doc, "２", "(3)")
     assert "・ＤＸ※8の推進" in s23.items and s23.glossary_refs == (8, 3)  # order of appearance
     assert nfkc(dx.definition) == "デジタル技術で業務を変革することです。"
+
+
+def test_glossary_heading_without_page():
+    parsed = parse_text("題\n１ 章 大綱P.1\n・まちづくり※9の推進\n用語説明\n※9 まちづくり協議会\n地域の団体です。\n"
+                        "※10 ＤＸ（Digital Transformation の略）【P.3】\n変革です。\n")
+    first, second = parsed.glossary
+    assert (first.number, first.term, first.page, first.definition) == (9, "まちづくり協議会", None, "地域の団体です。")
+    assert (second.number, second.abbreviation, second.page) == (10, "ＤＸ", 3)
+    assert parsed.sections[0].glossary_refs == (9,)

@@ -121,3 +121,22 @@ def test_a_few_overlong_hand_edited_lines_do_not_change_the_column_width():
     assert any("随時、新たな取組に着手" in line for line in lines)
     assert any("時間外勤務時間の縮減" in line for line in lines)
     assert "◆第９次厚木市総合計画「あつぎ元気プラン」計画期間中の主な取組" in lines
+
+
+def test_a_line_wrapped_just_before_a_marker_is_joined():
+    text = "\n".join([
+        "・平成 25（2013）年度に日本経済新聞社が実施した経営革新度調査",
+        "※1で全国１位の評価",
+        "・ワーク・ライフ・バランス",
+        "※4 の推進による縮減",
+        "※主な取組は２ページに記載",
+        "※8 キャッシュレス決済",
+        "現金を使わずに支払うことです。",
+    ])
+    assert repair_lines(text) == [
+        "・平成 25（2013）年度に日本経済新聞社が実施した経営革新度調査※1で全国１位の評価",
+        "・ワーク・ライフ・バランス※4 の推進による縮減",
+        "※主な取組は２ページに記載",
+        "※8 キャッシュレス決済",
+        "現金を使わずに支払うことです。",
+    ]
