@@ -13,11 +13,17 @@ The decision (:func:`decide`) uses two signals that do not depend on rank:
 * dense similarity — the cosine between the question and the best passage, which rescues
   paraphrases and English questions whose words are not in the text.
 
+A question that names a numbered item the outline never names (「第9次行政改革大綱」 when the
+outline only knows the 第1次–第7次 reforms and the 第９次総合計画) is refused whatever the
+scores say: ordinals are where word overlap misleads most.
+
 A question that names a glossary term is answered by that term's entry. Thresholds were
 calibrated on the dev set (see :data:`THRESHOLDS` and the README's figures).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -29,12 +35,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When the outline counts as answering the question."""
+    """When the outline counts as answering the question.
+
+    Calibrated on the dev set (40 in-scope, 6 out-of-scope questions, default model, window-3
+    chunks). In-scope questions had coverage ≥ 0.60, or coverage 0.39–0.45 with cosine ≥ 0.85
+    (paraphrases: 「職員数はどうした？」, 「施設の運営で考慮することは？」); out-of-scope ones had
+    coverage ≤ 0.36 (「厚木市の市長は誰？」 0.36: the city is named, the mayor is not). The margin
+    between 0.36 and 0.39 is thin; more questions would move these numbers.
+    """
 
     coverage: float = 0.6          # lexical coverage alone that suffices
-    dense: float = 0.86            # cosine alone that suffices
-    coverage_with_dense: float = 0.4
-    dense_with_coverage: float = 0.83
+    coverage_with_dense: float = 0.38
+    dense_with_coverage: float = 0.84
+    dense: float = 0.87            # cosine alone that suffices (strong paraphrase)
     passages: int = 3              # top passages whose words count for coverage
 
 
@@ -72,6 +85,9 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     dense = max(h.dense_score for h in top)
     glossary = any(h.glossary_match and h.rank == 1 for h in top)
     t = thresholds
+    unknown = unknown_ordinals(question, retriever.corpus_text)
+    if unknown:
+        return Decision(False, coverage, dense, glossary, f"the outline does not mention {unknown[0]}")
     if glossary:
         return Decision(True, coverage, dense, True, "names a glossary term")
     if coverage >= t.coverage:
@@ -81,6 +97,44 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     if coverage >= t.coverage_with_dense and dense >= t.dense_with_coverage:
         return Decision(True, coverage, dense, False, "words and meaning both close")
     return Decision(False, coverage, dense, False, "the outline does not seem to cover this")
+
+
+_ORDINAL = re.compile(r"第([0-9]+)([次期回号章条])")
+_NOUN_AFTER = re.compile(r"^[・、\s]*(?:第[0-9]+[次期回号章条][・、\s]*)*([\u3400-\u9fff\u30a0-\u30ffA-Za-z]{2,})")
+ORDINAL_WINDOW = 10
+
+
+def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
+    """Numbered items of the question (「第9次行政改革」) that the outline never names.
+
+    An ordinal counts as known when the outline has the same ``第N次``/``第N期`` followed within
+    :data:`ORDINAL_WINDOW` characters by the word that follows it in the question (its head
+    noun: 行政改革, 実施計画, 大綱), or directly preceded by it, as a label (「実施計画 第１期」).
+
+    Args:
+        question: the question.
+        corpus_text: the outline's text, NFKC, without whitespace.
+
+    Returns:
+        The unknown items as written in the (NFKC) question.
+    """
+    q = "".join(unicodedata.normalize("NFKC", question).split())
+    unknown = []
+    for m in _ORDINAL.finditer(q):
+        ordinal = m.group(0)
+        noun_m = _NOUN_AFTER.match(q[m.end():])
+        positions = [i.start() for i in re.finditer(re.escape(ordinal), corpus_text)]
+        if not positions:
+            unknown.append(ordinal)
+            continue
+        if not noun_m:
+            continue
+        noun = noun_m.group(1)[:4]      # the head of the following compound is enough
+        w = ORDINAL_WINDOW
+        if not any(noun in corpus_text[p + len(ordinal): p + len(ordinal) + w + len(noun)]
+                   or corpus_text[max(0, p - 2 - len(noun)): p].find(noun) >= 0 for p in positions):
+            unknown.append(ordinal + noun_m.group(1))
+    return unknown
 
 
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),

@@ -22,15 +22,19 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-DROP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白"}
+# Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns (何, 誰),
+# adnominals (どういう, この), conjunctions, interjections.
+DROP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "代名詞", "連体詞", "接続詞", "感動詞"}
 EN_STOP = frozenset(
     "a an the what which who whom whose when where why how is are was were be been do does did "
     "of for to in on at by with about from as and or it its this that these those stand stands "
     "mean means meaning tell me please i you we our their there any can could would should "
     "explain describe".split()
 )
-JA_STOP = frozenset(["何", "こと", "もの", "よう", "とき", "ため", "どう", "どの", "どんな", "する", "ある", "いる",
-                     "なる", "教える", "言う", "いう", "意味", "とは", "について", "?", "？"])
+# Question and function words by Sudachi normalized form (する -> 為る, いくら -> 幾ら …).
+JA_STOP = frozenset("""何 誰 いつ 幾ら 何処 どこ どれ どう どの どんな どういう 如何 こと 事 もの 物 よう 様 とき 時 ため 為
+    為る 成る 居る 有る 在る 出来る 下さる 頂く 呉れる 貰う 教える 言う 云う 知る 思う 分かる つく 就く 関する 意味
+    とは について ? ？""".split())
 _ASCII_WORD = re.compile(r"^[0-9a-z][0-9a-z.\-]*$")
 
 
@@ -58,8 +62,8 @@ class TokenizerConfig:
         return {"split_mode": self.split_mode, "bigrams": self.bigrams}
 
 
-def _keep(surface: str, norm: str, pos: str) -> str | None:
-    if pos in DROP_POS:
+def _keep(surface: str, norm: str, pos: str, pos1: str = "") -> str | None:
+    if pos in DROP_POS or (pos in ("動詞", "形容詞") and pos1 == "非自立可能"):
         return None
     s = surface.strip()
     if not s:
@@ -87,19 +91,35 @@ def tokenize(text: str, config: TokenizerConfig = TokenizerConfig()) -> list[str
     out: list[str] = []
     primary = {"A": SplitMode.A, "B": SplitMode.B}.get(config.split_mode, SplitMode.C)
     for m in tok.tokenize(t, primary):
-        pos = m.part_of_speech()[0]
-        kept = _keep(m.surface(), m.normalized_form(), pos)
+        pos, pos1 = m.part_of_speech()[:2]
+        kept = _keep(m.surface(), m.normalized_form(), pos, pos1)
         if kept:
             out.append(kept)
         if config.split_mode == "AC" and pos not in DROP_POS:
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
                 for p in parts:
-                    k = _keep(p.surface(), p.normalized_form(), p.part_of_speech()[0])
+                    k = _keep(p.surface(), p.normalized_form(), *p.part_of_speech()[:2])
                     if k and k != kept:
                         out.append(k)
     if config.bigrams:
         out.extend(char_bigrams(t))
+    return out
+
+
+def content_words(text: str) -> list[tuple[str, str]]:
+    """The topic words of a question: (NFKC surface, normalized form) of each kept long unit.
+
+    Used to judge whether passages cover a question (mode C, so 「児童手当」 counts once).
+    """
+    from sudachipy import SplitMode
+
+    out, seen = [], set()
+    for m in _sudachi().tokenize(nfkc(text), SplitMode.C):
+        kept = _keep(m.surface(), m.normalized_form(), *m.part_of_speech()[:2])
+        if kept and kept not in seen:
+            seen.add(kept)
+            out.append((m.surface().strip(), kept))
     return out
 
 

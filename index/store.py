@@ -66,6 +66,7 @@ class Manifest:
     title: str = ""
     sections: int = 0
     glossary_terms: int = 0
+    chunking: dict = field(default_factory=dict)   # chunker parameters
     embedded: int = 0                       # chunks embedded by this build
     reused: int = 0                         # chunks whose vectors came from the previous index
     build_seconds: float = 0.0

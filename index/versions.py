@@ -266,7 +266,7 @@ def verify(directory: Path, model_id: str | None = None, dim: int | None = None)
 # --- listing ------------------------------------------------------------------------------------
 
 def list_versions(root: Path) -> list[VersionInfo]:
-    """Every version on disk, oldest first (by build time, then id)."""
+    """Every version on disk, oldest first (by build time)."""
     root = Path(root)
     pointer = None
     try:
@@ -289,8 +289,16 @@ def list_versions(root: Path) -> list[VersionInfo]:
             id=d.name, directory=d, manifest=manifest,
             current=bool(pointer and pointer.version == d.name),
             previous=bool(pointer and pointer.previous == d.name), problem=problem))
-    out.sort(key=lambda v: ((v.manifest.built_at if v.manifest else ""), v.id))
+    out.sort(key=lambda v: ((v.manifest.built_at if v.manifest else ""), _written_ns(v.directory), v.id))
     return out
+
+
+def _written_ns(directory: Path) -> int:
+    """When the build finished writing (checksums.json is written last): orders builds within a second."""
+    try:
+        return (directory / CHECKSUMS).stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 # --- switching ----------------------------------------------------------------------------------
