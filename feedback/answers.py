@@ -241,6 +241,16 @@ class FeedbackStore:
             )
             return [r["question"] for r in rows]
 
+    def thread_askers(self, channel_id: str, thread_ts: str) -> set[str]:
+        """Users whose questions the bot answered in this thread."""
+        if not thread_ts:
+            return set()
+        with self._lock:
+            rows = self.db.execute(
+                "select distinct user_id from answer_log where channel_id = ? and thread_ts = ?", [channel_id, thread_ts]
+            ).fetchall()
+        return {r[0] for r in rows if r[0]}
+
     # --- votes ---------------------------------------------------------------------------
     def vote(self, answer_id: int, *, user_id: str, channel_id: str, verdict: str) -> VoteCounts:
         """Store one user's verdict on one answer and return the new counts.

@@ -63,4 +63,5 @@ def test_real_answers_in_slack(slack):
     [(verdict, chunk_ids)] = conn.execute(
         "select v.verdict, l.chunk_ids from answer_votes v join answer_log l on l.id = v.answer_id").fetchall()
     conn.close()
-    assert verdict == "up" and json.loads(chunk_ids)[0] == "s5-2"
+    shown = [s.id for s in slack.qa.ask("第７次大綱の計画期間は？").sources]
+    assert verdict == "up" and json.loads(chunk_ids) == shown and shown

@@ -140,6 +140,22 @@ def test_follow_up_in_the_thread_uses_the_earlier_question(slack):
     assert slack.qa.calls[1] == ("第１期はいつまで？", ("第７次大綱の計画期間は？",))
 
 
+def test_thread_chatter_from_others_and_thanks_are_not_answered(serial_slack):
+    slack = serial_slack
+    first = mention("第７次大綱の計画期間は？", channel="C0GYOKAKU", user="U0ASKER")
+    slack.event(first)
+    slack.emulator.wait_for("chat.postMessage")
+    in_thread = dict(channel="C0GYOKAKU", channel_type="channel", thread_ts=first["ts"])
+    slack.event(message("ありがとうございます！", user="U0ASKER", **in_thread))      # not a question
+    slack.event(message("会議室どこでしたっけ", user="U0COLLEAGUE", **in_thread))    # not talking to the bot
+    slack.event(message("第２期は？", user="U0ASKER", **in_thread))                  # a follow-up
+    posts = slack.emulator.wait_for("chat.postMessage", count=2)
+    slack.bot.close()                                   # every listener has run
+    assert len(slack.emulator.calls_to("chat.postMessage")) == 2
+    assert posts[1]["thread_ts"] == first["ts"]
+    assert [q for q, _ in slack.qa.calls] == ["第７次大綱の計画期間は？", "第２期は？"]
+
+
 def test_channel_messages_outside_bot_threads_are_ignored(serial_slack):
     slack = serial_slack
     slack.event(message("雑談です", channel="C0GYOKAKU", channel_type="channel"))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.slack import blocks as bk
 from bot.slack.app import SLASH_COMMAND, SlackBot, _cause
-from bot.slack.messages import EXAMPLE_QUESTIONS, HELP_WORDS, detect_language, t
+from bot.slack.messages import EXAMPLE_QUESTIONS, HELP_WORDS, detect_language, is_acknowledgement, t
 from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 
 if TYPE_CHECKING:
@@ -78,12 +78,16 @@ def register_listeners(bot: SlackBot) -> None:
         if channel_type == "im":
             answer_in_conversation(bot, event, context.bot_user_id, surface="dm", reply_thread_ts=event.get("thread_ts"))
             return
-        # In a channel: only follow-ups in a thread the bot answered. A message that mentions the
-        # bot is an app_mention too; the channel+ts claim makes sure only one of them answers.
+        # In a channel: only follow-ups in a thread the bot answered, from someone who asked there
+        # (others talking in the thread are not talking to the bot unless they mention it), and
+        # not a mere "thanks". A message that mentions the bot is an app_mention too; the
+        # channel+ts claim makes sure only one of them answers.
         thread_ts = event.get("thread_ts")
         if not thread_ts or thread_ts == event.get("ts"):
             return
-        if not bot.store.thread_questions(event["channel"], thread_ts):
+        if event.get("user") not in bot.store.thread_askers(event["channel"], thread_ts):
+            return
+        if is_acknowledgement(question_text(event.get("text") or "", context.bot_user_id)):
             return
         answer_in_conversation(bot, event, context.bot_user_id, surface="thread", reply_thread_ts=thread_ts)
 

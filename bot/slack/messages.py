@@ -139,7 +139,19 @@ EXAMPLE_QUESTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Replies in a bot thread that are not questions: the bot stays quiet.
+ACKNOWLEDGEMENTS = frozenset({
+    "ありがとう", "ありがとうございます", "ありがとうございました", "助かりました", "了解", "了解です", "了解しました",
+    "承知しました", "わかりました", "ok", "okay", "thanks", "thank you", "thx", "got it", "👍", "🙏",
+})
+
 HELP_WORDS = frozenset({"help", "ヘルプ", "使い方", "つかいかた", "?", "？", "-h", "--help"})
+
+
+def is_acknowledgement(text: str) -> bool:
+    """True for "thanks"/「ありがとうございます」-style replies (punctuation and case ignored)."""
+    core = re.sub(r"[\s!！。．.、,~〜ー♪]+", "", text.lower())
+    return core in {re.sub(r"\s+", "", a) for a in ACKNOWLEDGEMENTS}
 
 
 def t(lang: str, key: str, **kwargs: object) -> str:
