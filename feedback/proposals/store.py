@@ -185,15 +185,20 @@ class ProposalStore:
                 actor = f"slack:{item.staff_user_id}" if item.staff_user_id else item.source
                 conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                              " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
-                existing, created = new_id, True
+                fresh = Proposal(
+                    id=new_id, receipt_no=receipt_number(new_id, now), title=item.title, body=item.body,
+                    goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
+                    source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
+                    created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
+                    history=(StatusChange("received", actor, "", at),))
+                return fresh, True     # built here: no read-back on the hot path
         return self.get(existing), created
 
-    def find_by_token(self, token: str | None) -> Proposal | None:
-        """The proposal stored with this submission token, if any (double-submit check)."""
+    def token_used(self, token: str | None) -> bool:
+        """True when a proposal was already stored with this submission token (double submit)."""
         if not token:
-            return None
-        rows = self._read("SELECT id FROM proposals WHERE submission_token = ?", (token,))
-        return self.get(rows[0]["id"]) if rows else None
+            return False
+        return bool(self._read("SELECT 1 AS x FROM proposals WHERE submission_token = ?", (token,)))
 
     def next_receipt_no(self, now: datetime | None = None) -> str:
         """A receipt number in the same form as a real one (shown to bots caught by the honeypot)."""

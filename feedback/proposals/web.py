@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -126,8 +127,15 @@ class ProposalForm:
             return self._page("message.html", lang, status=413, page_title=M.t("forbidden_title", lang),
                               message=M.t("error_too_long", lang, field=M.t("body", lang), max=LIMITS["body"],
                                           n="?"))
-        async with request.form(max_files=0, max_fields=40, max_part_size=MAX_BODY_BYTES) as raw:
-            form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        try:
+            async with request.form(max_files=0, max_fields=40, max_part_size=MAX_BODY_BYTES) as raw:
+                form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        except ClientDisconnect:
+            log.info("proposal form: client went away before the form arrived")
+            return Response(status_code=400)
+        except HTTPException as exc:       # malformed multipart, too many fields
+            return self._page("message.html", lang, status=exc.status_code, page_title=M.t("forbidden_title", lang),
+                              message=M.t("error_server", lang))
         lang = M.normalise_lang(form.get("lang") or request.query_params.get("lang"))
         kept = {k: form.get(k, "") for k in ("title", "body", "goal", "residency", "age_group", "name",
                                               "email", "consent")}
@@ -153,27 +161,37 @@ class ProposalForm:
             return self._form_page(request, lang, form=result.form, errors=result.errors, status=422,
                                    form_id=form_id)
 
-        earlier = await run_in_threadpool(self.store.find_by_token, form_id)
-        if earlier is None:
-            wait = self.limiter.acquire(client_key(request))
-            if wait:
-                minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
-                log.warning("proposal form: rate limit for %s", client_key(request))
-                return self._form_page(request, lang, form=result.form, form_id=form_id, status=429,
-                                       banner=M.t("error_rate", lang, minutes=minutes),
-                                       headers={"Retry-After": str(int(wait) + 1)})
         try:
-            proposal, created = await run_in_threadpool(
-                self.store.add, replace(result.value, submission_token=form_id))
+            proposal, created, wait = await run_in_threadpool(self._store, result.value, form_id,
+                                                              client_key(request))
         except Exception:
             log.exception("storing a proposal failed")
             return self._form_page(request, lang, form=result.form, form_id=form_id, status=503,
                                    banner=M.t("error_server", lang))
+        if wait:
+            minutes = max(1, int(wait // 60) + (1 if wait % 60 else 0))
+            log.warning("proposal form: rate limit for %s", client_key(request))
+            return self._form_page(request, lang, form=result.form, form_id=form_id, status=429,
+                                   banner=M.t("error_rate", lang, minutes=minutes),
+                                   headers={"Retry-After": str(int(wait) + 1)})
         if created:
             log.info("proposal %s stored (%s)", proposal.receipt_no, proposal.source)
             if self.pipeline is not None:
                 self.pipeline.submit(proposal.id)
         return self._receipt_page(lang, proposal.receipt_no, proposal.created_at, proposal.title, proposal.body)
+
+    def _store(self, value, form_id: str, client: str):
+        """Store once per form; a form not stored before counts against the client's rate limit.
+
+        Returns:
+            ``(proposal, created, 0)``, or ``(None, False, seconds_to_wait)`` when rate limited.
+        """
+        if not self.store.token_used(form_id):
+            wait = self.limiter.acquire(client)
+            if wait:
+                return None, False, wait
+        proposal, created = self.store.add(replace(value, submission_token=form_id))
+        return proposal, created, 0.0
 
     def _similar(self, kept: dict):
         """Published proposals close to the draft (no personal data; bodies masked and cut)."""
