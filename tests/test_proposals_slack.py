@@ -218,3 +218,39 @@ def test_home_blocks_are_pure_and_bounded(tmp_path):
     blocks = home_blocks(store)
     assert len(blocks) < 20
     assert sum("提案" in json.dumps(b, ensure_ascii=False) for b in blocks) >= 1
+
+
+def test_mount_proposals_end_to_end_form_to_linked_slack_post(tmp_path, retriever):
+    """What `reformbot serve` mounts: a citizen submits on the form; the proposal is linked with the
+    QA service's retriever and posted to the channel; the Slack plugin's buttons work on it."""
+    from slack_sdk import WebClient
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from bot.service import QAService
+    from feedback.proposals.web import mount_proposals
+    from proposals_support import receipt_no, submit
+    from slack_emulator import SlackEmulator
+    from slack_helpers import slack_settings
+
+    with SlackEmulator() as emulator:
+        settings = slack_settings(tmp_path / "data", emulator, proposals_channel=CHANNEL, proposals_rate_limit="0")
+        qa = QAService(settings, open_retriever=lambda s: retriever)
+        client = WebClient(token="xoxb-test-token", base_url=emulator.base_url)
+        mount = mount_proposals(settings, qa, slack_client=client)
+        for start in mount.startup:
+            start()
+        try:
+            web = TestClient(Starlette(routes=mount.routes))
+            no = receipt_no(submit(web, title="市民活動団体との協働",
+                                   body="NPOや市民活動団体と協働して公共サービスを良くしてほしい。").text)
+            mount.pipeline.join()
+            [post] = emulator.wait_for("chat.postMessage", where=lambda c: c.get("channel") == CHANNEL)
+            dump = json.dumps(blocks_of(post), ensure_ascii=False)
+            assert no in dump and "重点目標３" in dump and "大綱P.5" in dump and "あつぎ太郎" not in dump
+            p = mount.store.get(no)
+            assert p.linked_goal == "3" and p.slack_ts == post.response["ts"]
+            assert mount.store.vectors(retriever.embedder.model_id)[0] == [p.id]
+        finally:
+            for stop in mount.shutdown:
+                stop()
