@@ -165,8 +165,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     notes: tuple[GlossaryNote, ...] = ()
     if decision.found:
         quoted = [hits[0]]
-        answer_text = hits[0].chunk.text
-        notes = glossary_notes(quoted + list(hits[1:k]), retriever)
+        answer_text = quote(hits[0].chunk)
+        notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
     return Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,
         glossary=notes, index_version=retriever.version,
@@ -175,12 +175,22 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     )
 
 
-def glossary_notes(hits: Sequence["Hit"], retriever: "Retriever", limit: int = 5) -> tuple[GlossaryNote, ...]:
-    """Definitions of the glossary terms named (or ※-referenced) in the cited passages.
+def quote(chunk) -> str:
+    """The passage as quoted in ``answer``: its text, and for a glossary entry its heading first
+    (「※3 ＰＦＩ（Private Finance Initiative の略）」 answers "What does PFI stand for?")."""
+    if chunk.kind == "glossary" and chunk.section:
+        heading = chunk.section.split(" › ")[-1]
+        return f"{heading}\n{chunk.text}"
+    return chunk.text
 
-    A glossary passage that is itself cited does not get a note repeating it.
+
+def glossary_notes(hits: Sequence["Hit"], retriever: "Retriever", limit: int = 5,
+                   quoted=None) -> tuple[GlossaryNote, ...]:
+    """Definitions of the glossary terms named (or ※-referenced) in the cited passages, in order.
+
+    The entry quoted as the answer itself does not get a note repeating it.
     """
-    cited_entries = {h.chunk.section_id or h.chunk.id for h in hits if h.chunk.kind == "glossary"}
+    cited_entries = {quoted.section_id or quoted.id} if quoted is not None and quoted.kind == "glossary" else set()
     seen: dict[str, GlossaryNote] = {}
     for h in hits:
         entries = [e for e, _ in retriever.glossary.find(h.chunk.text)]
