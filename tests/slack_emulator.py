@@ -86,7 +86,8 @@ class SlackEmulator:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     def start(self) -> "SlackEmulator":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="slack-emulator",
+                                        daemon=True)
         self._thread.start()
         return self
 

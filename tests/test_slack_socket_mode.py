@@ -126,14 +126,16 @@ def test_socket_mode_receives_events_and_commands_and_answers(tmp_path):
     try:
         with SlackEmulator() as emulator:
             emulator.socket_mode_url = fake.url
+            emulator.fail("apps.connections.open", "internal_error")     # Slack hiccups once at start-up
             # Socket Mode only: no signing secret, no public URL.
             settings = slack_settings(tmp_path / "data", emulator, slack_signing_secret="", slack_app_token=APP_TOKEN)
             mount = mount_slack(settings, qa)
             assert mount.routes == []                                    # no HTTP endpoint without a secret
             assert len(mount.startup) == 1
             with served(mount):
-                fake.wait_connected()
-                [opened] = emulator.wait_for("apps.connections.open")
+                fake.wait_connected(timeout=15)
+                [opened] = emulator.wait_for("apps.connections.open")            # the retry that worked
+                assert [c.error for c in emulator.calls_to("apps.connections.open")] == ["internal_error", None]
                 assert opened.headers["authorization"] == f"Bearer {APP_TOKEN}"
 
                 ask = mention("第７次大綱の計画期間は？", channel="C0SOCKET")

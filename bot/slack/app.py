@@ -292,6 +292,26 @@ def start_socket_mode(bolt_app: "App", app_token: str):
     return handler
 
 
+def connect_with_retry(handler, stopping: threading.Event, first_delay: float = 1.0, max_delay: float = 60.0) -> bool:
+    """``handler.connect()`` until it succeeds or ``stopping`` is set; errors logged with their cause.
+
+    Returns:
+        True once connected, False if stopped first.
+    """
+    delay = first_delay
+    while not stopping.is_set():
+        try:
+            handler.connect()
+            log.info("Slack Socket Mode connected")
+            return True
+        except Exception as exc:
+            log.error("Slack Socket Mode connection failed (%s); retrying in %.0f s", _cause(exc), delay)
+            if stopping.wait(delay):
+                break
+            delay = min(delay * 2, max_delay)
+    return False
+
+
 @dataclass
 class SlackMount:
     """What the HTTP server needs to run the bot: routes, and callables for start and stop."""
@@ -333,15 +353,25 @@ def mount_slack(
         mount.routes = slack_routes(app)
         log.info("Slack HTTP mode: POST /slack/events")
     if socket:
+        stopping = threading.Event()
         handlers: list = []
 
         def _start() -> None:
-            handlers.append(start_socket_mode(app, settings.slack_app_token))
+            # Connect in the background, retrying with backoff: a network that is down when the
+            # server starts must not leave Slack off until the next restart. Once connected,
+            # slack_sdk's client reconnects by itself.
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            handler = SocketModeHandler(app, app_token=settings.slack_app_token, web_client=app.client)
+            handlers.append(handler)
+            threading.Thread(
+                target=connect_with_retry, args=(handler, stopping), name="slack-socket-mode", daemon=True
+            ).start()
 
         def _stop() -> None:
+            stopping.set()
             for h in handlers:
                 h.close()
-
 
         mount.startup.append(_start)
         mount.shutdown.append(_stop)
