@@ -144,6 +144,7 @@ def create_app(
     slack = mount_slack(settings, qa, client=slack_client, plugins=[revisions_plugin])
     routes += slack.routes
     on_start += slack.startup
+    on_stop += slack.shutdown       # Socket Mode closed, running listeners finished, store closed
     # --- slack: end ---
 
     # --- proposals: begin ---

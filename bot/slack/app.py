@@ -338,8 +338,9 @@ def mount_slack(
     HTTP mode when the bot token and signing secret are set; Socket Mode in addition when
     ``SLACK_APP_TOKEN`` is set (started by the returned ``startup`` callables).
     """
-    http = settings.slack_enabled
-    socket = bool(settings.slack_app_token and settings.slack_bot_token)
+    has_token = bool(settings.slack_bot_token or (client is not None and client.token))
+    http = bool(has_token and settings.slack_signing_secret)
+    socket = bool(has_token and settings.slack_app_token)
     if not (http or socket):
         log.info("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)")
         return SlackMount()
