@@ -106,3 +106,18 @@ def test_mounted_on_the_main_cli(db):
         pytest.skip("bot.cli has no __main__")
     assert r.returncode == 0, r.stderr
     assert "公民館の予約" in r.stdout
+
+
+def test_status_change_from_the_cli_updates_the_slack_message(db, monkeypatch):
+    from slack_emulator import SlackEmulator
+
+    store = ProposalStore(db)
+    store.set_slack_message(1, "C0PROPOSALS", "1700000000.000042")
+    store.close()
+    with SlackEmulator() as slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+        monkeypatch.setenv("SLACK_API_BASE_URL", slack.base_url)
+        run("status", "1", "対象外", "--by", "tanaka")
+        [upd] = slack.wait_for("chat.update")
+    assert upd["channel"] == "C0PROPOSALS" and upd["ts"] == "1700000000.000042"
+    assert "対象外" in json.dumps(upd["blocks"], ensure_ascii=False)

@@ -39,8 +39,7 @@ def test_500_concurrent_submissions_each_stored_once(tmp_path):
 
 
 def test_several_processes_write_the_same_file(tmp_path):
-    db = tmp_path / "shared.db"
-    ProposalStore(db).close()
+    db = tmp_path / "shared.db"        # not created beforehand: the processes race to migrate it
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=3, mp_context=ctx) as pool:
         got = [no for f in [pool.submit(add_many, str(db), 100, f"w{n}") for n in range(3)] for no in f.result()]
@@ -48,3 +47,32 @@ def test_several_processes_write_the_same_file(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*), COUNT(DISTINCT receipt_no) FROM proposals").fetchone() == (300, 300)
     assert con.execute("SELECT COUNT(*) FROM proposal_status_history").fetchone()[0] == 300
+
+
+def test_many_connections_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    import threading
+
+    db = tmp_path / "fresh.db"
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def open_and_add(i: int) -> None:
+        barrier.wait()
+        try:
+            from feedback.proposals.model import ProposalInput
+
+            store = ProposalStore(db)        # each with its own connection, like separate processes
+            store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
+            store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_and_add, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert con.execute("SELECT COUNT(DISTINCT receipt_no) FROM proposals").fetchone()[0] == 8

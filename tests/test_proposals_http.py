@@ -258,3 +258,19 @@ def test_similar_preview_without_javascript(tmp_path):
     assert "秘密の名前" not in r.text and "secret@example.jp" not in r.text and "090-1234-5678" not in r.text
     assert hidden(r.text, "form_id") == draft["form_id"]       # same form continues
     assert store.count() == 1
+
+
+def test_similar_preview_is_rate_limited_more_loosely_than_submitting(tmp_path):
+    from index.embedder import FakeEmbedder
+    from feedback.proposals.linking import SimilarFinder
+
+    settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
+    store = ProposalStore(settings.database_path)
+    finder = SimilarFinder(store, FakeEmbedder())
+    clock = Clock()
+    c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder,
+                                                    limiter=RateLimiter(1, 600, clock=clock))))
+    draft = {**fresh_form(c), **VALID, "action": "similar"}
+    pages = [c.post("/proposals", data=draft).text for _ in range(7)]
+    assert all("似た公開済みの提案は見つかりませんでした" in p for p in pages[:6])
+    assert "似た提案の検索は現在利用できません" in pages[6] and VALID["body"] in pages[6]

@@ -208,6 +208,25 @@ def set_status(
         raise typer.BadParameter(f"{p.receipt_no} is {M.STATUS_LABELS[p.status]['ja']} ({p.status}); it cannot "
                                  f"become {code}. Allowed: {', '.join(TRANSITIONS[p.status])}") from None
     typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
+    _update_slack(p)
+
+
+def _update_slack(p) -> None:
+    """Keep the proposal's Slack message in step with a change made here (when Slack is set up)."""
+    if not p.slack_ts:
+        return
+    settings = _settings()
+    if not settings.slack_bot_token:
+        typer.echo("(Slack message not updated: SLACK_BOT_TOKEN is not set)", err=True)
+        return
+    from bot.slack import make_web_client
+
+    from .slack import SlackNotifier
+
+    try:
+        SlackNotifier(make_web_client(settings), p.slack_channel, None).proposal_updated(p)
+    except Exception as exc:   # the change is stored; say why the message is stale
+        typer.echo(f"(Slack message not updated: {exc})", err=True)
 
 
 @proposals_app.command("publish")
@@ -216,6 +235,7 @@ def publish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--b
     store = _store(db)
     p = store.set_published(_get(store, ref).id, True, actor=f"cli:{by}")
     typer.echo(f"{p.receipt_no}: published")
+    _update_slack(p)
 
 
 @proposals_app.command("unpublish")
@@ -224,6 +244,7 @@ def unpublish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "-
     store = _store(db)
     p = store.set_published(_get(store, ref).id, False, actor=f"cli:{by}")
     typer.echo(f"{p.receipt_no}: unpublished")
+    _update_slack(p)
 
 
 @proposals_app.command("relink")

@@ -112,11 +112,17 @@ class ProposalStore:
             self._migrate()
 
     def _migrate(self) -> None:
-        # Two processes may open a new file at once: take the write lock before migrating.
+        # Several processes may open a new file at once: hold the write lock (waiting up to the
+        # busy timeout) while checking and applying, so exactly one of them migrates.
+        # sqlite-utils' atomic() nests as savepoints inside this transaction.
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
         try:
             migrations.apply(self.db)
-        except sqlite3.IntegrityError:
-            pass   # another process applied the same migration first
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -73,6 +73,8 @@ class ProposalForm:
         self.similar = similar
         self.tokens = FormTokens(store.form_secret, **({"clock": clock} if clock else {}))
         self.limiter = limiter or RateLimiter.parse(settings.proposals_rate_limit)
+        # "Check similar" embeds the draft (CPU): allow it more often than submitting, not freely.
+        self.preview_limiter = RateLimiter(self.limiter.limit * 6, self.limiter.window, self.limiter.clock)
 
     # --- rendering ---------------------------------------------------------------------------
 
@@ -153,7 +155,10 @@ class ProposalForm:
                                       kept["title"].strip(), kept["body"].strip())
 
         if form.get("action") == "similar":
-            similar = await run_in_threadpool(self._similar, kept)
+            if self.preview_limiter.acquire(client_key(request)):
+                similar = "unavailable"
+            else:
+                similar = await run_in_threadpool(self._similar, kept)
             return self._form_page(request, lang, form=kept, form_id=form_id, similar=similar)
 
         result = validate_proposal(form, lang, consent_version=self.settings.privacy_notice_version)
