@@ -73,6 +73,22 @@ def test_lead_passage_not_repeated_when_it_is_a_source():
     assert body.count("令和３年度から令和８年度までの６年間") == 1
 
 
+def test_lead_with_a_heading_replaces_its_source_instead_of_repeating_it():
+    definition = "ＰＰＰの一類型であり、民間の資金や経営能力を活用する事業手法です。"
+    src = Source(rank=1, text=definition, section="用語説明 › ※3 ＰＦＩ", page=2, score=1, kind="glossary", id="g-pfi")
+    answer = Answer(question="PFIとは", found=True, answer="※3 ＰＦＩ（Private Finance Initiative の略）\n" + definition,
+                    sources=(src,))
+    body = json.dumps(bk.answer_message(answer, lang="ja").blocks, ensure_ascii=False)
+    assert body.count("ＰＰＰの一類型") == 1 and "Private Finance Initiative の略" in body
+    assert "用語説明 › ※3 ＰＦＩ (大綱P.2)" in body
+
+
+def test_a_lead_that_is_not_a_source_is_shown_first():
+    answer = Answer(**{**found_answer("q").__dict__, "answer": "要約ではなく大綱の一文。"})
+    blocks = bk.answer_message(answer, lang="ja").blocks
+    assert "大綱の一文" in blocks[1]["text"]["text"]
+
+
 def test_not_found_answer_is_labelled_related_not_answer():
     msg = bk.answer_message(not_found_answer("ごみの収集日は？"), lang="ja", contact="行政経営課")
     body = json.dumps(msg.blocks, ensure_ascii=False)

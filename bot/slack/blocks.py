@@ -74,6 +74,10 @@ def citation(source: Source) -> str:
     return f"{source.section}{page}".strip()
 
 
+def _squash(text: str) -> str:
+    return "".join(text.split())
+
+
 def mrkdwn(text: str) -> dict:
     return {"type": "mrkdwn", "text": fit(text, MAX_TEXT)}
 
@@ -170,18 +174,22 @@ def answer_message(
 
     sources = list(answer.sources)
     if answer.found:
-        lead = answer.answer.strip()
         shown = sources[:MAX_SOURCES_SHOWN]
+        passages = [(src.text, src) for src in shown]
+        lead = answer.answer.strip()
         body.append(section(t(lang, "answer_heading")))
-        if lead and not any(" ".join(lead.split()) in " ".join(s.text.split()) for s in shown):
-            body.append(section(quote(lead, PASSAGE_CHARS)))
-            fallback.append(fit(lead, 1000))
-        for i, src in enumerate(shown):
-            if i == 1 and len(shown) > 1:
+        if lead and not any(_squash(lead) in _squash(text) for text, _ in passages):
+            if passages and _squash(passages[0][0]) in _squash(lead):
+                passages[0] = (lead, passages[0][1])       # the lead is the first source, with its heading
+            else:
+                body.append(section(quote(lead, PASSAGE_CHARS)))
+                fallback.append(fit(lead, 1000))
+        for i, (text, src) in enumerate(passages):
+            if i == 1:
                 body.append(section(t(lang, "more_sources")))
-            body.append(section(quote(src.text, PASSAGE_CHARS)))
+            body.append(section(quote(text, PASSAGE_CHARS)))
             body.append(context("📖 " + escape(citation(src))))
-            fallback.append(f"{fit(' '.join(src.text.split()), 600)}\n— {citation(src)}")
+            fallback.append(f"{fit(' '.join(text.split()), 600)}\n— {citation(src)}")
         if answer.glossary:
             body.append(section(t(lang, "glossary_heading")))
             for note in answer.glossary:
