@@ -213,6 +213,7 @@ class FakeQA:
 
     unanswerable: set[str] = field(default_factory=lambda: {"ごみの収集日は？", "When is garbage collected?"})
     fail: bool = False
+    raises: BaseException | None = None          # raise this from ask() (named service errors)
     gate: threading.Event | None = None
     calls: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
@@ -222,6 +223,8 @@ class FakeQA:
             assert self.gate.wait(10), "test gate never opened"
         if self.fail:
             raise RuntimeError("index exploded")
+        if self.raises is not None:
+            raise self.raises
         if question in self.unanswerable:
             return not_found_answer(question)
         return found_answer(question)

@@ -263,6 +263,21 @@ def test_failing_answer_tells_the_user_and_listener_survives(tmp_path, caplog):
     assert "index exploded" in caplog.text
 
 
+@pytest.mark.parametrize("error, says", [
+    ("index", "`reformbot index build` の実行を依頼してください"),
+    ("too_long", "500文字以内"),
+])
+def test_named_service_errors_get_a_reply_that_says_what_to_do(tmp_path, error, says):
+    from bot.service import QuestionTooLong
+    from index.errors import IndexNotBuilt
+
+    exc = IndexNotBuilt("no index in data/index") if error == "index" else QuestionTooLong("501 characters")
+    with slack_harness(tmp_path / "data", FakeQA(raises=exc)) as slack:
+        slack.event(mention("計画期間は？"))
+        [post] = slack.emulator.wait_for("chat.postMessage")
+    assert says in post["text"]
+
+
 def test_web_api_error_is_logged_not_raised(slack, caplog):
     slack.emulator.fail("reactions.add", "missing_scope")
     slack.emulator.fail("chat.postMessage", "not_in_channel")
