@@ -232,12 +232,16 @@ class FeedbackStore:
         return _record(rows[0])
 
     def thread_questions(self, channel_id: str, thread_ts: str) -> list[str]:
-        """Earlier questions the bot answered in this thread, oldest first."""
+        """Earlier questions the bot answered in this thread, oldest first.
+
+        The thread is either the one the answers were posted in, or (in a DM, where answers are
+        top-level messages) the thread started under one of the bot's answers.
+        """
         if not thread_ts:
             return []
         with self._lock:
             rows = self.db["answer_log"].rows_where(
-                "channel_id = ? and thread_ts = ?", [channel_id, thread_ts], order_by="id"
+                "channel_id = ? and (thread_ts = ? or message_ts = ?)", [channel_id, thread_ts, thread_ts], order_by="id"
             )
             return [r["question"] for r in rows]
 
@@ -247,7 +251,8 @@ class FeedbackStore:
             return set()
         with self._lock:
             rows = self.db.execute(
-                "select distinct user_id from answer_log where channel_id = ? and thread_ts = ?", [channel_id, thread_ts]
+                "select distinct user_id from answer_log where channel_id = ? and (thread_ts = ? or message_ts = ?)",
+                [channel_id, thread_ts, thread_ts],
             ).fetchall()
         return {r[0] for r in rows if r[0]}
 

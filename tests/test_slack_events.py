@@ -140,6 +140,17 @@ def test_follow_up_in_the_thread_uses_the_earlier_question(slack):
     assert slack.qa.calls[1] == ("第１期はいつまで？", ("第７次大綱の計画期間は？",))
 
 
+def test_reply_in_a_thread_under_a_dm_answer_is_a_follow_up(slack):
+    slack.event(message("第７次大綱の計画期間は？", channel="D0DM00001"))
+    [answer] = slack.emulator.wait_for("chat.postMessage")
+    slack.emulator.wait_for("reactions.remove")            # the answer's ts is logged by now
+    follow = message("第１期は？", channel="D0DM00001", thread_ts=answer.response["ts"])
+    slack.event(follow)
+    posts = slack.emulator.wait_for("chat.postMessage", count=2)
+    assert posts[1]["thread_ts"] == answer.response["ts"]
+    assert slack.qa.calls[1] == ("第１期は？", ("第７次大綱の計画期間は？",))
+
+
 def test_thread_chatter_from_others_and_thanks_are_not_answered(serial_slack):
     slack = serial_slack
     first = mention("第７次大綱の計画期間は？", channel="C0GYOKAKU", user="U0ASKER")
