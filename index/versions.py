@@ -137,6 +137,15 @@ def read_pointer(root: Path) -> Pointer | None:
         raise IndexMismatch(f"index pointer {path} is unreadable ({exc}): run `reformbot index rollback ID`") from None
 
 
+def _pointer_or_none(root: Path) -> Pointer | None:
+    """The pointer, or None (logged) when it is damaged: a build or switch then repairs it."""
+    try:
+        return read_pointer(root)
+    except IndexMismatch as exc:
+        log.warning("%s; it will be replaced", exc)
+        return None
+
+
 def current_version(root: Path) -> str | None:
     """The id of the current version, or None (never switched, or pointer unreadable)."""
     try:
@@ -328,7 +337,7 @@ def switch_to(root: Path, version: str, *, reason: str = "use", model_id: str | 
 def _switch(root: Path, version: str, *, reason: str, model_id: str | None, dim: int | None) -> Pointer:
     d = version_dir(root, version)
     verify(d, model_id=model_id, dim=dim)
-    old = read_pointer(root) if (root / CURRENT_POINTER).is_file() else None
+    old = _pointer_or_none(root)
     previous = old.version if old and old.version != version else (old.previous if old else None)
     pointer = Pointer(version=version, previous=previous, switched_at=_now(), reason=reason)
     _write_pointer(root, pointer)
@@ -346,7 +355,7 @@ def rollback(root: Path, version: str | None = None, *, model_id: str | None = N
     """
     with _locked(root):
         root = Path(root)
-        pointer = read_pointer(root)
+        pointer = _pointer_or_none(root)
         if version is None:
             if pointer is None or not pointer.previous:
                 raise VersionError("there is no previous index version to roll back to: "
@@ -443,7 +452,7 @@ def build_version(
     root = Path(root)
     with _locked(root):
         _clean_staging(root)
-        pointer = read_pointer(root) if (root / CURRENT_POINTER).is_file() else None
+        pointer = _pointer_or_none(root)
         cur = None
         if pointer is not None:
             try:

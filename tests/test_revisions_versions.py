@@ -302,3 +302,19 @@ def test_pointer_is_replaced_atomically_and_history_kept(settings, corpora):
                                                             (v1.version, "rollback")]
     assert not [p for p in settings.index_dir.iterdir() if p.name.endswith(".tmp")]
     assert os.path.isfile(settings.index_dir / "current")
+
+
+def test_a_damaged_pointer_is_repaired_by_naming_a_version_or_building(settings, corpora):
+    old, new, _ = corpora
+    v1 = build(settings, old)
+    v2 = build(settings, new)
+    (settings.index_dir / "current").write_text("{", encoding="utf-8")
+    assert current_version(settings.index_dir) is None
+    with pytest.raises(VersionError, match="no previous index version"):
+        rollback(settings.index_dir)                 # the pointer no longer says which was previous
+    p = rollback(settings.index_dir, v1.version)      # naming one works
+    assert p.version == v1.version and load_index(settings.index_dir).manifest.index_version == v1.version
+    (settings.index_dir / "current").write_text("{", encoding="utf-8")
+    report = build(settings, new, force=True)
+    assert report.switched and current_version(settings.index_dir) == report.version
+    assert v2.version in {v.id for v in list_versions(settings.index_dir)}
