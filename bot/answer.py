@@ -137,6 +137,18 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
     return unknown
 
 
+def with_context(question: str, history: Sequence[str]) -> str:
+    """The text to search for ``question``: itself, or, for a bare follow-up, the previous
+    question and then it."""
+    if not history:
+        return question
+    from index.lexical import content_words
+
+    if len(content_words(question)) > 1:
+        return question
+    return f"{history[-1]}\n{question}"
+
+
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
             thresholds: Thresholds = THRESHOLDS) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
@@ -145,8 +157,9 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         question: the user's question (Japanese or English).
         retriever: a loaded :class:`~index.retriever.Retriever`.
         k: number of sources to return.
-        history: earlier questions of the conversation, oldest first (not used for retrieval
-            yet; accepted so every surface can pass it).
+        history: earlier questions of the conversation, oldest first. A follow-up that names
+            at most one topic word (「その期間は？」, 「具体的には？」) is searched together with the
+            previous question; the quoted question stays the user's own.
         thresholds: the found/not-found rule.
 
     Returns:
@@ -154,8 +167,9 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         ``k`` best passages with breadcrumb, page, score, kind and id; ``glossary`` defines the
         glossary terms named in the quoted passage(s).
     """
-    hits = retriever.search(question, k=max(k, thresholds.passages))
-    decision = decide(question, hits, retriever, thresholds)
+    query = with_context(question, history)
+    hits = retriever.search(query, k=max(k, thresholds.passages))
+    decision = decide(query, hits, retriever, thresholds)
     sources = tuple(
         Source(rank=h.rank, text=h.chunk.text, section=h.chunk.section, page=h.chunk.page,
                score=round(h.score, 4), kind=h.chunk.kind, id=h.chunk.id)
@@ -171,7 +185,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         question=question, found=decision.found, answer=answer_text, sources=sources,
         glossary=notes, index_version=retriever.version,
         meta={"coverage": round(decision.coverage, 4), "dense": round(decision.dense, 4),
-              "reason": decision.reason},
+              "reason": decision.reason, "query": query},
     )
 
 

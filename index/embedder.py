@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Protocol, Sequence
 
 import numpy as np
 
+from index.errors import IndexError_
+
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
 
@@ -29,7 +31,7 @@ E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 RURI_V3_PROMPTS = {"query": "検索クエリ: ", "document": "検索文書: "}
 
 
-class ModelNotAvailable(Exception):
+class ModelNotAvailable(IndexError_):
     "The embedding model cannot be loaded on this machine without a download."
 
 

@@ -54,3 +54,14 @@ def test_out_of_scope_is_not_found_but_related_sections_are_returned(retriever):
     a = compose("粗大ごみの出し方は？", retriever, k=3)
     assert a.found is False and a.answer == "" and a.glossary == ()
     assert len(a.sources) == 3
+
+
+def test_a_bare_follow_up_is_searched_with_the_previous_question(retriever):
+    alone = compose("その期間は？", retriever)
+    follow = compose("その期間は？", retriever, history=("第７次大綱の計画の位置付けは？",))
+    assert follow.question == "その期間は？"
+    assert follow.found and follow.sources[0].section.endswith("計画の位置付け・計画期間")
+    assert alone.meta["query"] == "その期間は？"
+    # A full question of its own is not mixed with the conversation.
+    own = compose("ふるさと納税で財源を確保した？", retriever, history=("第７次大綱の計画期間は？",))
+    assert own.meta["query"] == "ふるさと納税で財源を確保した？" and "ふるさと納税" in own.answer
