@@ -210,11 +210,17 @@ class Retriever:
     # --- search ---------------------------------------------------------------------------
     def dense(self, query: str, n: int) -> list[tuple[int, float]]:
         """(chunk index, cosine) of the ``n`` nearest chunks."""
+        return self._dense(self._query_vector(query), n)
+
+    def _query_vector(self, query: str) -> np.ndarray:
         q = self.embedder.embed_queries([normalize_query(query)])
+        return np.ascontiguousarray(q, dtype=np.float32)
+
+    def _dense(self, q: np.ndarray, n: int) -> list[tuple[int, float]]:
         n = min(n, self.index.vectors.ntotal)
         if n <= 0:
             return []
-        scores, ids = self.index.vectors.search(np.ascontiguousarray(q, dtype=np.float32), n)
+        scores, ids = self.index.vectors.search(q, n)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     def search(self, query: str, k: int = 10) -> list[Hit]:
@@ -229,7 +235,8 @@ class Retriever:
         """
         w = self.weights
         n = max(k, w.candidates)
-        dense = self.dense(query, n)
+        qvec = self._query_vector(query)
+        dense = self._dense(qvec, n)
         lexical = self.index.lexical.search(normalize_query(query), n)
         fused: dict[int, float] = {}
         dense_score: dict[int, float] = {}
@@ -254,16 +261,12 @@ class Retriever:
         order = sorted(fused, key=lambda i: (i not in first, -fused[i], i))
         hits = []
         for rank, i in enumerate(order[:k], 1):
-            if i not in dense_score:
-                dense_score[i] = float(self._cosine(query, i))
+            if i not in dense_score:    # found by BM25 or the glossary only: score it too
+                dense_score[i] = float(self.index.vectors.reconstruct(int(i)) @ qvec[0])
             hits.append(Hit(chunk=self.chunks[i], score=min(1.0, fused[i] / best), rank=rank,
                             dense_score=dense_score[i], lexical_score=lex_score.get(i, 0.0),
                             glossary_match=i in named_idx))
         return hits
-
-    def _cosine(self, query: str, i: int) -> float:
-        q = self.embedder.embed_queries([normalize_query(query)])[0]
-        return float(self.index.vectors.reconstruct(int(i)) @ q)
 
     def lexical_coverage(self, query: str, chunk_texts: Sequence[str]) -> float:
         """IDF-weighted share of the question's topic words that occur in ``chunk_texts`` (0..1).

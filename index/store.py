@@ -261,7 +261,5 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
         if c.content_hash != m.chunk_hashes[i]:
             raise IndexMismatch(f"chunk {c.id} does not match its content hash in the manifest: {fix}")
     if m.faiss_kind == "hnsw":
-        import faiss as _f  # noqa: F401
-
         faiss.downcast_index(vectors).hnsw.efSearch = HNSW_EF_SEARCH
     return StoredIndex(directory, m, chunks, document, vectors, lexical)

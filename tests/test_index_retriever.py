@@ -64,3 +64,17 @@ def test_info_describes_the_loaded_index(retriever):
     assert info["index_version"] == retriever.version and info["built_at"].endswith("Z")
     assert info["model"] == "fake-hash-64"
     assert retriever.changed_on_disk() is False
+
+
+def test_hits_outside_the_dense_candidates_still_get_their_cosine(retriever):
+    import numpy as np
+
+    from index.retriever import FusionWeights, Retriever
+
+    narrow = Retriever(retriever.index, retriever.embedder, FusionWeights(candidates=1))
+    hits = narrow.search("業務継続計画（ＢＣＰ）の見直し", k=5)
+    q = retriever.embedder.embed_queries(["業務継続計画(BCP)の見直し"])[0]
+    chunk_pos = {c.id: i for i, c in enumerate(retriever.chunks)}
+    for h in hits:
+        expected = float(retriever.index.vectors.reconstruct(chunk_pos[h.chunk.id]) @ q)
+        assert h.dense_score == pytest.approx(expected, abs=1e-5)
