@@ -186,6 +186,14 @@ def make_web_client(settings: Settings) -> "WebClient":
     )
 
 
+class _ClientTokenNote(logging.Filter):
+    """Drop Bolt's "you gave `client` as well, `token` will be unused": Bolt reads SLACK_BOT_TOKEN from
+    the environment on its own, but the client we pass already carries the token from Settings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def build_slack_app(
     settings: Settings,
     qa: QA,
@@ -231,6 +239,9 @@ def build_slack_app(
 
         listener_executor = ThreadPoolExecutor(max_workers=10, thread_name_prefix="slack-listener")
     secret = settings.slack_signing_secret
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _ClientTokenNote) for f in bolt_log.filters):
+        bolt_log.addFilter(_ClientTokenNote())
     app = App(
         client=client,          # carries the token; Bolt never reads SLACK_BOT_TOKEN itself then
         # Passed explicitly so Bolt never falls back to os.environ.
@@ -239,7 +250,7 @@ def build_slack_app(
         token_verification_enabled=token_verification,
         # Ack first, then run the listener on Bolt's thread pool (slow answers never miss 3 s).
         process_before_response=False,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=bolt_log,
         listener_executor=listener_executor,
     )
     bot = SlackBot(settings=settings, qa=qa, client=client, store=store, app=app, verifies_requests=bool(secret),
