@@ -85,22 +85,38 @@ def live_server(app):
 
 
 def submit_many(url: str, n: int, threads: int, tag: str) -> list[tuple[str, str]]:
-    """Submit ``n`` distinct proposals to a live server from ``threads`` threads.
+    """Submit ``n`` distinct proposals to a live server: ``threads`` threads, each with its own
+    event loop, fetch their forms first and then send all their POSTs at once (so all ``n`` are in
+    flight together).
 
     Returns:
         ``(title, receipt_no)`` for every submission (raises if any did not get a receipt).
     """
+    import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
-    def one(i: int) -> tuple[str, str]:
-        with httpx.Client(base_url=url, timeout=60) as c:
-            title = f"{tag}-{i:04d}"
-            r = submit(c, title=title, body=f"並行送信テスト {tag} {i}")
-            assert r.status_code == 200, r.status_code
-            return title, receipt_no(r.text)
+    async def batch(part: list[int]) -> list[tuple[str, str]]:
+        limits = httpx.Limits(max_connections=len(part), max_keepalive_connections=len(part))
+        async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as c:
+            first = await c.get("/proposals/new")            # sets this client's cookie
+            assert first.status_code == 200
+            forms = []
+            for _ in part:
+                r = await c.get("/proposals/new")
+                forms.append({"csrf_token": hidden(r.text, "csrf_token"), "form_id": hidden(r.text, "form_id")})
 
+            async def post(i: int, form: dict) -> tuple[str, str]:
+                title = f"{tag}-{i:04d}"
+                r = await c.post("/proposals", data={**form, **VALID, "title": title,
+                                                     "body": f"並行送信テスト {tag} {i}"})
+                assert r.status_code == 200, r.status_code
+                return title, receipt_no(r.text)
+
+            return list(await asyncio.gather(*[post(i, f) for i, f in zip(part, forms)]))
+
+    parts = [list(range(n))[k::threads] for k in range(threads)]
     with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(one, range(n)))
+        return [pair for chunk in pool.map(lambda p: asyncio.run(batch(p)), parts) for pair in chunk]
 
 
 def add_many(db_path: str, n: int, tag: str) -> list[str]:
