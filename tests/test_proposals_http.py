@@ -274,3 +274,24 @@ def test_similar_preview_is_rate_limited_more_loosely_than_submitting(tmp_path):
     pages = [c.post("/proposals", data=draft).text for _ in range(7)]
     assert all("似た公開済みの提案は見つかりませんでした" in p for p in pages[:6])
     assert "似た提案の検索は現在利用できません" in pages[6] and VALID["body"] in pages[6]
+
+
+def test_form_mounts_on_the_main_server_next_to_the_qa_page(tmp_path):
+    """The routes from mount_proposals live beside /, /api/ask and /static of bot.server."""
+    from bot.server import create_app
+    from bot.service import QAService
+    from feedback.proposals.web import mount_proposals
+
+    settings = Settings(data_dir=tmp_path / "data", proposals_rate_limit="0")
+    qa = QAService(settings)                     # no index built: linking fails, the form still works
+    mount = mount_proposals(settings, qa)
+    app = create_app(settings, qa, extra_routes=mount.routes, startup=mount.startup)
+    with TestClient(app) as c:
+        assert c.get("/proposals/new").status_code == 200
+        assert c.get("/proposals/static/proposals.css").headers["content-type"].startswith("text/css")
+        no = receipt_no(submit(c).text)
+        mount.pipeline.join()
+    p = mount.store.get(no)
+    assert p.link_state == "failed" and p.title == VALID["title"]      # relink after `index build`
+    for stop in mount.shutdown:
+        stop()
