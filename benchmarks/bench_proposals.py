@@ -167,7 +167,18 @@ def main() -> None:
                               stdout=subprocess.PIPE, text=True, env=env, pass_fds=[sock.fileno()])
     try:
         assert server.stdout.readline().strip() == "READY", "server did not start"
+        t_start = time.perf_counter()
         out = asyncio.run(client(port, args.n, args.c))
+        # How far behind the background linking is: wait until nothing is pending (benchmark only).
+        db = Path(data_dir) / "reformbot.db"
+        while True:
+            con = sqlite3.connect(db)
+            pending = con.execute("SELECT COUNT(*) FROM proposals WHERE link_state = 'pending'").fetchone()[0]
+            con.close()
+            if pending == 0:
+                break
+            time.sleep(0.2)
+        out["all_linked_after_s"] = time.perf_counter() - t_start
     finally:
         server.terminate()
         try:
@@ -184,6 +195,7 @@ def main() -> None:
         "submissions_per_s": args.n / out["posts_s"],
         "submissions_per_s_with_form_fetch": args.n / (out["posts_s"] + out["forms_s"]),
         "post_p50_ms": out["post_p50_ms"], "post_p95_ms": out["post_p95_ms"],
+        "all_linked_after_s": out["all_linked_after_s"],
         "stored": len(stored), "lost": lost, "duplicate_receipts": dupes,
     }
     print(json.dumps(report, indent=2))
