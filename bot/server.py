@@ -134,6 +134,16 @@ def create_app(
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
+    # --- proposals: begin ---
+    # The citizen form (/proposals/new, /proposals, receipts) and its Slack triage plugin.
+    from feedback.proposals.web import mount_proposals
+
+    proposals = mount_proposals(settings, qa, slack_client=slack_client)
+    routes += proposals.routes
+    on_start += proposals.startup
+    on_stop += proposals.shutdown
+    # --- proposals: end ---
+
     # --- slack: begin ---
     # mount_slack decides: HTTP routes when bot token + signing secret are set, Socket Mode
     # (started on startup) when SLACK_APP_TOKEN is set too, else it logs that Slack is off.
@@ -141,14 +151,12 @@ def create_app(
 
     from index.announce import slack_plugin as revisions_plugin  # switch announcements, /reform changes
 
-    slack = mount_slack(settings, qa, client=slack_client, plugins=[revisions_plugin])
+    slack = mount_slack(settings, qa, client=slack_client, plugins=[revisions_plugin, proposals.slack_plugin])
     routes += slack.routes
     on_start += slack.startup
     on_stop += slack.shutdown       # Socket Mode closed, running listeners finished, store closed
     # --- slack: end ---
 
-    # --- proposals: begin ---
-    # --- proposals: end ---
 
     routes += extra_routes or []
 
