@@ -41,8 +41,10 @@ def build(
     watch_: bool = typer.Option(False, "--watch", help="keep running: rebuild whenever a source file changes"),
     interval: float = typer.Option(2.0, "--interval", min=0.1, help="seconds between polls with --watch"),
 ) -> None:
-    """Build a new index version beside the current one (reusing unchanged vectors), verify it,
-    and make it current. A failed build leaves the current version serving."""
+    """Build a new index version beside the current one, verify it, and make it current.
+
+    Unchanged chunks reuse their vectors; a failed build leaves the current version serving.
+    """
     from index.versions import build_version_from_settings, has_index
 
     settings = _settings()

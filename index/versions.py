@@ -485,7 +485,14 @@ def build_version(
                 final = vd / f"{manifest.index_version}.{n}"
                 n += 1
             os.rename(staging, final)
-        except BaseException:
+        except IndexError_:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        except Exception as exc:       # disk full, permissions …: say so, leave nothing behind
+            shutil.rmtree(staging, ignore_errors=True)
+            raise IndexBuildError(f"writing the new index version failed ({type(exc).__name__}: {exc}); "
+                                  "the current version was left as it was") from exc
+        except BaseException:          # Ctrl-C: clean up, then stop
             shutil.rmtree(staging, ignore_errors=True)
             raise
         try:

@@ -318,3 +318,21 @@ def test_a_damaged_pointer_is_repaired_by_naming_a_version_or_building(settings,
     report = build(settings, new, force=True)
     assert report.switched and current_version(settings.index_dir) == report.version
     assert v2.version in {v.id for v in list_versions(settings.index_dir)}
+
+
+def test_a_full_disk_while_writing_says_so_and_keeps_the_current_version(settings, corpora, monkeypatch):
+    import errno
+
+    import index.versions as versions
+
+    old, new, _ = corpora
+    v1 = build(settings, old)
+
+    def no_space(directory):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(versions, "write_checksums", no_space)
+    with pytest.raises(IndexBuildError, match="No space left on device.*current version was left as it was"):
+        build(settings, new)
+    assert current_version(settings.index_dir) == v1.version
+    assert [p.name for p in (settings.index_dir / "versions").iterdir()] == [v1.version]
