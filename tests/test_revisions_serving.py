@@ -188,7 +188,8 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
             assert "〔+25+〕" in blocks and f"※8 {R.ADDED_TERM}" in blocks
             assert "変更 2" in announce["text"]
 
-            flagged = emulator.wait_for("chat.postMessage", where=lambda c: c.get("channel") == "C0PROPOSALS")[0]
+            flagged = emulator.wait_for("chat.postMessage", where=lambda c: c.get("channel") == "C0PROPOSALS"
+                                        and "改訂で関連する節が変わった提案" in c.get("text", ""))[0]
             assert linked.receipt_no in flagged["text"] and "ふるさと納税の返礼品" in flagged["text"]
             assert other.receipt_no not in flagged["text"]
 
@@ -199,4 +200,7 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
             reply = emulator.wait_for("chat.postMessage", where=lambda c: c.get("channel") == "C0CHANNEL")[0]
             assert "25億円" in str(reply["blocks"]) and "大綱P.3" in str(reply["blocks"])
             emulator.wait_for("reactions.remove")            # the listener finished before we stop
-        assert len(emulator.calls_to("chat.postMessage")) == 3   # announced once, flagged once, one reply
+        posts = emulator.calls_to("chat.postMessage")
+        assert [c["channel"] for c in posts].count("C0ANNOUNCE") == 1              # announced once
+        assert sum("改訂で関連する節が変わった提案" in c.get("text", "") for c in posts) == 1   # flagged once
+        assert [c["channel"] for c in posts].count("C0CHANNEL") == 1               # one reply
