@@ -277,21 +277,18 @@ def test_similar_preview_is_rate_limited_more_loosely_than_submitting(tmp_path):
 
 
 def test_form_mounts_on_the_main_server_next_to_the_qa_page(tmp_path):
-    """The routes from mount_proposals live beside /, /api/ask and /static of bot.server."""
+    """bot.server.create_app serves the form beside /, /api/ask and /static; on shutdown the
+    background worker finishes what was queued."""
     from bot.server import create_app
     from bot.service import QAService
-    from feedback.proposals.web import mount_proposals
 
     settings = Settings(data_dir=tmp_path / "data", proposals_rate_limit="0")
-    qa = QAService(settings)                     # no index built: linking fails, the form still works
-    mount = mount_proposals(settings, qa)
-    app = create_app(settings, qa, extra_routes=mount.routes, startup=mount.startup)
+    app = create_app(settings, QAService(settings))     # no index built: linking fails, the form works
     with TestClient(app) as c:
         assert c.get("/proposals/new").status_code == 200
         assert c.get("/proposals/static/proposals.css").headers["content-type"].startswith("text/css")
         no = receipt_no(submit(c).text)
-        mount.pipeline.join()
-    p = mount.store.get(no)
-    assert p.link_state == "failed" and p.title == VALID["title"]      # relink after `index build`
-    for stop in mount.shutdown:
-        stop()
+    store = ProposalStore(settings.database_path)
+    p = store.get(no)
+    assert store.count() == 1 and p.title == VALID["title"]
+    assert p.link_state == "failed"          # processed before shutdown; `proposals relink` after a build

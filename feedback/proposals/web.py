@@ -289,7 +289,12 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
     routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline)
     from .slack import proposals_plugin
 
-    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[pipeline.stop, store.close],
+    def close() -> None:
+        pipeline.stop()      # finishes what is queued, then the store can close
+        store.close()
+
+    # One shutdown callable: the server runs its shutdown list in reverse order.
+    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[close],
                           store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline))
 
 
