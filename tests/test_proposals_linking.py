@@ -144,3 +144,29 @@ def test_real_model_links_goals_and_flags_a_reworded_duplicate(tmp_path):
     assert [s.receipt_no for s in reworded.duplicate_of] == [ids["2"].receipt_no]
     unrelated = pipeline.process(add(store, "駅前の放置自転車", "駅前の放置自転車を減らす対策をしてほしい。").id)
     assert unrelated.duplicate_of == ()
+
+
+def test_restart_posts_recent_unposted_proposals_but_not_old_ones(tmp_path):
+    from datetime import timedelta
+
+    from feedback.proposals.store import utc_now
+
+    class Recorder:
+        def __init__(self, store):
+            self.store, self.posted = store, []
+
+        def proposal_created(self, p):
+            self.posted.append(p.receipt_no)
+            self.store.set_slack_message(p.id, "C1", f"1.{p.id}")
+
+    store = ProposalStore(tmp_path / "p.db")
+    old, _ = store.add(ProposalInput(title="去年の提案", body="b", goal="1"), now=utc_now() - timedelta(days=30))
+    new = add(store, *GOAL1)
+    ProposalPipeline(store).process(old.id)
+    ProposalPipeline(store).process(new.id)          # linked, never posted (no Slack then)
+    notifier = Recorder(store)
+    pipeline = ProposalPipeline(store, notifier=notifier)
+    pipeline.start()
+    pipeline.join()
+    pipeline.stop()
+    assert notifier.posted == [new.receipt_no]

@@ -351,10 +351,13 @@ class ProposalStore:
         """Ids of proposals not linked to the outline yet (e.g. after a restart)."""
         return [r["id"] for r in self._read("SELECT id FROM proposals WHERE link_state = 'pending' ORDER BY id")]
 
-    def unposted(self) -> list[int]:
-        """Ids of linked proposals never posted to Slack."""
+    def unposted(self, max_age_days: float = 7) -> list[int]:
+        """Ids of linked proposals from the last ``max_age_days`` never posted to Slack (e.g. Slack
+        was down). Older ones are left alone, so configuring a channel later does not flood it."""
+        since = iso(utc_now() - timedelta(days=max_age_days))
         return [r["id"] for r in self._read(
-            "SELECT id FROM proposals WHERE link_state != 'pending' AND slack_ts IS NULL ORDER BY id")]
+            "SELECT id FROM proposals WHERE link_state != 'pending' AND slack_ts IS NULL AND created_at >= ?"
+            " ORDER BY id", (since,))]
 
     def count(self) -> int:
         return self._read("SELECT COUNT(*) AS n FROM proposals")[0]["n"]
