@@ -140,7 +140,11 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: "SentenceTransformer", model_id: str) -> None:
         self.model = model
         self.model_id = model_id
-        self.dim = int(model.encode(["dim"], convert_to_numpy=True).shape[1])
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dim = getter()
+        if not dim:   # custom modules may not report it: measure once
+            dim = model.encode(["dim"], convert_to_numpy=True, show_progress_bar=False).shape[1]
+        self.dim = int(dim)
 
     def _encode(self, texts: Sequence[str], prompt_name: str, batch_size: int) -> np.ndarray:
         kwargs = {"prompt_name": prompt_name} if prompt_name in (self.model.prompts or {}) else {}

@@ -18,6 +18,7 @@ model or itself, with an error naming the command that fixes it.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,9 @@ from index.lexical import LexicalIndex
 
 if TYPE_CHECKING:  # pragma: no cover
     import faiss
+
+# faiss logs each missing CPU-specific build (avx512, avx2) at INFO: noise on every CLI call.
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
