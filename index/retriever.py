@@ -3,14 +3,27 @@
 Fusion
     ``fused(c) = w_dense / (K + rank_dense(c)) + w_lex / (K + rank_lex(c))``, scaled so that being
     first in both lists scores 1.0. Rank fusion is used rather than mixing raw scores because the
-    two scales are unrelated (e5 cosines sit in a narrow 0.75–0.90 band; BM25 is unbounded and
-    depends on query length). The weights below were chosen on the dev set
-    (``benchmarks/bench_index.py --fusion-grid`` prints the grid): lexical gets the larger weight
-    because staff questions reuse the outline's own vocabulary (ふるさと納税, 受益者負担, BCP), which
-    BM25 over Sudachi normalised forms pins exactly, while the dense model supplies paraphrase
-    recall (「職員数はどうした？」 -> 職員の削減) and English questions, where BM25 has few tokens.
-    A small ``K`` lets a confident first place in either list count. A chunk found by only one
-    list still gets that list's share.
+    two scales are unrelated (e5 cosines sit in a narrow 0.78–0.93 band; BM25 is unbounded and
+    depends on query length). Weights were chosen on the dev set (``benchmarks/bench_index.py``
+    prints every mode; MRR@10 / hit@1 with window-3 chunks and the default model):
+
+    ============================  =====  =====
+    BM25 only                     .892   .825
+    dense only                    .896   .825
+    fused 1 : 1,   K 5            .938   .900
+    fused 1 : 1,   K 20 or 60     .950   .925
+    fused 1 : 1.5, K 20 (chosen)  .950   .925
+    fused 1 : 2,   K 20           .946   .925
+    ============================  =====  =====
+
+    The two lists fail on different questions — BM25 over Sudachi normalised forms pins the
+    outline's own vocabulary (ふるさと納税, 受益者負担, BCP), the dense model brings paraphrases
+    (「職員数はどうした？」 -> 職員の削減) and English — so fusing them gains 10 points of hit@1 over
+    either. Lexical gets the larger weight because it is the more precise list when it matches
+    at all (it is empty for most English questions, which then fall to dense alone); K 20 keeps
+    a first place in one list from being outvoted by a middling place in the other. Grids over
+    chunking (section/item/window) ranked 1 : 1.5, K 20 first or tied in every case; the
+    differences among the fused settings are one question out of 40, so treat them as a plateau.
 
 Glossary
     A question that names a glossary term (abbreviation, full name or English expansion, after
