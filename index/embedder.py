@@ -210,8 +210,9 @@ def load_embedder(model_id: str, threads: int = 2) -> Embedder:
             "Copy the model directory (e.g. from `hf download` on a connected machine) onto this "
             "machine and set REFORMBOT_EMBEDDING_MODEL=/path/to/that/directory"
         ) from exc
-    if not model.prompts or not {"query", "document"} & set(model.prompts):
-        model.prompts = {**(model.prompts or {}), **prompts_for(model_id)}
+    have = model.prompts or {}
+    if not have.get("query") and not have.get("document"):   # the model names none of its own
+        model.prompts = {**have, **prompts_for(model_id)}
     return SentenceTransformerEmbedder(model, model_id)
 
 
