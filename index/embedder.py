@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence
@@ -140,6 +141,9 @@ class SentenceTransformerEmbedder:
     def __init__(self, model: "SentenceTransformer", model_id: str) -> None:
         self.model = model
         self.model_id = model_id
+        # One encode at a time: on 2 cores two concurrent requests would oversubscribe the
+        # OpenMP/torch pools (measured ~100x slower), so queuing is faster than sharing.
+        self._lock = threading.Lock()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         dim = getter()
         if not dim:   # custom modules may not report it: measure once
@@ -148,10 +152,11 @@ class SentenceTransformerEmbedder:
 
     def _encode(self, texts: Sequence[str], prompt_name: str, batch_size: int) -> np.ndarray:
         kwargs = {"prompt_name": prompt_name} if prompt_name in (self.model.prompts or {}) else {}
-        vecs = self.model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False, **kwargs,
-        )
+        with self._lock:
+            vecs = self.model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False, **kwargs,
+            )
         return np.ascontiguousarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

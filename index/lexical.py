@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,11 +45,23 @@ def nfkc(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _sudachi():
-    """Load the Sudachi tokenizer once (dictionary load ~0.05 s)."""
+def _dictionary():
+    """Load the Sudachi dictionary once (~0.05 s); it is shared by every thread."""
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
+def _sudachi():
+    """This thread's Sudachi tokenizer (a tokenizer must not be shared between threads: the web
+    server answers several questions at once)."""
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None:
+        tok = _local.tokenizer = _dictionary().tokenizer()
+    return tok
 
 
 @dataclass(frozen=True)

@@ -65,3 +65,14 @@ def test_a_bare_follow_up_is_searched_with_the_previous_question(retriever):
     # A full question of its own is not mixed with the conversation.
     own = compose("ふるさと納税で財源を確保した？", retriever, history=("第７次大綱の計画期間は？",))
     assert own.meta["query"] == "ふるさと納税で財源を確保した？" and "ふるさと納税" in own.answer
+
+
+def test_concurrent_questions_get_the_same_answers_as_one_at_a_time(retriever):
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["BCPって？", "第７次大綱の計画期間は？", "粗大ごみの出し方は？", "What is PPP?",
+                 "指定管理者制度の活用は？", "ＰＦＩの正式名称は？"] * 8
+    alone = {q: compose(q, retriever).to_dict() for q in set(questions)}
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        together = list(pool.map(lambda q: compose(q, retriever).to_dict(), questions))
+    assert together == [alone[q] for q in questions]
