@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 DEV_QA = ROOT.parent / "shared" / "eval" / "dev_qa.tsv"
+PROBE_QA = ROOT / "benchmarks" / "index_probe_qa.tsv"   # the index developer's own questions
 RESULTS = ROOT / "benchmarks" / "results"
 
 
@@ -145,6 +146,12 @@ def dev_modes(out: dict, retriever) -> None:
                                             "in_scope_answered", "out_of_scope_refused")}
         out["dev"][name] = row
         print(f"  {name:18s} " + " ".join(f"{v:.3f}" for v in row.values()))
+    if PROBE_QA.exists():
+        rep = evaluate(PROBE_QA, lambda q: compose(q, retriever, k=10))
+        out["probe"] = rep.to_dict()
+        print(f"probe set ({rep.in_scope} in scope, {rep.out_of_scope} out): hit@1 {rep.hit_at_1:.3f} "
+              f"hit@3 {rep.hit_at_3:.3f} MRR@10 {rep.mrr_at_10:.3f} answered {rep.in_scope_answered:.3f} "
+              f"refused {rep.out_of_scope_refused:.3f}")
 
 
 def synthetic_vectors(n: int, dim: int, seed: int = 0) -> np.ndarray:

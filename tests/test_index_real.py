@@ -125,8 +125,14 @@ def test_cited_glossary_terms_come_with_definitions(retriever):
     assert any("ワーク・ライフ・バランス" in g.term and "仕事と生活の調和" in g.definition for g in a.glossary)
 
 
+def test_english_questions_are_answered_when_a_passage_is_close(retriever):
+    a = compose("Tell me about work-life balance", retriever)
+    assert a.found and "仕事と生活の調和" in a.answer
+
+
 @pytest.mark.parametrize("question", ["ごみの収集日は？", "市長は誰？", "図書館の開館時間は？",
-                                      "第8次行政改革大綱の重点目標は？", "When is garbage collected?"])
+                                      "第8次行政改革大綱の重点目標は？", "When is garbage collected?",
+                                      "What time does city hall open?"])
 def test_out_of_scope_is_refused_with_related_sections(retriever, question):
     a = compose(question, retriever, k=3)
     assert a.found is False and a.answer == ""
