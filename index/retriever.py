@@ -81,6 +81,7 @@ class Hit:
     dense_score: float        # cosine similarity to the query (0 when not a dense candidate)
     lexical_score: float      # BM25 score (0 when no query token matched)
     glossary_match: bool = False   # the question names this glossary term
+    definition_asked: bool = False  # ... and asks only what it is (the entry was put first)
 
 
 def _collapse(s: str) -> str:
@@ -278,7 +279,7 @@ class Retriever:
                 dense_score[i] = float(self.index.vectors.reconstruct(int(i)) @ qvec[0])
             hits.append(Hit(chunk=self.chunks[i], score=min(1.0, fused[i] / best), rank=rank,
                             dense_score=dense_score[i], lexical_score=lex_score.get(i, 0.0),
-                            glossary_match=i in named_idx))
+                            glossary_match=i in named_idx, definition_asked=i in first))
         return hits
 
     def lexical_coverage(self, query: str, chunk_texts: Sequence[str]) -> float:

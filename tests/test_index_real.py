@@ -145,3 +145,8 @@ def test_dev_set_meets_the_issue_targets(retriever):
     assert report.mrr_at_10 >= 0.85, report.format()
     assert report.in_scope_answered >= 0.95, report.format()
     assert report.out_of_scope_refused >= 0.80, report.format()
+
+
+@pytest.mark.parametrize("question", ["BCPの訓練日程は？", "PPPの事業者募集はいつ？"])
+def test_naming_a_glossary_term_is_not_enough_to_be_answered(retriever, question):
+    assert compose(question, retriever).found is False
