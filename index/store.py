@@ -45,11 +45,12 @@ LEXICAL = "lexical"
 HNSW_THRESHOLD = 100_000
 """Chunk count from which the index is HNSW instead of exact (flat) search.
 
-Measured (benchmarks/bench_index.py, 2 cores shared with other jobs, 384 dims, one query at a
-time): exact search p95 0.4 ms at 10k, 4.2 ms at 25k, 5.5 ms at 50k, 11-15 ms at 100k chunks —
-exact and perfectly accurate well inside the latency budget up to 100k. HNSW (M 32, efSearch 96)
-answers 100k in p95 0.5 ms with recall@10 1.00 against exact on clustered synthetic vectors, but
-costs ~44 s to build per 100k and is approximate, so it only takes over from 100k chunks.
+Measured (benchmarks/bench_index.py, 2 cores, 384 dims, one query at a time): exact search p95
+0.3 ms at 10k, 1.3 ms at 25k, 2.8 ms at 50k, 6.0 ms at 100k chunks on a quiet machine (11-15 ms
+at 100k with other jobs running) — exact and perfectly accurate, well inside the latency budget,
+up to 100k. HNSW (M 32, efSearch 96) answers 100k in p95 0.2 ms with recall@10 1.00 against exact
+on clustered synthetic vectors, but costs 12-44 s to build per 100k and is approximate, so it
+only takes over from 100k chunks, where exact search keeps growing linearly.
 """
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
