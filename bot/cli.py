@@ -13,28 +13,14 @@ from typing import Optional
 
 import typer
 
-from bot.settings import Settings, SettingsError, describe, limit_threads
+from bot.cli_support import fail as _fail, settings_or_exit
+from bot.settings import Settings, describe
 
 app = typer.Typer(
     help="reformbot: cited answers about 第７次厚木市行政改革大綱, and citizen proposals.",
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-def settings_or_exit() -> Settings:
-    """Settings from the environment, or a clear CLI error."""
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    limit_threads(settings.threads)
-    return settings
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _index_errors() -> tuple[type[BaseException], ...]:

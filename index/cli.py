@@ -8,23 +8,9 @@ from typing import List, Optional
 
 import typer
 
+from bot.cli_support import fail as _fail, settings_or_exit as _settings
+
 index_app = typer.Typer(no_args_is_help=True, add_completion=False)
-
-
-def _settings():
-    from bot.settings import Settings, SettingsError, limit_threads
-
-    try:
-        settings = Settings.from_env()
-    except SettingsError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    limit_threads(settings.threads)
-    return settings
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 @index_app.command("build")

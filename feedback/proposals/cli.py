@@ -14,6 +14,8 @@ from typing import Optional
 
 import typer
 
+from bot.cli_support import settings_or_exit
+
 proposals_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Citizen proposals.")
 DB_OPTION = typer.Option(None, "--db", dir_okay=False, help="SQLite file (default: <data dir>/reformbot.db)")
 
@@ -28,19 +30,10 @@ def _group() -> None:
     """Citizen proposals: list, inspect, export and triage them."""
 
 
-def _settings():
-    from bot.settings import Settings, SettingsError
-
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise typer.BadParameter(str(exc)) from None
-
-
 def _store(db: Optional[Path], must_exist: bool = True):
     from .store import ProposalStore
 
-    path = db or _settings().database_path
+    path = db or settings_or_exit().database_path
     if must_exist and not Path(path).exists():
         typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
         raise typer.Exit(0)
