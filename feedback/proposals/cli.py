@@ -208,7 +208,7 @@ def _update_slack(p) -> None:
     """Keep the proposal's Slack message in step with a change made here (when Slack is set up)."""
     if not p.slack_ts:
         return
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.slack_bot_token:
         typer.echo("(Slack message not updated: SLACK_BOT_TOKEN is not set)", err=True)
         return
@@ -250,7 +250,7 @@ def relink(
 
     from .linking import ProposalPipeline, SimilarFinder
 
-    settings = _settings()
+    settings = settings_or_exit()
     store = _store(db)
     qa = QAService(settings)
     try:
