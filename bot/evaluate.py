@@ -63,26 +63,29 @@ class EvalReport:
         return d
 
     def format(self) -> str:
-        """Plain-text report: the figures, then each miss."""
-        lines = [
-            f"questions: {self.questions} (in scope {self.in_scope}, out of scope {self.out_of_scope})",
-            f"hit@1  {self.hit_at_1:.3f}",
-            f"hit@3  {self.hit_at_3:.3f}",
-            f"hit@5  {self.hit_at_5:.3f}",
-            f"MRR@10 {self.mrr_at_10:.3f}",
-            f"in-scope answered     {self.in_scope_answered:.3f}",
-            f"out-of-scope refused  {self.out_of_scope_refused:.3f}",
-            f"time {self.seconds:.2f}s",
-        ]
+        """Plain-text report: each miss first, then the figures as the last five lines.
+
+        The figures come last so that a terminal, CI log or hook that shows only the tail of the
+        output still shows all of them, however many misses precede them.
+        """
+        lines: list[str] = []
         if self.misses:
             lines.append(f"misses ({len(self.misses)}):")
             for m in self.misses:
                 where = f"rank {m.rank}" if m.rank else "not in top 10"
                 lines.append(f"  [{m.problem}] {m.question}  expected: {m.expected}  ({where}; found={m.found})")
                 for s in m.top_sections[:3]:
-                    lines.append(f"      - {s}")
+                    lines.append(f"      - {' '.join(s.split())}")   # one line per source
         else:
             lines.append("misses: none")
+        lines += [
+            f"questions: {self.questions} (in scope {self.in_scope}, out of scope {self.out_of_scope})"
+            f"  time {self.seconds:.2f}s",
+            f"hit@1  {self.hit_at_1:.3f}   hit@3  {self.hit_at_3:.3f}   hit@5  {self.hit_at_5:.3f}",
+            f"MRR@10 {self.mrr_at_10:.3f}",
+            f"in-scope answered     {self.in_scope_answered:.3f}",
+            f"out-of-scope refused  {self.out_of_scope_refused:.3f}",
+        ]
         return "\n".join(lines)
 
 

@@ -43,6 +43,23 @@ def test_scores_hits_mrr_and_decisions(tmp_path):
     assert json.loads(json.dumps(report.to_dict(), ensure_ascii=False))["misses"][0]["question"] == "遠い"
 
 
+def test_figures_are_the_last_lines_after_the_misses(tmp_path):
+    """A log tail (CI, hooks) of a few lines must still show every figure, misses or not."""
+    tsv = tmp_path / "qa.tsv"
+    tsv.write_text("計画期間は？\t6年間\n第１期は？\t令和3年度から令和5年度まで\n遠い\t答え\n"
+                   "ごみ\t-\n市長\t-\n", encoding="utf-8")
+    answers = dict(ANSWERS, 市長=_answer("市長", True, ["一行目\n二行目"]))
+    lines = evaluate(tsv, lambda q: answers[q]).format().splitlines()
+    tail = "\n".join(lines[-5:])
+    for figure in ("questions: 5", "hit@1  0.333", "hit@3  0.667", "hit@5  1.000", "MRR@10 0.511",
+                   "in-scope answered     0.667", "out-of-scope refused  0.500"):
+        assert figure in tail, tail
+    assert lines[0] == "misses (2):" and all("[" not in line for line in lines[-5:])
+    # a source excerpt with line breaks stays on one line, so the tail is not pushed off
+    assert not any(line.startswith("二行目") for line in lines)
+    assert any(line.endswith("一行目 二行目") for line in lines)
+
+
 def test_section_path_counts_as_containing_the_answer(tmp_path):
     tsv = tmp_path / "qa.tsv"
     tsv.write_text("計画期間は？\t第7次行政改革大綱について\n", encoding="utf-8")
