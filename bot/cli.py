@@ -60,13 +60,17 @@ def eval_(
     as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
 ) -> None:
     """Score retrieval on a question set: hit@1/3/5, MRR@10, answered/refused rates, misses."""
-    from bot.evaluate import evaluate
+    from bot.evaluate import EvalFileError, evaluate
     from bot.service import QAService
 
     settings = settings_or_exit()
     qa = QAService(settings)
     try:
         report = evaluate(path, lambda q: qa.ask(q, k=10))
+    except EvalFileError as exc:
+        _fail(str(exc), 2)
+    except UnicodeDecodeError:
+        _fail(f"{path}: not UTF-8 text; save the question file as UTF-8", 2)
     except _index_errors() as exc:
         _fail(str(exc))
     if as_json:
@@ -78,7 +82,7 @@ def eval_(
 @app.command()
 def serve(
     host: Optional[str] = typer.Option(None, help="bind address (default REFORMBOT_HOST)"),
-    port: Optional[int] = typer.Option(None, help="port (default REFORMBOT_PORT)"),
+    port: Optional[int] = typer.Option(None, min=1, max=65535, help="port (default REFORMBOT_PORT)"),
 ) -> None:
     """Run the HTTP server: staff Q&A page, /api/ask, /healthz, Slack and the proposal form."""
     from dataclasses import replace

@@ -9,11 +9,11 @@ from bot.settings import Settings, SettingsError, limit_threads
 
 
 def settings_or_exit() -> Settings:
-    """Settings from the environment (threads pinned), or a clear CLI usage error."""
+    """Settings from the environment (threads pinned), or ``error: …`` on one line and exit 2."""
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
-        raise typer.BadParameter(str(exc)) from None
+        fail(str(exc), 2)
     limit_threads(settings.threads)
     return settings
 

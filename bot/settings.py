@@ -83,14 +83,22 @@ class Settings:
                 elif f.name == "data_dir":
                     values[f.name] = Path(raw)
                 elif f.type in ("int", int):
-                    values[f.name] = int(raw)
+                    try:
+                        values[f.name] = int(raw.strip())
+                    except ValueError:
+                        raise SettingsError(f"{name}={raw!r} is not a whole number: set it to e.g. "
+                                            f"{name}={f.default} or unset it") from None
                 else:
                     values[f.name] = raw
+            except SettingsError:
+                raise
             except ValueError as exc:
                 raise SettingsError(f"{name}={raw!r} is not valid: {exc}") from None
         settings = cls(**values)
         if settings.threads < 1:
             raise SettingsError(f"REFORMBOT_THREADS must be at least 1, not {settings.threads}")
+        if not 1 <= settings.port <= 65535:
+            raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
         return settings
 
 

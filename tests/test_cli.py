@@ -80,3 +80,32 @@ def test_help_starts_without_heavy_imports():
     code = "import sys; from bot import cli; cli._add_subcommands(); print(sorted(m for m in ('torch','sentence_transformers','faiss','numpy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_malformed_eval_file_is_one_line_naming_the_line(env_real, tmp_path):
+    tsv = tmp_path / "bad.tsv"
+    tsv.write_text("質問だけでタブがない\n", encoding="utf-8")
+    r = runner.invoke(cli.app, ["eval", str(tsv)])
+    assert r.exit_code == 2
+    assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    assert r.output.strip().splitlines() == [f"error: {tsv}:1: expected 'question<TAB>answer text or -'"]
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [("abc", "REFORMBOT_PORT='abc' is not a whole number: set it to e.g. REFORMBOT_PORT=8000 or unset it"),
+     ("99999", "REFORMBOT_PORT must be a port number from 1 to 65535, not 99999"),
+     ("0", "REFORMBOT_PORT must be a port number from 1 to 65535, not 0")],
+)
+def test_bad_port_setting_is_one_line_with_the_fix(monkeypatch, value, says):
+    monkeypatch.setenv("REFORMBOT_PORT", value)
+    for command in (["config"], ["serve"]):
+        r = runner.invoke(cli.app, command)
+        assert r.exit_code == 2, r.output
+        assert r.output.strip().splitlines() == [f"error: {says}"]
+
+
+def test_serve_port_option_out_of_range_is_a_usage_error():
+    r = runner.invoke(cli.app, ["serve", "--port", "70000"])
+    assert r.exit_code == 2
+    assert "65535" in r.output and "Traceback" not in r.output
