@@ -127,9 +127,34 @@ def _add_subcommands() -> None:
         app.add_typer(proposals_app, name="proposals", help="Citizen proposals.")
 
 
+OWN_LOGGERS = ("bot", "index", "corpus", "feedback", "uvicorn")
+
+
+class _OwnInfoOnly(logging.Filter):
+    """INFO from reformbot's own modules (and uvicorn's server lines); WARNING and up from the rest.
+
+    Libraries' INFO/DEBUG chatter (sentence-transformers "Loaded 2 prompts", bm25s, which sets its
+    own logger to DEBUG) is noise on a staff member's terminal.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        own = record.name.split(".", 1)[0] in OWN_LOGGERS
+        return own and record.levelno >= logging.INFO
+
+
+def setup_logging() -> None:
+    """Log lines on stderr: ours from INFO, libraries' from WARNING."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_OwnInfoOnly())
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
 def main() -> None:
     """Console-script entry point."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    setup_logging()
     _add_subcommands()
     app()
 

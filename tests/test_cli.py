@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 
@@ -109,3 +110,17 @@ def test_serve_port_option_out_of_range_is_a_usage_error():
     r = runner.invoke(cli.app, ["serve", "--port", "70000"])
     assert r.exit_code == 2
     assert "65535" in r.output and "Traceback" not in r.output
+
+
+def test_cli_log_shows_our_info_and_only_warnings_from_libraries():
+    keep = cli._OwnInfoOnly().filter
+
+    def rec(name, level):
+        return logging.LogRecord(name, level, __file__, 1, "m", None, None)
+
+    assert keep(rec("index.build", logging.INFO)) and keep(rec("bot.slack", logging.INFO))
+    assert keep(rec("uvicorn.error", logging.INFO))
+    assert not keep(rec("sentence_transformers.base.model", logging.INFO))   # "Loaded 2 prompts"
+    assert not keep(rec("bm25s", logging.DEBUG))                            # bm25s forces DEBUG
+    assert not keep(rec("index.store", logging.DEBUG))
+    assert keep(rec("faiss", logging.WARNING)) and keep(rec("bm25s", logging.ERROR))
