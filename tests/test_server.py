@@ -102,3 +102,22 @@ def test_missing_index_gives_503_with_the_command_to_run(tmp_path):
         assert r.status_code == 503
         assert "reformbot index build" in r.json()["error"]
         assert c.get("/healthz").status_code == 503
+
+
+def test_page_quotes_the_answer_once_with_its_citation_beside_it(client):
+    html = client.get("/", params={"q": "第７次大綱の計画期間は？"}).text
+    quote = html.split('<figure class="answer-quote">', 1)[1].split("</figure>", 1)[0]
+    assert "６年間（令和３年度から令和８年度まで）" in quote
+    assert "計画の位置付け・計画期間" in quote and "(大綱P.5)" in quote       # breadcrumb + page
+    assert html.count("６年間（令和３年度から令和８年度まで）") == 1            # not repeated as source 1
+    assert "ほかの該当箇所" in html
+
+
+def test_english_page_marks_quoted_outline_text_as_japanese(client):
+    """Screen readers read the quoted outline in a Japanese voice on the English page."""
+    html = client.get("/", params={"q": "What does BCP stand for?"}).text
+    assert '<html lang="en">' in html
+    assert '<blockquote class="quote" lang="ja">' in html
+    assert '<dl class="glossary" lang="ja">' in html or "Glossary" not in html
+    assert '<p class="text" lang="ja">' in html and "Other relevant passages" in html
+    assert "Source: <span lang=\"ja\">用語説明" in html
