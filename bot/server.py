@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot import messages
+from bot.render_text import split_lead
 from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong
 
 if TYPE_CHECKING:
@@ -51,27 +52,6 @@ def _ask(qa: QAService, question: str, lang: str):
             return None, text["unavailable"], 503
         log.exception("answering %r failed", question)
         return None, text["error"], 500
-
-
-def _squash(text: str) -> str:
-    return "".join(text.split())
-
-
-def _lead_source(answer) -> tuple:
-    """(the source the quoted answer comes from, the other sources) for the page.
-
-    The quoted answer is shown once, with its breadcrumb and page; repeating it as source 1 right
-    below made staff read the same passage twice.
-    """
-    if answer is None:
-        return None, []
-    sources = list(answer.sources)
-    if answer.found and sources and answer.answer.strip():
-        said = _squash(answer.answer)
-        for i, s in enumerate(sources):
-            if _squash(s.text) and _squash(s.text) in said:
-                return s, sources[:i] + sources[i + 1:]
-    return None, sources
 
 
 def create_app(
@@ -115,7 +95,7 @@ def create_app(
         answer, error, status = (None, None, 200)
         if "q" in request.query_params:
             answer, error, status = _ask(qa, q, lang)
-        lead, others = _lead_source(answer)
+        lead, others = split_lead(answer)
         return templates.TemplateResponse(
             request,
             "index.html",

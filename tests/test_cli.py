@@ -124,3 +124,13 @@ def test_cli_log_shows_our_info_and_only_warnings_from_libraries():
     assert not keep(rec("bm25s", logging.DEBUG))                            # bm25s forces DEBUG
     assert not keep(rec("index.store", logging.DEBUG))
     assert keep(rec("faiss", logging.WARNING)) and keep(rec("bm25s", logging.ERROR))
+
+
+def test_ask_text_cites_the_quoted_answer_once(env_real):
+    r = runner.invoke(cli.app, ["ask", "第７次大綱の計画期間は？"])
+    assert r.exit_code == 0, r.output
+    lines = r.stdout.splitlines()
+    cite = next(i for i, line in enumerate(lines) if line.startswith("  — 出典: "))
+    assert "計画期間" in lines[cite] and lines[cite].endswith("(大綱P.5)")
+    assert "６年間（令和３年度から令和８年度まで）" in "\n".join(lines[:cite])
+    assert r.stdout.count("６年間（令和３年度から令和８年度まで）") == 1
