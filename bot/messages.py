@@ -1,4 +1,5 @@
 """User-facing strings of the staff Q&A page, the JSON API and the CLI, in one place."""
+import re
 
 WEB = {
     "ja": {
@@ -58,12 +59,17 @@ EXAMPLES = {
 
 
 def is_english(text: str) -> bool:
-    """True when ``text`` has no Japanese characters and some Latin letters."""
-    has_latin = False
+    """True when ``text`` reads as an English question: no Japanese characters and at least two
+    Latin-letter words ("What is PPP?", "BCP meaning").
+
+    A bare acronym ("PFI", "BCP?") is not an English question: staff type those in Japanese
+    conversations too, so the default (Japanese) wording stays.
+    """
     for ch in text:
         o = ord(ch)
-        if 0x3040 <= o <= 0x30FF or 0x4E00 <= o <= 0x9FFF or 0xFF66 <= o <= 0xFF9F:
+        if 0x3040 <= o <= 0x30FF or 0x3400 <= o <= 0x4DBF or 0x4E00 <= o <= 0x9FFF or 0xFF66 <= o <= 0xFF9F:
             return False
-        if ch.isascii() and ch.isalpha():
-            has_latin = True
-    return has_latin
+    return len(_LATIN_WORD.findall(text)) >= 2
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]+")

@@ -121,3 +121,8 @@ def test_english_page_marks_quoted_outline_text_as_japanese(client):
     assert '<dl class="glossary" lang="ja">' in html or "Glossary" not in html
     assert '<p class="text" lang="ja">' in html and "Other relevant passages" in html
     assert "Source: <span lang=\"ja\">用語説明" in html
+
+
+@pytest.mark.parametrize("q, lang", [("PFI", "ja"), ("BCP?", "ja"), ("What is PPP?", "en")])
+def test_page_wording_is_japanese_unless_the_question_is_english(client, q, lang):
+    assert f'<html lang="{lang}">' in client.get("/", params={"q": q}).text

@@ -130,7 +130,9 @@ def test_feedback_modal_shape():
         ("ＢＣＰって？", "ja"),
         ("What does BCP stand for?", "en"),
         ("what is PPP", "en"),
-        ("BCP", "en"),
+        ("BCP", "ja"),                          # a bare acronym is not an English question
+        ("PFI?", "ja"),
+        ("BCP meaning", "en"),
         ("？", "ja"),
         ("", "ja"),
     ],

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import re
 
+from bot.messages import is_english
+
 LANGS = ("ja", "en")
 
 # Hiragana, katakana (full and half width), CJK ideographs, full-width forms.
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
-_LATIN = re.compile(r"[A-Za-z]")
 
 
 def detect_language(text: str) -> str:
-    """Guess the question's language: ``"en"`` for Latin-only text, else ``"ja"`` (the default).
+    """Guess the question's language: ``"en"`` for an English question, else ``"ja"`` (the default).
+
+    Same rule as the web page and CLI (:func:`bot.messages.is_english`): no Japanese characters
+    and at least two Latin words; a bare acronym ("BCP") keeps the Japanese default.
 
     Args:
         text: the question, mentions already removed.
@@ -24,9 +28,7 @@ def detect_language(text: str) -> str:
     """
     if _JAPANESE.search(text or ""):
         return "ja"
-    if len(_LATIN.findall(text or "")) >= 2:
-        return "en"
-    return "ja"
+    return "en" if is_english(text or "") else "ja"
 
 
 MESSAGES: dict[str, dict[str, str]] = {
