@@ -136,7 +136,8 @@ def test_missing_or_invalid_csrf_is_rejected_and_text_kept(env):
     r = c.post("/proposals", data={**VALID, "form_id": form["form_id"]})     # no token
     assert r.status_code == 403 and "セキュリティ確認に失敗しました" in r.text
     assert VALID["body"] in r.text
-    r = c.post("/proposals", data={**VALID, **form, "csrf_token": form["csrf_token"][:-1] + "0"})
+    forged = form["csrf_token"][:-1] + ("1" if form["csrf_token"][-1] == "0" else "0")   # always differs
+    r = c.post("/proposals", data={**VALID, **form, "csrf_token": forged})
     assert r.status_code == 403
     # a token from another browser (other cookie) is useless
     other = TestClient(env["app"])
