@@ -57,13 +57,18 @@ def test_errors_follow_the_page_language():
     ("個人番号は1234-5678-9012です", "1234-5678-9012"),
     ("１２３４５６７８９０１２", "１２３４５６７８９０１２"),
     ("カード 4111 1111 1111 1111", "4111 1111 1111 1111"),
+    ("携帯は090・1234・5678です", "1234・5678"),
+    ("ﾃﾞﾝﾜ 090ｰ1234ｰ5678", "1234ｰ5678"),
+    ("０９０／１２３４／５６７８", "１２３４／５６７８"),
+    ("番号 1234・5678・9012", "5678・9012"),
 ])
 def test_masking_hides_contact_details_and_long_numbers(text, hidden):
     assert hidden not in mask_personal(text)
 
 
 @pytest.mark.parametrize("text", ["令和３（2021）年度から令和８（2026）年度", "効果額 220 億円以上",
-                                  "郵便番号243-8511", "150件のデータ", "2026年11月27日"])
+                                  "郵便番号243-8511", "150件のデータ", "2026年11月27日",
+                                  "2026/11/27", "重点目標１・２・３", "1・2・3月の実績"])
 def test_masking_leaves_ordinary_numbers(text):
     assert mask_personal(text) == text
 

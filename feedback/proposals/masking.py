@@ -12,7 +12,8 @@ MASK_PHONE = "［電話番号省略］"
 MASK_NUMBER = "［番号省略］"
 
 _D = r"[0-9０-９]"
-_SEP = r"[-‐‑–—−ー－ 　.．()（）]"
+# Separators people type between digit groups, incl. 中黒 (・/･), half-width ｰ and slashes.
+_SEP = r"[-‐‑–—−ー－ｰ 　.．()（）・･/／]"
 _AT = r"[@＠]"
 _EMAIL = re.compile(
     r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\-＋．－]+" + r"\s*" + _AT + r"\s*" +
