@@ -30,11 +30,13 @@ EN_STOP = frozenset(
     "a an the what which who whom whose when where why how is are was were be been do does did "
     "of for to in on at by with about from as and or it its this that these those stand stands "
     "mean means meaning tell me please i you we our their there any can could would should "
-    "explain describe".split()
+    "explain describe will shall has have had get got does doing done there here into than "
+    "then so also just some more most very much many yes no not out up".split()
 )
 # Question and function words by Sudachi normalized form (する -> 為る, いくら -> 幾ら …).
 JA_STOP = frozenset("""何 誰 いつ 幾ら 何処 どこ どれ どう どの どんな どういう 如何 こと 事 もの 物 よう 様 とき 時 ため 為
     為る 成る 居る 有る 在る 出来る 下さる 頂く 呉れる 貰う 教える 言う 云う 知る 思う 分かる つく 就く 関する 意味
+    何故 如何して 今 今後 現在 具体的 具体
     とは について ? ？""".split())
 _ASCII_WORD = re.compile(r"^[0-9a-z][0-9a-z.\-]*$")
 
@@ -125,6 +127,11 @@ def content_words(text: str) -> list[tuple[str, str]]:
 
     Used to judge whether passages cover a question (mode C, so 「児童手当」 counts once).
     """
+    return [(surface, norm) for _, _, surface, norm in content_word_spans(text)]
+
+
+def content_word_spans(text: str) -> list[tuple[int, int, str, str]]:
+    """:func:`content_words` with each word's (begin, end) offsets in ``nfkc(text)``."""
     from sudachipy import SplitMode
 
     out, seen = [], set()
@@ -132,7 +139,7 @@ def content_words(text: str) -> list[tuple[str, str]]:
         kept = _keep(m.surface(), m.normalized_form(), *m.part_of_speech()[:2])
         if kept and kept not in seen:
             seen.add(kept)
-            out.append((m.surface().strip(), kept))
+            out.append((m.begin(), m.end(), m.surface().strip(), kept))
     return out
 
 

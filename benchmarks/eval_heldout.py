@@ -1,0 +1,96 @@
+"""Dev, probe and held-out figures in one run (not a test), with every decision's signals.
+
+    python benchmarks/eval_heldout.py                 # all three sets, misses with signals
+    python benchmarks/eval_heldout.py --data /tmp/ir  # reuse an index built there
+    python benchmarks/eval_heldout.py --all           # print signals of every question
+
+The held-out set (benchmarks/heldout_qa.tsv) was written before the system was run on it; the
+probe set (benchmarks/index_probe_qa.tsv) was used to calibrate the found rule, so only the
+dev and held-out figures judge the product. Writes benchmarks/results/eval_heldout.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SETS = {
+    "dev": ROOT.parent / "shared" / "eval" / "dev_qa.tsv",
+    "probe": ROOT / "benchmarks" / "index_probe_qa.tsv",
+    "heldout": ROOT / "benchmarks" / "heldout_qa.tsv",
+}
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", help="data dir holding a built index (default: build one in a temp dir)")
+    ap.add_argument("--all", action="store_true", help="print every question's signals, not only misses")
+    ap.add_argument("--sets", default="dev,heldout,probe")
+    args = ap.parse_args()
+
+    from bot.answer import compose
+    from bot.evaluate import evaluate, first_rank, read_cases
+    from bot.settings import Settings
+    from index.build import build_from_settings
+    from index.retriever import open_retriever
+
+    data = Path(args.data) if args.data else Path(tempfile.mkdtemp()) / "data"
+    settings = Settings(data_dir=data)
+    if not args.data:
+        build_from_settings(settings)
+    retriever = open_retriever(settings)
+    compose("大綱", retriever)  # warm
+
+    out = {}
+    for name in args.sets.split(","):
+        path = SETS[name]
+        answers = {}
+
+        def ask(q: str):
+            t = time.perf_counter()
+            a = compose(q, retriever, k=10)
+            answers[q] = (a, time.perf_counter() - t)
+            return a
+
+        report = evaluate(path, ask)
+        lat = sorted(t for _, t in answers.values())
+        print(f"== {name}: {path.name}")
+        print(f"questions {report.questions} (in scope {report.in_scope}, out of scope {report.out_of_scope})\n"
+              f"hit@1 {report.hit_at_1:.3f}  hit@3 {report.hit_at_3:.3f}  hit@5 {report.hit_at_5:.3f}  "
+              f"MRR@10 {report.mrr_at_10:.3f}\n"
+              f"in-scope answered {report.in_scope_answered:.3f}  out-of-scope refused {report.out_of_scope_refused:.3f}")
+        print(f"latency p50 {1000 * lat[len(lat) // 2]:.1f} ms")
+        bad = {m.question for m in report.misses}
+        for case in read_cases(path):
+            a, _ = answers[case.question]
+            if not args.all and case.question not in bad:
+                continue
+            rank = first_rank(a, case.expected) if case.in_scope else None
+            ok = (a.found != case.in_scope) and "MISS" or "ok"
+            if case.in_scope and (rank is None or rank > 3):
+                ok = "MISS"
+            print(f"  {ok:4} found={int(a.found)} rank={rank} cov={a.meta['coverage']:.2f} "
+                  f"dense={a.meta['dense']:.3f} [{a.meta['reason']}] {case.question} -> {case.expected}")
+            if ok == "MISS":
+                for s in a.sources[:3]:
+                    print(f"         - {s.section.split(' › ')[-1][:30]} | {s.text[:40]!r}")
+        out[name] = {k: v for k, v in report.to_dict().items() if k != "misses"}
+        out[name]["misses"] = len(report.misses)
+        out[name]["latency_p50_ms"] = round(1000 * lat[len(lat) // 2], 2)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "eval_heldout.json").write_text(json.dumps(out, indent=1, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
