@@ -121,3 +121,33 @@ def test_status_change_from_the_cli_updates_the_slack_message(db, monkeypatch):
         [upd] = slack.wait_for("chat.update")
     assert upd["channel"] == "C0PROPOSALS" and upd["ts"] == "1700000000.000042"
     assert "対象外" in json.dumps(upd["blocks"], ensure_ascii=False)
+
+
+def test_contact_details_in_the_text_are_masked_unless_personal_data_is_asked_for(db):
+    store = ProposalStore(db)
+    store.add(ProposalInput(title="連絡 hanako@example.jp", body="電話は０９０・１２３４・５６７８、個人番号 1234 5678 9012",
+                            goal="unknown"))
+    store.close()
+    secrets = ("hanako@example.jp", "１２３４・５６７８", "5678 9012")
+    outputs = [run("list"), run("list", "--json"), run("show", "3"), run("show", "3", "--json"),
+               run("export", "-f", "csv"), run("export", "-f", "json")]
+    for out in outputs:
+        assert not any(s in out for s in secrets), out
+    assert "［メール省略］" in run("list") and "［電話番号省略］" in run("export", "-f", "json")
+    full = run("export", "-f", "json", "--include-personal") + run("show", "3", "--include-personal")
+    assert all(s in full for s in secrets)
+
+
+def test_show_prints_goal_shares_readably(db):
+    out = run("show", "1")
+    assert "重点目標３ 100%" in out and "{" not in out
+
+
+def test_unusable_database_or_output_path_is_a_one_line_error(db, tmp_path):
+    not_db = tmp_path / "notes.db"
+    not_db.write_bytes(b"this is not an SQLite file" * 100)
+    r = runner.invoke(proposals_app, ["list", "--db", str(not_db)])
+    assert r.exit_code == 1
+    assert "error: cannot open the proposals database" in r.output and "Traceback" not in r.output
+    r = runner.invoke(proposals_app, ["export", "-o", str(tmp_path / "no" / "such" / "dir.csv")])
+    assert r.exit_code == 1 and "error: cannot write" in r.output and "nothing was exported" in r.output

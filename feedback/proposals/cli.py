@@ -1,6 +1,8 @@
 """`reformbot proposals list|show|export|status|publish|unpublish|relink` (mounted by bot/cli.py).
 
-Exports leave personal data (name, email) out unless ``--include-personal`` is given.
+Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
+name and email, and contact details or My-Number-like numbers written inside the title or text
+(masked as in Slack).
 """
 from __future__ import annotations
 
@@ -33,11 +35,39 @@ def _group() -> None:
 def _store(db: Optional[Path], must_exist: bool = True):
     from .store import ProposalStore
 
+    import sqlite3
+
+    from bot.cli_support import fail
+
     path = db or settings_or_exit().database_path
     if must_exist and not Path(path).exists():
         typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
         raise typer.Exit(0)
-    return ProposalStore(path)
+    try:
+        return ProposalStore(path)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        fail(f"cannot open the proposals database {path} ({exc}): check the path "
+             "(REFORMBOT_DATA_DIR or --db) and that it is the reformbot.db the server writes")
+
+
+def _private(p, include_personal: bool):
+    """``p`` as shown without --include-personal: contact details inside title and text masked."""
+    if include_personal:
+        return p
+    from dataclasses import replace
+
+    from .masking import mask_personal
+
+    return replace(p, title=mask_personal(p.title), body=mask_personal(p.body),
+                   similar=tuple(replace(s, title=mask_personal(s.title)) for s in p.similar))
+
+
+def _goal_shares(scores: dict) -> str:
+    """``{"1": 0.7, "3": 0.3}`` as ``重点目標１ 70% / 重点目標３ 30%`` (goals with a share only)."""
+    from . import messages as M
+
+    parts = [f"{M.label(M.GOAL_SHORT, g, 'ja')} {v:.0%}" for g, v in sorted(scores.items()) if v > 0]
+    return f"({' / '.join(parts)})" if parts else ""
 
 
 def _status_code(value: str) -> str:
@@ -96,6 +126,7 @@ def list_(
 
     store = _store(db)
     rows = store.list(status=_status_code(status) if status else None, source=source, limit=limit)
+    rows = [_private(p, False) for p in rows]
     if as_json:
         for p in rows:
             typer.echo(json.dumps(_proposal_dict(p, False), ensure_ascii=False))
@@ -120,7 +151,7 @@ def show(
     from . import messages as M
     from .store import local_time
 
-    p = _get(_store(db), ref, include_personal)
+    p = _private(_get(_store(db), ref, include_personal), include_personal)
     if as_json:
         typer.echo(json.dumps(_proposal_dict(p, include_personal), ensure_ascii=False, indent=2))
         return
@@ -128,7 +159,7 @@ def show(
     typer.echo(f"受付日時   {local_time(p.created_at)}")
     typer.echo(f"状態       {M.label(M.STATUS_LABELS, p.status, 'ja')}{'  (公開)' if p.published else ''}")
     typer.echo(f"件名       {p.title}")
-    typer.echo(f"重点目標   推定 {M.label(M.GOAL_SHORT, p.linked_goal, 'ja')} {p.goal_scores or ''} / "
+    typer.echo(f"重点目標   推定 {M.label(M.GOAL_SHORT, p.linked_goal, 'ja')} {_goal_shares(p.goal_scores or {})} / "
                f"提案者 {M.label(M.GOAL_SHORT, p.goal, 'ja')}")
     typer.echo(f"属性       {M.label(M.RESIDENCY, p.residency, 'ja')} {M.label(M.AGE_GROUPS, p.age_group or '', 'ja')}"
                f"  同意版 {p.consent_version or '-'}")
@@ -162,6 +193,10 @@ def export(
 ) -> None:
     """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default."""
     rows = _store(db).export_rows(include_personal=include_personal)
+    if not include_personal:
+        from .masking import mask_personal
+
+        rows = [{**r, "title": mask_personal(r["title"]), "body": mask_personal(r["body"])} for r in rows]
     if fmt is Format.json:
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -172,7 +207,12 @@ def export(
         writer.writerows({k: _defuse(v) for k, v in r.items()} for r in rows)
         text = buf.getvalue()
     if output:
-        output.write_text(("\ufeff" if fmt is Format.csv else "") + text, encoding="utf-8")
+        try:
+            output.write_text(("\ufeff" if fmt is Format.csv else "") + text, encoding="utf-8")
+        except OSError as exc:
+            from bot.cli_support import fail
+
+            fail(f"cannot write {output}: {exc.strerror or exc}; nothing was exported")
         typer.echo(f"wrote {len(rows)} proposals to {output}" + (" (with personal data)" if include_personal else ""),
                    err=True)
     else:
