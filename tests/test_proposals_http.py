@@ -247,7 +247,7 @@ def test_similar_preview_without_javascript(tmp_path):
     finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.9))
     pipeline = ProposalPipeline(store, None, finder)
     c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline)))
-    first = receipt_no(submit(c, name="秘密の名前", email="secret@example.jp",
+    first = receipt_no(submit(c, name="秘密の名前", email="secret@example.jp", title="公民館の予約をオンラインで k@ex.jp",
                               body="公民館の会議室の予約を 090-1234-5678 でなくオンラインで").text)
     pipeline.join()
     draft = {**fresh_form(c), **VALID, "action": "similar", "title": "公民館の予約をオンラインで"}
@@ -257,6 +257,7 @@ def test_similar_preview_without_javascript(tmp_path):
     r = c.post("/proposals", data=draft)
     assert first in r.text and "公民館の予約をオンラインで" in r.text
     assert "秘密の名前" not in r.text and "secret@example.jp" not in r.text and "090-1234-5678" not in r.text
+    assert "k@ex.jp" not in r.text and "公民館の予約をオンラインで ［メール省略］" in r.text   # title masked too
     assert hidden(r.text, "form_id") == draft["form_id"]       # same form continues
     assert store.count() == 1
 

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
-from .masking import excerpt
+from .masking import excerpt, mask_personal
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
 from .store import ProposalStore, local_time
 from .validation import LIMITS, validate_proposal
@@ -208,7 +208,7 @@ class ProposalForm:
         except Exception:
             log.exception("similar-proposal search failed")
             return "unavailable"
-        return [{"receipt_no": s.receipt_no, "title": s.title,
+        return [{"receipt_no": s.receipt_no, "title": mask_personal(s.title),
                  "excerpt": excerpt(self.store.get(s.proposal_id).body, 160)} for s in found]
 
 
