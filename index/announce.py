@@ -157,12 +157,16 @@ def affected_proposals(store, chunk_ids: Iterable[str]) -> list[tuple[object, li
 
 def proposals_message(diff: RevisionDiff, affected: Sequence[tuple[object, list[object]]],
                       lang: str = "ja") -> tuple[str, list[dict]]:
-    """Block Kit listing proposals to review after a revision (no personal data: title and 受付番号)."""
+    """Block Kit listing proposals to review after a revision (no personal data: 受付番号 and the
+    title with contact details masked)."""
+    from feedback.proposals.masking import mask_personal
+
     lines = []
     for p, links in affected:
         sections = "、".join(dict.fromkeys(
             f"{s.section} (大綱P.{s.page})" if getattr(s, "page", None) else s.section for s in links))
-        lines.append(t(lang, "proposal_line", receipt=escape(p.receipt_no), title=escape(fit(_one_line(p.title), 80)),
+        title = mask_personal(_one_line(p.title))     # a citizen may write contact details anywhere
+        lines.append(t(lang, "proposal_line", receipt=escape(p.receipt_no), title=escape(fit(title, 80)),
                        sections=escape(fit(sections, 400))))
     blocks: list[dict] = [{"type": "section", "text": {"type": "mrkdwn",
                                                        "text": "*" + t(lang, "proposals_header", new=diff.new_version) + "*"}}]

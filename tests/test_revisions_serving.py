@@ -171,7 +171,7 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
         v1 = build(settings, corpora[0])
         store = ProposalStore(settings.database_path)
         linked, other = (store.add(ProposalInput(title=t, body="本文です。", goal="1"))[0]
-                         for t in ("ふるさと納税の返礼品を増やす", "市民参加の拡大"))
+                         for t in ("ふるさと納税の返礼品を増やす（連絡 ０９０・１２３４・５６７８）", "市民参加の拡大"))
         store.save_link(linked.id, LinkResult("1", {}, (SectionLink(1, "s3-c1", "３ 第６次行政改革の成果と課題 › 成果", 3, 0.8),)))
         store.save_link(other.id, LinkResult("2", {}, (SectionLink(1, "s1", "１ これまでの行政改革の取組", 1, 0.7),)))
         store.close()
@@ -192,6 +192,7 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
                                         and "改訂で関連する節が変わった提案" in c.get("text", ""))[0]
             assert linked.receipt_no in flagged["text"] and "ふるさと納税の返礼品" in flagged["text"]
             assert other.receipt_no not in flagged["text"]
+            assert "１２３４" not in flagged["text"] + str(flagged["blocks"]) and "［電話番号省略］" in flagged["text"]
 
             raw = __import__("json").dumps(event_callback(mention("改訂で何が変わった？")), ensure_ascii=False)
             r = http.post("/slack/events", content=raw.encode(),
