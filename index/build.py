@@ -185,6 +185,9 @@ def build_index(
         shutil.rmtree(tmp, ignore_errors=True)
         raise IndexBuildError(f"building the index failed ({type(exc).__name__}: {exc}); "
                               f"the previous index in {out_dir} was left as it was") from exc
+    except BaseException:      # Ctrl-C: leave no half-written directory behind either
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _swap_in(tmp: Path, out_dir: Path) -> None:

@@ -66,6 +66,9 @@ def build(
         return
     try:
         report = once()
+    except KeyboardInterrupt:
+        _fail("interrupted: the build was stopped before the new version was complete, so nothing "
+              f"was published{_still_serving(settings)}; run the same command again to publish the text", 130)
     except _build_errors() as exc:
         _fail(f"{exc}{_still_serving(settings)}")
     _print_report(settings, report, as_json)

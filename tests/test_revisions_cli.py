@@ -130,3 +130,21 @@ def test_commands_without_an_index_say_what_to_run(env):
         r = run(*args)
         assert r.exit_code == 1
         assert "reformbot index build" in r.output or "reformbot index versions" in r.output, (args, r.output)
+
+
+def test_ctrl_c_while_embedding_says_what_happened_and_leaves_nothing_behind(env, monkeypatch):
+    from index.embedder import FakeEmbedder
+
+    assert run("build").exit_code == 0
+    pointer = (env / "data" / "index" / "current").read_bytes()
+
+    def interrupted(self, texts, batch_size=32):
+        raise KeyboardInterrupt      # what Python raises when Ctrl-C (SIGINT) arrives mid-embedding
+
+    monkeypatch.setattr(FakeEmbedder, "embed_documents", interrupted)
+    r = run("build", "--source", str(R.write_revised(env)))
+    assert r.exit_code == 130
+    assert "error: interrupted" in r.output and "nothing was published" in r.output
+    assert "was left as it was and keeps serving" in r.output and "Traceback" not in r.output
+    assert (env / "data" / "index" / "current").read_bytes() == pointer
+    assert not [p.name for p in (env / "data" / "index" / "versions").iterdir() if p.name.startswith(".")]
