@@ -23,7 +23,8 @@ def build(
     no_switch: bool = typer.Option(False, "--no-switch",
                                    help="build and verify a new version but keep the current one serving "
                                         "(publish it later with `reformbot index use ID`)"),
-    force: bool = typer.Option(False, "--force", help="build a new version even when nothing changed"),
+    force: bool = typer.Option(False, "--force", help="build a new version even when nothing changed, or when the "
+                                                       "new text has less than half of the current sections or glossary terms"),
     watch_: bool = typer.Option(False, "--watch", help="keep running: rebuild whenever a source file changes"),
     interval: float = typer.Option(2.0, "--interval", min=0.1, help="seconds between polls with --watch"),
 ) -> None:

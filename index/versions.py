@@ -386,6 +386,33 @@ def _same_content(cur: Path, chunks: Sequence[Chunk], document: Document, model_
     return all(old_doc.get(k) == new_doc.get(k) for k in keys)
 
 
+def _manifest_or_none(directory: Path) -> Manifest | None:
+    """The manifest of a version directory, or None when it does not read."""
+    try:
+        return read_manifest(directory)
+    except IndexError_:
+        return None
+
+
+def _lost_most_sections(old: Manifest | None, document: Document, old_id: str) -> str | None:
+    """Why publishing ``document`` looks like a mistake, or None.
+
+    A revision edits, adds and removes sections; a new text with less than half of the current
+    sections (or glossary terms) is far more often the wrong file, a truncated export or a half-saved edit (``--watch``)
+    than a real revision, and publishing it would silently take most answers away.
+    """
+    if old is None:
+        return None
+    if not any(before >= 4 and after * 2 < before for before, after in (
+            (old.sections, len(document.sections)), (old.glossary_terms, len(document.glossary)))):
+        return None
+    sources = ", ".join(Path(p).name for p in document.source_hashes) or "the new text"
+    return (f"{sources} has {len(document.sections)} sections and {len(document.glossary)} glossary terms, "
+            f"where the current version {old_id} has {old.sections} and {old.glossary_terms}: is it the whole "
+            "outline (not another document, a cut-off copy or a file still being saved)? "
+            "If the outline really shrank, run the build again with --force")
+
+
 def _clean_staging(root: Path) -> None:
     """Remove what an interrupted build left (only called while holding the lock)."""
     vd = versions_dir(root)
@@ -436,7 +463,9 @@ def build_version(
         progress: ``progress(stage, done, total)`` callback (see index/build.py).
         switch: make the new version current (False: build and verify only; switch later with
             :func:`switch_to`).
-        force: build a new version even when nothing changed.
+        force: build a new version even when nothing changed, or when the new text has less than
+            half of the current version's sections or glossary terms (refused otherwise as a likely
+            wrong file).
         keep: versions kept on disk (see :func:`prune`).
 
     Returns:
@@ -460,6 +489,10 @@ def build_version(
             except IndexMismatch as exc:
                 log.warning("current version unusable, building without reuse: %s", exc)
         model_changed = None
+        if cur is not None and not force:
+            shrink = _lost_most_sections(_manifest_or_none(cur), document, cur.name)
+            if shrink:
+                raise IndexBuildError(shrink)
         if cur is not None:
             try:
                 old_model = read_manifest(cur).model_id

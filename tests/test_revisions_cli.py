@@ -148,3 +148,25 @@ def test_ctrl_c_while_embedding_says_what_happened_and_leaves_nothing_behind(env
     assert "was left as it was and keeps serving" in r.output and "Traceback" not in r.output
     assert (env / "data" / "index" / "current").read_bytes() == pointer
     assert not [p.name for p in (env / "data" / "index" / "versions").iterdir() if p.name.startswith(".")]
+
+
+def test_a_text_with_most_sections_missing_is_refused_unless_forced(env):
+    from bot.settings import DEFAULT_CORPUS
+
+    assert run("build").exit_code == 0
+    pointer = (env / "data" / "index" / "current").read_bytes()
+    cut = env / "outline-cut.txt"            # an export that stopped early / the wrong document
+    cut.write_text(DEFAULT_CORPUS.read_text(encoding="utf-8")[:3000], encoding="utf-8")
+    r = run("build", "--source", str(cut))
+    assert r.exit_code == 1, r.output
+    assert "outline-cut.txt has 28 sections and 0 glossary terms" in r.output and "has 28 and 8" in r.output
+    assert "--force" in r.output and "keeps serving" in r.output
+    assert (env / "data" / "index" / "current").read_bytes() == pointer
+    forced = run("build", "--source", str(cut), "--force")
+    assert forced.exit_code == 0 and "now current" in forced.stdout
+    wrong = env / "memo.md"                  # another document altogether
+    wrong.write_text("# 会議メモ\n\n## 議題\n\n- 予算の確認\n- 日程の調整\n", encoding="utf-8")
+    r = run("build", "--source", str(wrong))
+    assert r.exit_code == 1 and "memo.md has" in r.output and "is it the whole outline" in r.output
+    # a real revision (sections edited, one bullet added, one removed) is not held up
+    assert run("build", "--source", str(R.write_revised(env))).exit_code == 0
