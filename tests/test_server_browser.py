@@ -1,0 +1,85 @@
+"""The staff Q&A page in a real headless Chromium (Debian's chromium via Playwright) on a real
+uvicorn, with the real index: what a staff member sees, and axe-core's accessibility check."""
+from __future__ import annotations
+
+import shutil
+from urllib.parse import quote
+
+import pytest
+
+from bot.server import create_app
+from proposals_support import live_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM):
+        pytest.fail("Debian chromium is missing: apt-get install -y chromium (the Makefile does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def server(real_settings, real_qa):
+    with live_server(create_app(real_settings, qa=real_qa)) as s:
+        yield s
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(locale="ja-JP")
+    p = ctx.new_page()
+    yield p
+    ctx.close()
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
+                                                                             "wcag21aa", "best-practice"]}})
+    assert results.response["testEngine"]["name"] == "axe-core"
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in bad]
+
+
+def test_staff_asks_on_the_page_and_reads_a_cited_answer(server, page):
+    page.goto(server.url + "/")
+    page.get_by_label("質問").fill("PFIとは何ですか")
+    page.get_by_role("button", name="質問する").click()
+    page.wait_for_load_state()
+    quote = page.locator("figure.answer-quote")
+    assert "Private Finance Initiative" in quote.locator("blockquote").inner_text()
+    caption = quote.locator("figcaption").inner_text()
+    assert caption.startswith("出典:") and "用語説明" in caption and "(大綱P.2)" in caption
+    assert page.locator("dl.glossary dt").count() >= 1        # ＰＰＰ, named in the quoted text
+    assert serious_violations(page) == []
+
+
+@pytest.mark.parametrize(
+    "q, lang, expect",
+    [
+        ("What does BCP stand for?", "en", "Source:"),
+        ("ごみの収集日は？", "ja", "大綱には記載がありません"),
+        ("", "ja", "質問を入力してください。"),
+        ("<img src=x onerror=alert(1)>", "en", "The outline does not cover this question."),
+    ],
+)
+def test_pages_staff_meet_have_no_serious_accessibility_violations(server, page, q, lang, expect):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.url + "/?q=" + quote(q))
+    assert page.locator("html").get_attribute("lang") == lang
+    assert expect in page.locator("main").inner_text()
+    assert dialogs == []                                        # markup in a question never runs
+    assert serious_violations(page) == []
