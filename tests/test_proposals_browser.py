@@ -88,9 +88,11 @@ def test_submit_valid_proposal_and_read_the_receipt(page, server):
     con = sqlite3.connect(server.settings.database_path)
     row = con.execute("SELECT title, goal, residency, age_group FROM proposals WHERE receipt_no = ?", (no,)).fetchone()
     assert row == ("バスの時刻表をオープンデータに", "3", "worker", "30s")
-    # printable: chrome hidden, receipt number shown
+    # printable: navigation hidden; the receipt number and whose receipt it is (site name) on paper
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible() and page.locator("#receipt-no").is_visible()
+    assert not page.locator(".lang-switch").is_visible() and page.locator("#receipt-no").is_visible()
+    assert page.locator(".site-name").is_visible()
+    assert page.locator(".site-name").evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
 
 
 def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, server):
