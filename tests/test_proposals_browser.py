@@ -103,6 +103,7 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, serv
     page.get_by_role("button", name="送信する").click()
     summary = page.locator("#error-summary")
     assert summary.get_attribute("role") == "alert"
+    assert page.evaluate("document.activeElement.id") == "error-summary"   # focus lands on the summary
     assert "4件の問題" in summary.inner_text()
     assert page.locator("#residency-error").is_visible()
     assert page.locator("#title-error").inner_text().endswith("件名を入力してください。")
@@ -182,3 +183,37 @@ def test_axe_check_does_catch_a_serious_violation(page):
                      '<p style="color:#bbb;background:#fff">薄い文字</p></main></html>')
     found = serious_violations(page)
     assert any(v.startswith("label") for v in found) and any(v.startswith("color-contrast") for v in found)
+
+
+def test_similar_preview_without_javascript_returns_to_its_results(browser, tmp_path):
+    from index.embedder import FakeEmbedder
+    from feedback.proposals.linking import SimilarFinder, SimilarityPolicy
+    from feedback.proposals.model import ProposalInput
+
+    settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
+    store = ProposalStore(settings.database_path)
+    finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.9))
+    earlier, _ = store.add(ProposalInput(title="公民館の予約をオンラインで", body="公民館の会議室をネットで予約したい",
+                                         goal="3"))
+    pipeline = ProposalPipeline(store, None, finder)
+    pipeline.submit(earlier.id)
+    pipeline.join()
+    store.set_published(earlier.id, True, "cli:test")
+    app = Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline))
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 700}, locale="ja-JP")
+    page = ctx.new_page()
+    try:
+        with live_server(app) as s:
+            page.goto(s.url + "/proposals/new")
+            page.get_by_label("件名").fill("公民館の予約をオンラインに")
+            page.get_by_label("提案内容").fill("公民館の会議室をネットで予約できるように")
+            page.get_by_role("button", name="似た提案を確認する").click()
+            assert page.url.endswith("/proposals#similar-results")
+            results = page.locator("#similar-title")
+            assert "公民館の予約をオンラインで" in page.locator(".similar").inner_text()
+            box = results.bounding_box()
+            assert page.evaluate("window.scrollY") > 0 and 0 <= box["y"] < 700     # in view, not at the top
+            assert page.get_by_label("件名").input_value() == "公民館の予約をオンラインに"     # draft kept
+    finally:
+        ctx.close()
+        store.close()
