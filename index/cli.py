@@ -40,6 +40,10 @@ def build(
             typer.echo(f"index already built in {settings.index_dir} (current version "
                        f"{_current_id(settings)}); nothing to do")
         return
+    if not source and not force:
+        undo = _would_undo_a_revision(settings)
+        if undo:
+            _fail(f"{undo}{_still_serving(settings)}")
     bar = None
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -73,6 +77,32 @@ def build(
     except _build_errors() as exc:
         _fail(f"{exc}{_still_serving(settings)}")
     _print_report(settings, report, as_json)
+
+
+def _would_undo_a_revision(settings) -> str | None:
+    """Why a build from the default source would silently undo a published revision, or None.
+
+    ``--source`` is given once, when a revision is published; a later plain ``index build`` (or
+    ``--watch``) reads the bundled outline again and would publish the old text over it.
+    """
+    from bot.settings import DEFAULT_CORPUS
+    from index.store import read_manifest
+    from index.errors import IndexError_
+    from index.versions import current_version, version_dir
+
+    if tuple(Path(p).resolve() for p in settings.sources) != (DEFAULT_CORPUS.resolve(),):
+        return None            # REFORMBOT_SOURCES names the files: the admin chose them
+    try:
+        cur = current_version(settings.index_dir)
+        names = set(read_manifest(version_dir(settings.index_dir, cur)).source_hashes) if cur else set()
+    except IndexError_:
+        return None
+    if not names or names == {DEFAULT_CORPUS.name}:
+        return None
+    return (f"the current version {cur} was built from {', '.join(sorted(names))}, but no --source was given: "
+            f"this build would publish the bundled outline ({DEFAULT_CORPUS.name}) over that revision. "
+            "Give the revised file with --source (or set REFORMBOT_SOURCES), "
+            "or add --force to publish the bundled text")
 
 
 def _build_errors() -> tuple:

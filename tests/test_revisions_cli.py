@@ -170,3 +170,18 @@ def test_a_text_with_most_sections_missing_is_refused_unless_forced(env):
     assert r.exit_code == 1 and "memo.md has" in r.output and "is it the whole outline" in r.output
     # a real revision (sections edited, one bullet added, one removed) is not held up
     assert run("build", "--source", str(R.write_revised(env))).exit_code == 0
+
+
+def test_a_plain_build_does_not_silently_undo_a_revision_published_from_another_file(env):
+    assert run("build").exit_code == 0
+    revised = R.write_revised(env)
+    published = json.loads(run("build", "--source", str(revised), "--json").stdout)["version"]
+    for args in (["build"], ["build", "--watch"]):
+        r = run(*args)
+        assert r.exit_code == 1, r.output
+        assert f"built from {revised.name}, but no --source was given" in r.output
+        assert "--force" in r.output and f"the current version {published} was left as it was" in r.output
+    assert json.loads(run("info", "--json").stdout)["index_version"] == published
+    assert "nothing changed" in run("build", "--source", str(revised)).stdout       # naming it is fine
+    back = run("build", "--force")                                                 # and so is insisting
+    assert back.exit_code == 0 and "now current" in back.stdout
