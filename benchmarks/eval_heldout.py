@@ -28,6 +28,7 @@ SETS = {
     "dev": ROOT.parent / "shared" / "eval" / "dev_qa.tsv",
     "probe": ROOT / "benchmarks" / "index_probe_qa.tsv",
     "heldout": ROOT / "benchmarks" / "heldout_qa.tsv",
+    "heldout2": ROOT / "benchmarks" / "heldout2_qa.tsv",
 }
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -36,7 +37,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", help="data dir holding a built index (default: build one in a temp dir)")
     ap.add_argument("--all", action="store_true", help="print every question's signals, not only misses")
-    ap.add_argument("--sets", default="dev,heldout,probe")
+    ap.add_argument("--sets", default="dev,heldout,heldout2,probe")
     args = ap.parse_args()
 
     from bot.answer import compose

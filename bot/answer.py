@@ -120,9 +120,10 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         return Decision(True, coverage, dense, True, "asks what a glossary term means")
     # A question asking for a date, an amount, a count … is answered only by a passage that is
     # about the question (shares a topic word with it) and states a fact of that kind.
-    about = [txt for txt, c in zip(texts, per_passage) if c > 0] or texts[:1]
+    about = [h for h, c in zip(top, per_passage) if c > 0] or top[:1]
     missing = [kind for kind, noun in asked_facts(question)
-               if not any(states_fact(kind, txt, question, noun, retriever.lexicon) for txt in about)]
+               if not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon, h.chunk.section)
+                          for h in about)]
     if missing:
         return Decision(False, coverage, dense, False, f"the passages give no {missing[0]}")
     if coverage >= t.coverage:
@@ -142,28 +143,38 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 # (行政改革推進本部); it never states opening hours, fees, schedules, head counts or names of
 # people, which is what staff most often ask of other city documents.
 FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
-    "date": (re.compile(r"いつ|何年|何月|何日|時期|日程|予定日|期日|期限|締切|締め切り|開始日|完成日|竣工"
-                        r"|\bwhen\b|what year|what date|deadline"),
+    "date": (re.compile(r"いつ|何年|何月|何日|時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|竣工"
+                        r"|\bwhen\b|what (?:year|date|day)|\bdeadline\b"),
              re.compile(r"\d+\s*(?:年|月|日)|年度|期間|年間|\d{4}")),
-    "amount": (re.compile(r"いくら|幾ら|金額|料金|費用|額|何円|how much|\bcosts?\b|\bprices?\b|\bfees?\b"),
+    "amount": (re.compile(r"いくら|幾ら|金額|料金|費用|額|何円|how much"
+                          r"|what (?:is|are|was|were) the (?:[a-z]+ )?(?:costs?|prices?|fees?|budget|amount)\b"),
                re.compile(r"\d[\d,.]*\s*(?:億|万|千)?円")),
-    "head count": (re.compile(r"何人|何名|人数|how many (?:people|staff|members|employees)"),
+    "head count": (re.compile(r"何人|何名|人数|how many (?:people|staff|members|employees|officials)"),
                    re.compile(r"\d+\s*(?:人|名)")),
-    "count": (re.compile(r"何件|何個|いくつ|幾つ|何か所|何カ所|何ヶ所|how many|number of"),
+    "count": (re.compile(r"何件|何個|いくつ|幾つ|何か所|何カ所|何ヶ所|how many|the number of"),
               re.compile(r"\d+\s*の?(?:人|名|件|つ|個|か所|箇所|カ所|市区|目標|ターゲット|要素|項目)"
                          r"|[一二三四五六七八九十]+つ")),
-    "rank": (re.compile(r"何位|何番|順位|\branks?\b|\branking"), re.compile(r"\d+\s*位")),
-    "rate": (re.compile(r"(?<![効能])率|割合|パーセント|%|\brates?\b|percentage"),
+    "number": (re.compile(r"数値|数字|目標値"), re.compile(r"\d")),
+    "rank": (re.compile(r"何位|何番|順位|\bwhat (?:rank|place|position)\b|\branking\b"), re.compile(r"\d+\s*位")),
+    "rate": (re.compile(r"(?<![効能])率|割合|パーセント|%|what (?:is|was) the (?:[a-z]+ )?rate\b|percentage|what percent"),
              re.compile(r"\d+(?:\.\d+)?\s*(?:%|パーセント|ポイント|割|位)")),
     "time of day": (re.compile(r"何時|時間帯|開庁時間|開館時間|受付時間|営業時間|what time|opening hours"
                                r"|office hours|business hours"),
                     re.compile(r"\d+\s*(?:時|:\d\d)")),
+    "contact": (re.compile(r"電話番号|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
+                           r"|e-?mail address|web address|postal address"),
+                re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
     "person": (re.compile(r"誰|だれ|どなた|\bwho\b"), None),
 }
-# Cues that are the end of a noun (申請期限, 回答率, 利用料金): the whole noun is what is asked,
-# so the passage must name it, not just state some date or number.
-_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|開始日|完成日|金額|料金|費用|額|人数|順位|(?<![効能])率|割合")
-_RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffー]+")
+# Cues that are the end of a noun (申請期限, 回答率, 利用料金, 開催日): the whole noun is what is
+# asked, so the passage must name it, not just state some date or number. They count only as the
+# question's topic or object (followed by は, って, を, が or the end): 「料金の見直しは？」 asks
+# about a review, not an amount.
+_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|人数|順位"
+                       r"|(?<![効能])率|割合|数値|数字|目標値|電話番号|url|住所|メールアドレス|連絡先")
+_NOUN_CUE_END = re.compile("(?:" + _NOUN_CUE.pattern + ")$")
+_RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffーa-z]+")
+_FOCUS_AFTER = re.compile(r"^(?:は|って|を|が|も|とは|[?？]|$)")
 _ASKED_PERSON = re.compile(r"([\u3400-\u9fff\u30a0-\u30ff]{2,})(?:は|って|が)(?:誰|だれ|どなた)")
 _ACTOR = re.compile(r"本部|委員会|職員|市民|団体|新聞社|省|国連|市長|議会")
 
@@ -180,36 +191,43 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
         ``("date", "")`` for its いつ), ``("amount", "")`` for "How much …?". Empty when the
         question asks for no such fact.
     """
-    if _JAPANESE.search(question):
-        q = _squash(question)
-    else:
-        q = " ".join(unicodedata.normalize("NFKC", question).lower().split())
+    japanese = bool(_JAPANESE.search(question))
+    q = _squash(question) if japanese else " ".join(unicodedata.normalize("NFKC", question).lower().split())
     out = []
+    runs = list(_RUN.finditer(q)) if japanese else []
     for kind, (cue, _) in FACT_KINDS.items():
-        for m in cue.finditer(q):
-            noun = ""
-            if _NOUN_CUE.fullmatch(m.group(0)):
-                run = next((r for r in _RUN.finditer(q) if r.start() <= m.start() and m.end() <= r.end()), None)
-                noun = run.group(0) if run else m.group(0)
-            if (kind, noun) not in out:
-                out.append((kind, noun))
+        if japanese:
+            for r in runs:      # noun cues: the head (end) of a topic/object noun
+                m = _NOUN_CUE_END.search(r.group(0))
+                if m and cue.search(m.group(0)) and _FOCUS_AFTER.match(q[r.end():]) \
+                        and (kind, r.group(0)) not in out:
+                    out.append((kind, r.group(0)))
+            for m in cue.finditer(q):   # question words: いつ, いくら, 何人, 誰 …
+                if not _NOUN_CUE.fullmatch(m.group(0)) and not m.group(0).endswith("日") \
+                        and (kind, "") not in out:
+                    out.append((kind, ""))
+        elif cue.search(q):
+            out.append((kind, ""))
     return out
 
 
-def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lexicon=None) -> bool:
+def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lexicon=None,
+                heading: str = "") -> bool:
     """Whether ``passage`` states a fact of ``kind`` (about ``noun``, when given).
 
     A person question is answered by a passage naming an actor (本部, 委員会 …); when the question
     names the role it asks about (「本部長は誰」), the passage must name that role. A ``noun``
-    (申請期限, 回答率) must occur in the passage itself or as its outline term
-    (:mod:`index.lexicon`: 徴収率 -> 収納率).
+    (申請期限, 回答率) must occur in the passage or its ``heading`` (breadcrumb), itself or as its
+    outline term (:mod:`index.lexicon`: 徴収率 -> 収納率). The fact itself must be in the passage
+    text: breadcrumbs carry numbering (「５ 第７次…」, 「(2)」) that is no date or count.
     """
     text = _squash(passage)
     if noun:
         names = {noun}
         if lexicon is not None:
             names |= {_squash(m.entry.term) for m in lexicon.matches(noun) if m.start == 0 and m.end == len(noun)}
-        if not any(n in text for n in names):
+        where = _squash(heading) + text
+        if not any(n in where for n in names):
             return False
     if kind == "person":
         role = _ASKED_PERSON.search(_squash(question))
@@ -254,6 +272,7 @@ def unknown_years(question: str, corpus_text: str) -> list[str]:
 _ORDINAL = re.compile(r"第([0-9]+)([次期回号章条])")
 _NOUN_AFTER = re.compile(r"^[・、\s]*(?:第[0-9]+[次期回号章条][・、\s]*)*([\u3400-\u9fff\u30a0-\u30ffA-Za-z]{2,})")
 ORDINAL_WINDOW = 10
+LIST_WINDOW = 40      # 「実施計画第1期:3年間(令和3年度から令和5年度まで)第2期」 is 31 characters
 
 
 def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
@@ -261,7 +280,9 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
 
     An ordinal counts as known when the outline has the same ``第N次``/``第N期`` followed within
     :data:`ORDINAL_WINDOW` characters by the word that follows it in the question (its head
-    noun: 行政改革, 実施計画, 大綱), or directly preceded by it, as a label (「実施計画 第１期」).
+    noun: 行政改革, 実施計画, 大綱), or directly preceded by it, as a label (「実施計画 第１期」),
+    or when it is a later item of such a labelled list (「実施計画 第１期：… 第２期：…」: the
+    label stands before the first item only; the list must be within :data:`LIST_WINDOW`).
 
     Args:
         question: the question.
@@ -283,8 +304,10 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
             continue
         noun = noun_m.group(1)[:4]      # the head of the following compound is enough
         w = ORDINAL_WINDOW
+        labelled = [s.start() for s in re.finditer(r"第[0-9]+" + re.escape(m.group(2)), corpus_text)
+                    if corpus_text[max(0, s.start() - 2 - len(noun)): s.start()].find(noun) >= 0]
         if not any(noun in corpus_text[p + len(ordinal): p + len(ordinal) + w + len(noun)]
-                   or corpus_text[max(0, p - 2 - len(noun)): p].find(noun) >= 0 for p in positions):
+                   or any(0 <= p - s <= LIST_WINDOW for s in labelled) for p in positions):
             unknown.append(ordinal + noun_m.group(1))
     return unknown
 

@@ -143,6 +143,17 @@ def content_word_spans(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
+def without_suffix(word: str) -> str:
+    """The word without its suffix morphemes, or "" when it has none: 「公平性」 -> 「公平」,
+    「ワンストップ化」 -> 「ワンストップ」, 「住民票」 -> "" (票 is a noun, not a suffix)."""
+    from sudachipy import SplitMode
+
+    ms = _sudachi().tokenize(nfkc(word), SplitMode.A)
+    kept = [m.surface() for m in ms if m.part_of_speech()[0] != "接尾辞"]
+    core = "".join(kept)
+    return core if len(kept) < len(ms) and len(core) >= 2 else ""
+
+
 _JA_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff0-9a-z]+")
 
 

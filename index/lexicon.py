@@ -22,8 +22,9 @@ How it is used
       rule can judge "are the question's words in the passage?" for English and paraphrased
       questions too (unmatched English words stay and count as missing).
 
-Matching: NFKC, lower case; English phrases as whole words with an optional plural ``s``/``es``
-and hyphens read as spaces ("work-life" = "work life"); Japanese words as substrings of the
+Matching: NFKC, lower case; English phrases as sequences of whole words after a light stemmer
+(:func:`stem`: "attract businesses" = "attracting business"; hyphens separate words, so
+"work-life" = "work life"); Japanese words as substrings of the
 question without spaces. Longer matches win over shorter ones inside them. The tables are
 built once at import and only read afterwards, so one lexicon is safe to share between threads.
 """
@@ -153,6 +154,14 @@ LEXICON_TEXT = """
 組織のスリム化 | streamlining the organization; slimmer organization; leaner organization | 組織の簡素化
 未利用地 | unused land; idle land; vacant land | 空き地; 遊休地
 ＡＩ | ai; artificial intelligence; robotics; robots; robot; rpa | 人工知能; ロボット; ロボティクス
+縮減 | reduce; reduced; reduction; decrease; cut down; shorten | 減らす; 減る; 減った; 短縮; 少なくする
+削減 | cut; cuts; cutback; downsizing | 減らした; カット
+上昇 | rise; rose; increase; increased; went up; improve; improved | 上がる; 上がった; 増える; 増えた; 伸びた
+向上 | improve; improvement; improving; enhance; better; raise the quality | 高める; 良くする; レベルアップ
+強化 | strengthen; strengthening; reinforce; enhance | 強める; 強くする; 充実させる
+確保 | secure; securing; ensure; ensuring | 増やす; 集める; 確実にする
+推進 | promote; promotion; promoting; advance; push forward | 進める; 進めていく; 取り組む
+検討 | consider; considering; study; examine; explore; plan to | 考える; 考えている; 検討中
 期限 | deadline; target year; due date; end date | 締め切り; 目標年
 策定 | formulate; formulated; draw up; drawn up; establish; adopted; created; made | 作成; 作る; 作った
 計画 | plan; plans; planning | プラン
@@ -208,13 +217,12 @@ class DomainLexicon:
     def __init__(self, entries: tuple[LexiconEntry, ...]) -> None:
         self.entries = entries
         pats = []
+        phrases = []
         for e in entries:
             for w in e.english:
-                words = re.sub(r"[\s\-]+", " ", w).strip()
-                if len(words) < 2:
-                    continue
-                body = r"[\s\-]+".join(re.escape(p) for p in words.split(" "))
-                pats.append((len(words), re.compile(r"(?<![a-z0-9])" + body + r"(?:s|es)?(?![a-z0-9])"), e))
+                words = tuple(stem(x) for x in _WORD.findall(w))
+                if words and len(" ".join(words)) >= 2:
+                    phrases.append((" ".join(_WORD.findall(w)), words, e))
             # The outline's own word is listed too, so it wins over a shorter variant inside it
             # (「総合窓口」 stays itself instead of its part 「窓口」 matching).
             for w in {_norm(e.term), *(_norm(j) for j in e.japanese)}:
@@ -226,7 +234,12 @@ class DomainLexicon:
                 else:
                     pats.append((len(w), re.compile(re.escape(w)), e))
         pats.sort(key=lambda p: -p[0])
+        phrases.sort(key=lambda p: (-len(p[1]), -len(p[0])))
         self._patterns = pats
+        self._phrases = phrases
+        self._first_word: dict[str, list[tuple[str, tuple[str, ...], LexiconEntry]]] = {}
+        for ph in phrases:
+            self._first_word.setdefault(ph[1][0], []).append(ph)
 
     def matches(self, question: str) -> list[LexiconMatch]:
         """Non-overlapping matches in the NFKC, lower-case question, longest first, in text order.
@@ -237,6 +250,23 @@ class DomainLexicon:
         text = matching_text(question)
         taken = [False] * len(text)
         found = []
+        # English: phrases as sequences of stemmed words ("attract businesses" = "attracting
+        # business"), more words first.
+        words = [(m.start(), m.end(), stem(m.group(0))) for m in _WORD.finditer(text)]
+        cands = []
+        for i, (_, _, w) in enumerate(words):
+            for original, seq, e in self._first_word.get(w, ()):
+                if tuple(x[2] for x in words[i:i + len(seq)]) == seq:
+                    span = " ".join(_WORD.findall(text[words[i][0]:words[i + len(seq) - 1][1]]))
+                    # Among equally long matches the one written exactly as asked wins
+                    # ("staff" is 職員, not the "staffing" of 人員配置 that stems the same).
+                    cands.append((len(seq), span != original, i, seq, e))
+        for n, _, i, seq, e in sorted(cands, key=lambda c: (-c[0], c[1], c[2])):
+            start, end = words[i][0], words[i + n - 1][1]
+            if not any(taken[start:end]):
+                for j in range(start, end):
+                    taken[j] = True
+                found.append(LexiconMatch(start, end, text[start:end], e))
         for _, pat, e in self._patterns:
             for m in pat.finditer(text):
                 if m.end() > m.start() and not any(taken[m.start():m.end()]):
@@ -275,6 +305,29 @@ class DomainLexicon:
             pos = m.end
         out.append(text[pos:])
         return " ".join("".join(out).split())
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+
+def stem(word: str) -> str:
+    """A light English stemmer for matching: plural, -ing and -ed endings off.
+
+    "businesses" -> "business", "attracting" -> "attract", "policies" -> "policy",
+    "revised" -> "revis" (and "revise" -> "revis"): both sides of a match go through it, so
+    it only has to be consistent, not linguistic.
+    """
+    w = word.lower()
+    if len(w) <= 3:
+        return w
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"),
+                         ("nesses", "ness"), ("ing", ""), ("ed", ""), ("es", "e"), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
+            w = w[: len(w) - len(suffix)] + repl
+            break
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
 
 
 _CJK = re.compile(r"([\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]) +(?=[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef])")

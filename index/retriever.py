@@ -304,7 +304,8 @@ class Retriever:
         """IDF-weighted share of the question's topic words that occur in ``chunk_texts`` (0..1).
 
         A word counts as present when its surface or normalized form occurs in the text, or its
-        stem without okurigana does (「見直す」 matches 「見直し」), or it lies inside a lexicon
+        stem without okurigana does (「見直す」 matches 「見直し」), or the word without its suffix
+        does (「公平性」 matches 「公平な」), or it lies inside a lexicon
         match (:mod:`index.lexicon`) whose outline term occurs in the text (「残業」 when the text
         says 時間外勤務, "outline" when it says 大綱). Words the index never saw get the highest
         IDF, so a question about something the outline never mentions scores low; English words
@@ -314,7 +315,7 @@ class Retriever:
 
     def coverage_by_text(self, query: str, chunk_texts: Sequence[str]) -> tuple[float, list[float]]:
         """Coverage of ``query`` by all ``chunk_texts`` together, and by each of them alone."""
-        from index.lexical import content_word_spans
+        from index.lexical import content_word_spans, without_suffix
         from index.lexicon import matching_text
 
         text = matching_text(query)
@@ -327,9 +328,13 @@ class Retriever:
         weights = [idf(norm) for *_, norm in words]
         total = sum(weights)
 
+        cores = {surface: without_suffix(surface) for *_, surface, _ in words}
+
         def present(hay: str, begin: int, end: int, surface: str, norm: str) -> bool:
             stem = _OKURIGANA.sub("", surface)
             if surface in hay or norm in hay or (len(stem) >= 2 and stem != surface and stem in hay):
+                return True
+            if cores[surface] and cores[surface] in hay:     # 「公平性」 asked, 「公平な」 written
                 return True
             # Only a match that covers the whole word counts (「住民」 is no credit for 住民票).
             return any(m.start <= begin and end <= m.end and "".join(nfkc(m.entry.term).split()) in hay

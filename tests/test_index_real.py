@@ -150,3 +150,35 @@ def test_dev_set_meets_the_issue_targets(retriever):
 @pytest.mark.parametrize("question", ["BCPの訓練日程は？", "PPPの事業者募集はいつ？"])
 def test_naming_a_glossary_term_is_not_enough_to_be_answered(retriever, question):
     assert compose(question, retriever).found is False
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("What is the period of the implementation plan?", "令和３年度から令和５年度まで"),
+    ("What does the outline say about attracting companies?", "企業誘致"),
+    ("Is overtime being reduced?", "時間外勤務時間の縮減"),
+])
+def test_english_questions_find_the_japanese_passage_through_the_lexicon(retriever, question, expected):
+    a = compose(question, retriever, k=3)
+    assert a.found, a.meta
+    assert any(expected in s.text for s in a.sources), [s.section for s in a.sources]
+
+
+@pytest.mark.parametrize("question, reason", [
+    ("新庁舎の完成予定日は？", "date"),
+    ("行政改革推進本部の本部長は誰？", "person"),
+    ("ふるさと納税の目標金額は？", "amount"),
+    ("What is the phone number of city hall?", "contact"),
+    ("令和10年度の予算はいくら？", "2028"),
+])
+def test_a_fact_the_outline_does_not_give_is_refused(retriever, question, reason):
+    a = compose(question, retriever, k=3)
+    assert a.found is False and reason in a.meta["reason"]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("実施計画の第１期はいつまで？", "令和５年度まで"),
+    ("行政改革の効果額は？", "220"),
+])
+def test_a_fact_the_outline_gives_is_answered(retriever, question, expected):
+    a = compose(question, retriever, k=3)
+    assert a.found and any(expected in s.text for s in a.sources)

@@ -78,3 +78,36 @@ def test_hits_outside_the_dense_candidates_still_get_their_cosine(retriever):
     for h in hits:
         expected = float(retriever.index.vectors.reconstruct(chunk_pos[h.chunk.id]) @ q)
         assert h.dense_score == pytest.approx(expected, abs=1e-5)
+
+
+def test_coverage_counts_a_word_through_its_outline_term(retriever):
+    text = ["３ 第６次行政改革の成果と課題\n・ワーク・ライフ・バランスの推進による職員一人当たりの時間外勤務時間の縮減"]
+    assert retriever.lexical_coverage("時間外勤務の縮減", text) == pytest.approx(1.0)
+    assert retriever.lexical_coverage("残業の縮減", text) == pytest.approx(1.0)          # 残業 -> 時間外勤務
+    assert retriever.lexical_coverage("Was overtime reduced?", text) == pytest.approx(1.0)  # reduce -> 縮減
+    assert retriever.lexical_coverage("What is the overtime pay?", text) < 1.0        # "pay": no entry
+    assert retriever.lexical_coverage("overtime", text) == pytest.approx(1.0)
+
+
+def test_coverage_credits_a_word_without_its_suffix_but_not_part_of_a_word(retriever):
+    text = ["(ｳ) 公平な行政サービスの確立\n・受益者負担の見直し"]
+    assert retriever.lexical_coverage("公平性", text) == pytest.approx(1.0)      # 公平性 -> 公平
+    # 「住民」 is an everyday word for 市民, but 住民票 is another thing: no credit.
+    assert retriever.lexical_coverage("住民票", ["市民とともに協働で推進"]) == 0.0
+
+
+def test_coverage_by_text_scores_each_passage_alone(retriever):
+    both, each = retriever.coverage_by_text("業務継続計画の見直し", ["業務継続計画", "見直し", "無関係"])
+    assert both == pytest.approx(1.0)
+    assert 0 < each[0] < 1 and 0 < each[1] < 1 and each[2] == 0.0
+
+
+def test_english_questions_search_the_outline_terms_they_name(retriever):
+    """The lexicon expands "implementation plan … period" into 実施計画/計画期間 for BM25."""
+    from index.retriever import FusionWeights, Retriever
+
+    plain = Retriever(retriever.index, retriever.embedder, FusionWeights(expand_dense=False, expand_lexical=False))
+    q = "What is the period of the implementation plan?"
+    assert all(h.lexical_score == 0 for h in plain.search(q, k=3))
+    hits = retriever.search(q, k=5)       # the fake embedder's dense list is noise; BM25 is not
+    assert max(hits, key=lambda h: h.lexical_score).chunk.id == "c-s5-2"

@@ -1,0 +1,83 @@
+"""The found rule's fact-kind and unknown-item checks (pure functions, fast)."""
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import asked_facts, states_fact, unknown_ordinals, unknown_years
+from index.lexicon import default_lexicon
+
+# The outline's text as the rule sees it (NFKC, lower case, no whitespace), abridged.
+CORPUS = ("１これまでの行政改革の取組・本市は、第1次行政改革以降、現行の第6次行政改革に至るまで積極的に行政改革を推進"
+          "◆第9次厚木市総合計画「あつぎ元気プラン」計画期間中の主な取組"
+          "大綱6年間(令和3年度から令和8年度まで)実施計画第1期:3年間(令和3年度から令和5年度まで)"
+          "第2期:3年間(令和6年度から令和8年度まで)"
+          "・令和12(2030)年を期限とする持続可能な開発目標(sdgs)平成27(2015)年9月の国連サミット")
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("補助金の申請期限はいつですか", [("date", "申請期限"), ("date", "")]),
+    ("公共施設駐車場の利用料金を教えて", [("amount", "利用料金")]),
+    ("市民満足度調査の回答率は？", [("rate", "回答率")]),
+    ("行政改革調査委員会の次回開催日は？", [("date", "次回開催日")]),
+    ("委員は何人？", [("head count", "")]),
+    ("市長は誰？", [("person", "")]),
+    ("市ホームページのURLは？", [("contact", "url")]),
+    ("How much revenue did hometown tax donations bring?", [("amount", "")]),
+    ("When will the new city hall be completed?", [("date", "")]),
+    # Not asking for such a fact: the noun is not the topic, or it is part of another word.
+    ("料金の見直しはある？", []),
+    ("市税の収納率の状況は？", []),
+    ("業務の効率化のための取組は？", []),
+    ("数値目標はどこに書かれる？", []),
+    ("Will the city review user fees?", []),
+    ("時間外勤務は減った？", []),
+])
+def test_asked_facts(question, kinds):
+    assert asked_facts(question) == kinds
+
+
+def test_a_fact_must_be_stated_in_the_passage_text_not_its_breadcrumb():
+    assert states_fact("date", "大綱 ６年間（令和３年度から令和８年度まで）")
+    assert not states_fact("date", "・新庁舎の建設を見据えた総合窓口や執務環境の検討")
+    assert not states_fact("number", "・重点目標に基づく数値目標を位置付けた実施計画を策定", noun="数値",
+                           heading="５ 第７次行政改革大綱について › (1) 基本的考え方")
+    assert states_fact("amount", "効果額 220 億円以上")
+
+
+def test_the_noun_asked_about_must_be_named_by_the_passage_or_its_outline_term():
+    lex = default_lexicon()
+    assert not states_fact("rate", "市民満足度調査における「効率的な行政運営」は、大きく上昇", noun="回答率")
+    assert states_fact("rate", "国民健康保険料の収納率が11ポイント上昇", noun="収納率")
+    assert states_fact("rank", "県内３位の市税の収納率を維持", noun="徴収率", lexicon=lex)   # 徴収率 -> 収納率
+    assert not states_fact("date", "令和12（2030）年を期限とする", noun="申請期限")
+
+
+def test_a_person_question_needs_the_role_it_names():
+    passage = "庁内組織である行政改革推進本部を中心に、全庁を挙げて取組を推進"
+    assert not states_fact("person", passage, question="行政改革推進本部の本部長は誰ですか")
+    assert states_fact("person", "附属機関である行政改革調査委員会において点検・評価", question="Who checks it?")
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("令和９年度の予算はいくら？", ["2027"]),
+    ("How much is the budget for fiscal 2027?", ["2027"]),
+    ("令和４年度の取組は？", []),               # inside 令和３年度から令和８年度まで
+    ("2030年の目標は？", []),
+    ("平成27年に何があった？", []),
+    ("令和2年度の収納率は？", ["2020"]),
+    ("実施計画の期間は？", []),
+])
+def test_unknown_years(question, unknown):
+    assert unknown_years(question, CORPUS) == unknown
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("第２期実施計画って令和何年度まで？", []),      # a later item of the labelled list
+    ("第1期実施計画の期間は？", []),
+    ("第6次行政改革の理念は？", []),
+    ("第3期実施計画の内容は？", ["第3期"]),
+    ("第9次行政改革大綱はいつ策定される？", ["第9次行政改革大綱"]),
+    ("第8次大綱の重点目標は？", ["第8次"]),
+])
+def test_unknown_ordinals(question, unknown):
+    assert unknown_ordinals(question, CORPUS) == unknown
