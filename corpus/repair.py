@@ -49,6 +49,9 @@ _KANA_ITEM = re.compile(r"^[ア-ン][ 　]+\S")
 _ENUMERATED = re.compile(r"^[^\s、。，0-9０-９（）()「」・]{1,8}[0-9０-９]{1,2}[^\s、。0-9０-９]{0,2}[ 　：:]")
 _GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")
 _INLINE_BULLET = re.compile(r"[ 　]+(?=・\S)")
+# 「( ｱ ) 職員の能力向上」: some PDF text layers (e.g. Chromium's or Word's print to PDF) put
+# spaces inside a numbered marker; the marker is compacted so it is recognised as a heading.
+_SPACED_MARKER = re.compile(r"^([(（])[ 　]*([0-9０-９]{1,2}|[ｱ-ﾝア-ン])[ 　]*([)）])")
 # A particle right after a marker: 「※4 の推進」 continues a sentence, 「※9 まちづくり…」 is a term.
 _PARTICLES = "のをでにがはとへやもか"
 _MARKER_CONTINUES = re.compile(rf"^※\s*[0-9０-９]+(?:[^\s0-9０-９]|[ 　]+[{_PARTICLES}])")
@@ -148,6 +151,7 @@ def _physical_lines(text: str) -> list[str]:
             continue  # the extractor puts a blank line between every line
         # 「(ｱ) 更なる市民協働の推進 ・市民活動団体と…」: a table row with the bullet on the
         # heading's line. A bullet after whitespace starts its own item.
+        line = _SPACED_MARKER.sub(r"\1\2\3", line)
         lines.extend(part for part in _INLINE_BULLET.split(line) if part)
     return lines
 

@@ -140,3 +140,24 @@ def test_a_line_wrapped_just_before_a_marker_is_joined():
         "※8 キャッシュレス決済",
         "現金を使わずに支払うことです。",
     ]
+
+
+def test_spaces_inside_numbered_markers_from_a_pdf_text_layer():
+    """Chromium's (and Word's) print-to-PDF text layer gives 「( ｱ ) 職員の能力向上」 and
+    「(1 ) …」: the markers are compacted so every heading is still found (a PDF printed that way
+    lost 9 of the 28 sections before)."""
+    import re
+
+    from corpus.parser import parse_sources
+    from corpus.reader import SourceText
+
+    text = DEFAULT_SOURCE.read_text(encoding="utf-8")
+    spaced = re.sub(r"^([(（])([ｱ-ﾝ0-9])([)）])", r"\1 \2 \3", text, flags=re.M)
+    assert spaced.count("( ｱ )") >= 3
+    assert "(ｱ) 職員の能力向上" in repair_lines(spaced)
+
+    def titles(t):
+        doc = parse_sources([SourceText("outline.txt", "outline.txt", t, "0" * 64, "utf-8")])
+        return [(s.title, s.page) for s in doc.sections]
+
+    assert titles(spaced) == titles(text)
