@@ -22,7 +22,8 @@ WEB = {
         "index": "索引バージョン",
         "empty": "質問を入力してください。",
         "too_long": "質問が長すぎます。{max}文字以内で入力してください。",
-        "unavailable": "索引がまだ作成されていません。管理者は `reformbot index build` を実行してください。",
+        "unavailable": "いまは大綱の索引を読み込めません（未作成または破損）。管理者は `reformbot index versions` で状態を確認し、"
+                       "`reformbot index build` または `reformbot index rollback` を実行してください。",
         "error": "回答の作成中に問題が発生しました。時間をおいて再度お試しください。",
         "lang_switch": "English",
     },
@@ -46,7 +47,8 @@ WEB = {
         "index": "index version",
         "empty": "Please enter a question.",
         "too_long": "The question is too long; please keep it within {max} characters.",
-        "unavailable": "The index has not been built yet. An administrator should run `reformbot index build`.",
+        "unavailable": "The outline's index cannot be read right now (not built, or damaged). An administrator should "
+                       "check `reformbot index versions` and run `reformbot index build` or `reformbot index rollback`.",
         "error": "Something went wrong while composing the answer. Please try again later.",
         "lang_switch": "日本語",
     },

@@ -205,3 +205,22 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
         assert [c["channel"] for c in posts].count("C0ANNOUNCE") == 1              # announced once
         assert sum("改訂で関連する節が変わった提案" in c.get("text", "") for c in posts) == 1   # flagged once
         assert [c["channel"] for c in posts].count("C0CHANNEL") == 1               # one reply
+
+
+def test_a_server_started_on_a_damaged_current_version_says_how_to_recover(tmp_path, corpora, fast_watcher):
+    from starlette.testclient import TestClient
+
+    settings = Settings(data_dir=tmp_path / "data", embedding_model="fake")
+    v1 = build(settings, corpora[0])
+    v2 = build(settings, corpora[1])
+    (settings.index_dir / "versions" / v2.version / "manifest.json").write_text("{ damaged", encoding="utf-8")
+    qa = QAService(settings)
+    with TestClient(create_app(settings, qa)) as http:
+        r = http.get("/api/ask", params={"q": QUESTION})
+        assert r.status_code == 503
+        assert "未作成または破損" in r.json()["error"] and "reformbot index rollback" in r.json()["error"]
+        en = http.get("/api/ask", params={"q": "What did hometown tax donations raise?"})
+        assert "damaged" in en.json()["error"] and "rollback" in en.json()["error"]
+        cli("rollback", settings=settings)                        # what the message tells the admin to do
+        wait_until(lambda: http.get("/healthz").json().get("index_version") == v1.version, what="switch")
+        assert http.get("/api/ask", params={"q": QUESTION}).json()["index_version"] == v1.version
