@@ -195,6 +195,10 @@ def resolve_index_dir(directory: Path) -> Path:
     return target
 
 
+# A damaged current version need not wait for a rebuild: the previous one can serve meanwhile.
+_OR_ROLLBACK = ", or `reformbot index rollback` to serve the previous version"
+
+
 def read_manifest(directory: Path) -> Manifest:
     """The manifest of the index in ``directory`` (its current version for a versions root).
 
@@ -208,7 +212,7 @@ def read_manifest(directory: Path) -> Manifest:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise IndexMismatch(f"index manifest {path} is unreadable ({exc}): run `{BUILD_COMMAND}`") from None
+        raise IndexMismatch(f"index manifest {path} is unreadable ({exc}): run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
     if raw.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(
             f"index in {Path(directory)} has format {raw.get('format_version')!r}, this program reads "
@@ -216,7 +220,7 @@ def read_manifest(directory: Path) -> Manifest:
     try:
         return Manifest.from_dict(raw)
     except TypeError as exc:
-        raise IndexMismatch(f"index manifest {path} is incomplete ({exc}): run `{BUILD_COMMAND}`") from None
+        raise IndexMismatch(f"index manifest {path} is incomplete ({exc}): run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
 
 
 def load_index(directory: Path, model_id: str | None = None, dim: int | None = None) -> StoredIndex:

@@ -221,6 +221,7 @@ def test_a_server_started_on_a_damaged_current_version_says_how_to_recover(tmp_p
         assert "未作成または破損" in r.json()["error"] and "reformbot index rollback" in r.json()["error"]
         en = http.get("/api/ask", params={"q": "What did hometown tax donations raise?"})
         assert "damaged" in en.json()["error"] and "rollback" in en.json()["error"]
+        assert "reformbot index rollback" in http.get("/healthz").json()["error"]          # the admin's view
         cli("rollback", settings=settings)                        # what the message tells the admin to do
         wait_until(lambda: http.get("/healthz").json().get("index_version") == v1.version, what="switch")
         assert http.get("/api/ask", params={"q": QUESTION}).json()["index_version"] == v1.version
