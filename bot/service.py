@@ -64,6 +64,7 @@ class QAService:
         self._lock = threading.Lock()
         self._refresh_lock = threading.Lock()     # one reload at a time (watcher, callers)
         self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
+        self._load_error: str | None = None         # why the first load failed (logged once)
         self._switch_listeners: list[Callable[[str | None, str], None]] = []
 
     @property
@@ -96,8 +97,15 @@ class QAService:
                 try:
                     _ = self.retriever
                 except Exception as exc:  # nothing to serve yet: the next request says why
-                    log.error("index not loaded: %s", exc)
+                    # The watcher retries every second; say it once (again only if the cause
+                    # changes), not 3,600 identical lines an hour while nobody has built it.
+                    if str(exc) != self._load_error:
+                        log.error("index not loaded: %s", exc)
+                        self._load_error = str(exc)
                     return False
+                if self._load_error is not None:
+                    log.info("index version %s loaded", getattr(self._retriever, "version", "?"))
+                    self._load_error = None
                 return True
             pointer = _pointer_state(self.settings)
             if pointer is None:   # no versions layout (tests with their own opener)

@@ -126,3 +126,31 @@ def test_english_page_marks_quoted_outline_text_as_japanese(client):
 @pytest.mark.parametrize("q, lang", [("PFI", "ja"), ("BCP?", "ja"), ("What is PPP?", "en")])
 def test_page_wording_is_japanese_unless_the_question_is_english(client, q, lang):
     assert f'<html lang="{lang}">' in client.get("/", params={"q": q}).text
+
+
+def test_missing_index_is_logged_once_not_every_watcher_tick(tmp_path, caplog):
+    """`reformbot serve` before `index build`: the watcher retries every second; the log says why
+    once, and says so again when the index appears."""
+    import logging
+
+    from bot.service import QAService
+    from index.errors import IndexError_
+
+    class Ready:
+        version = "v-test"
+
+    state = {"built": False}
+
+    def open_retriever(settings):
+        if not state["built"]:
+            raise IndexError_(f"no search index in {settings.index_dir}: run `reformbot index build`")
+        return Ready()
+
+    qa = QAService(Settings(data_dir=tmp_path), open_retriever=open_retriever)
+    with caplog.at_level(logging.INFO, logger="bot.service"):
+        assert [qa.refresh() for _ in range(5)] == [False] * 5
+        state["built"] = True
+        assert qa.refresh() is True
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "reformbot index build" in errors[0].getMessage()
+    assert any("v-test loaded" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
