@@ -101,6 +101,9 @@ def test_english_submission_and_errors_in_english(env):
     assert "You need to agree" in r.text and "There are 3 problems" in r.text
     ok = submit(c, lang="en")
     assert "Your proposal has been received" in ok.text
+    page = c.get("/proposals/new?lang=en").text       # ASCII marks on the English page, as its intro says
+    assert "(optional)" in page and "（" not in page and "＊" not in page and '<span class="req">*' in page
+    assert "（任意）" in c.get("/proposals/new").text and '<span class="req">＊' in c.get("/proposals/new").text
 
 
 @pytest.mark.parametrize("field,value,expect", [

@@ -63,6 +63,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     "skip_link": {"ja": "本文へ移動", "en": "Skip to main content"},
     "required": {"ja": "必須", "en": "required"},
     "optional": {"ja": "任意", "en": "optional"},
+    # punctuation follows the page's language (full-width marks on an English page look broken)
+    "required_mark": {"ja": "＊", "en": "*"},
+    "optional_note": {"ja": "（任意）", "en": "(optional)"},
     # fields
     "title": {"ja": "件名", "en": "Title"},
     "title_hint": {"ja": "{max}文字以内", "en": "Up to {max} characters"},
