@@ -83,3 +83,13 @@ def test_pages_staff_meet_have_no_serious_accessibility_violations(server, page,
     assert expect in page.locator("main").inner_text()
     assert dialogs == []                                        # markup in a question never runs
     assert serious_violations(page) == []
+
+
+def test_language_switch_stays_on_one_line_on_a_phone(server, browser):
+    ctx = browser.new_context(locale="ja-JP", viewport={"width": 400, "height": 800})
+    page = ctx.new_page()
+    page.goto(server.url + "/?q=" + quote("What is the capital of France?"))
+    link = page.locator("header a.lang")
+    line_height = float(link.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+    assert link.bounding_box()["height"] < 1.5 * line_height        # 「日本語」 not broken as 日本/語
+    ctx.close()
