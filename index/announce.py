@@ -219,6 +219,18 @@ def latest_diff(root: Path, serving: str | None = None) -> RevisionDiff | None:
     return diff_versions(version_dir(root, old), version_dir(root, new))
 
 
+def _switched_by_rollback(root: Path, version: str) -> bool:
+    """True when ``version`` became current through ``index rollback`` (so it is older text, not news)."""
+    from index.errors import IndexError_
+    from index.versions import read_pointer
+
+    try:
+        pointer = read_pointer(root)
+    except IndexError_:
+        return False
+    return pointer is not None and pointer.version == version and pointer.reason == "rollback"
+
+
 def revision_answer(question: str, root: Path, serving: str | None = None) -> "Answer":
     """An answer in the shared contract to 「改訂で何が変わった？」: the diff summary.
 
@@ -239,7 +251,8 @@ def revision_answer(question: str, root: Path, serving: str | None = None) -> "A
         return Answer(question=question, found=True, answer=t(lang, "answer_none", new=serving or "?"),
                       index_version=serving or "", meta={"revision": True})
     counts = diff.counts()
-    lines = [t(lang, "answer_lead", new=diff.new_version, old=diff.old_version, summary=t(lang, "summary", **counts))]
+    lead = "answer_lead_rollback" if _switched_by_rollback(Path(root), diff.new_version) else "answer_lead"
+    lines = [t(lang, lead, new=diff.new_version, old=diff.old_version, summary=t(lang, "summary", **counts))]
     sources = []
     for ch in diff.changes:
         lines.append(f"・{citation(ch)}")

@@ -17,6 +17,8 @@ REVISION = {
         "more": "ほか {n} 件の変更があります。",
         "how_to_see": "全文の比較: `reformbot index diff {old} {new}`",
         "answer_lead": "最新の改訂（版 {new}、前の版 {old}）で変わった点: {summary}",
+        "answer_lead_rollback": "直近の切り替えは改訂ではなく、前の版への差し戻し（ロールバック: 版 {old} → 版 {new}）です。"
+                                "差し戻しで変わった点: {summary}",
         "answer_none": "改訂の記録はまだありません（現在の版 {new} が最初の版です）。",
         "answer_unavailable": "改訂の記録を読めませんでした。管理者に `reformbot index versions` の確認を依頼してください。",
         "summary": "節の変更 {sections_changed} 件・追加 {sections_added} 件・削除 {sections_removed} 件、"
@@ -40,6 +42,8 @@ REVISION = {
         "more": "{n} more changes.",
         "how_to_see": "Full comparison: `reformbot index diff {old} {new}`",
         "answer_lead": "What changed in the latest revision (version {new}, previous {old}): {summary}",
+        "answer_lead_rollback": "The latest switch was not a revision but a rollback to an earlier version "
+                                "(version {old} -> version {new}). What the rollback changed: {summary}",
         "answer_none": "There is no earlier revision yet (the current version {new} is the first).",
         "answer_unavailable": "The revision history could not be read. Ask an admin to check `reformbot index versions`.",
         "summary": "{sections_changed} sections changed, {sections_added} added, {sections_removed} removed; "

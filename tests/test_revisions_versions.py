@@ -139,6 +139,12 @@ def test_what_changed_question_gets_the_diff_summary(settings, corpora):
     assert all(s.page == 3 for s in answer.sources)
     en = qa.ask("what changed in the latest revision?")
     assert en.answer.startswith("What changed in the latest revision")
+    rollback(settings.index_dir)          # a rollback is not presented as a new revision
+    qa.refresh()
+    back = qa.ask("改訂で何が変わった？")
+    assert back.answer.startswith("直近の切り替えは改訂ではなく、前の版への差し戻し")
+    assert "25億円 → " in back.answer or "25億円を超える財源を確保 → " in back.answer
+    assert qa.ask("what changed in the latest revision?").answer.startswith("The latest switch was not a revision")
 
 
 def test_a_crash_while_embedding_leaves_the_old_version_serving(settings, corpora):
