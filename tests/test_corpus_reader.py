@@ -85,6 +85,7 @@ def test_bad_files_raise_a_named_error_naming_the_file(tmp_path, name, data, pro
     message = str(err.value)
     assert str(path) in message and problem in message
     assert " / " in message and any("\u3040" <= c <= "\u30ff" for c in message)  # also in Japanese
+    assert any(fix in message for fix in ("; give ", "; use ", "; save ")), message   # says what to do
     assert err.value.path == str(path)
     assert SourceError.__doc__ == "A source file cannot be read as outline text"
 
