@@ -92,6 +92,20 @@ def test_unknown_proposal_gets_a_helpful_error(db):
     assert r.exit_code != 0 and "reformbot proposals list" in r.output
 
 
+@pytest.mark.parametrize("args, expect", [
+    (["show", "20990101-99999"], "error: no proposal '20990101-99999'"),
+    (["status", "1", "maybe"], "error: unknown status 'maybe'"),
+    (["status", "1", "受付"], "it cannot become 受付 (received). Allowed: reviewing (検討中)"),
+    (["list", "--status", "不明"], "error: unknown status '不明'"),
+])
+def test_bad_input_is_one_line_error_without_a_usage_box(db, args, expect):
+    r = runner.invoke(proposals_app, args)
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and expect in lines[0], r.output
+    assert "Usage:" not in r.output and "╭" not in r.output
+
+
 def test_publish_and_unpublish(db):
     assert "published" in run("publish", "1")
     assert json.loads(run("show", "1", "--json"))["published"] is True

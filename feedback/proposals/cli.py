@@ -70,6 +70,13 @@ def _goal_shares(scores: dict) -> str:
     return f"({' / '.join(parts)})" if parts else ""
 
 
+def _usage_error(message: str):
+    """``error: message`` on one line (no usage box: the message already says what to give), exit 2."""
+    from bot.cli_support import fail
+
+    fail(message, 2)
+
+
 def _status_code(value: str) -> str:
     """A status code from its code or Japanese/English label (受付, 検討中, done, …)."""
     from . import messages as M
@@ -81,8 +88,8 @@ def _status_code(value: str) -> str:
     for code, labels in M.STATUS_LABELS.items():
         if v in labels.values() or v.lower() == labels["en"].lower():
             return code
-    raise typer.BadParameter(f"unknown status {value!r}; use one of: " +
-                             ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in STATUSES))
+    _usage_error(f"unknown status {value!r}; use one of: " +
+                 ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in STATUSES))
 
 
 def _get(store, ref: str, include_personal: bool = False):
@@ -91,8 +98,8 @@ def _get(store, ref: str, include_personal: bool = False):
     try:
         return store.get(ref, include_personal=include_personal)
     except ProposalNotFound:
-        raise typer.BadParameter(f"no proposal {ref!r}: give a 受付番号 like 20261127-00001 or an id "
-                                 "(see `reformbot proposals list`)") from None
+        _usage_error(f"no proposal {ref!r}: give a 受付番号 like 20261127-00001 or an id "
+                     "(see `reformbot proposals list`)")
 
 
 def _proposal_dict(p, include_personal: bool) -> dict:
@@ -238,8 +245,9 @@ def set_status(
     try:
         p = store.set_status(p.id, code, actor=f"cli:{by}", note=note)
     except BadTransition:
-        raise typer.BadParameter(f"{p.receipt_no} is {M.STATUS_LABELS[p.status]['ja']} ({p.status}); it cannot "
-                                 f"become {code}. Allowed: {', '.join(TRANSITIONS[p.status])}") from None
+        _usage_error(f"{p.receipt_no} is {M.STATUS_LABELS[p.status]['ja']} ({p.status}); it cannot become "
+                     f"{M.STATUS_LABELS[code]['ja']} ({code}). Allowed: "
+                     + ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in TRANSITIONS[p.status]))
     typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
     _update_slack(p)
 
@@ -296,7 +304,9 @@ def relink(
     try:
         retriever = qa.retriever
     except Exception as exc:
-        raise typer.BadParameter(f"{exc}") from None
+        from bot.cli_support import fail
+
+        fail(str(exc))
     ids = [p.id for p in store.list(limit=-1)] if all_ else \
         [p.id for p in store.list(limit=-1) if p.link_state != "linked"]
     store.mark_pending(ids)
