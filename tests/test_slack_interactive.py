@@ -70,6 +70,26 @@ def test_slash_command_answer_is_ephemeral_with_a_post_button(slack):
     assert slack.qa.calls == [("PFIとは何ですか", ())]
 
 
+def test_slash_command_is_acked_before_the_answer_is_worked_out(tmp_path):
+    """Slack gives a slash command 3 seconds: the HTTP 200 must not wait for retrieval."""
+    import threading
+
+    from slack_helpers import FakeQA
+
+    gate = threading.Event()
+    with slack_harness(tmp_path / "data", FakeQA(gate=gate)) as slack:
+        try:
+            started = time.perf_counter()
+            r = slack.post(slash_command("PFIとは何ですか", response_url=slack.emulator.response_url("cmd")))
+            assert r.status_code == 200                       # acked while the answer is blocked
+            assert time.perf_counter() - started < 3.0
+            assert slack.emulator.calls_to("response_url") == []
+        finally:
+            gate.set()
+        [reply] = slack.emulator.wait_for("response_url")
+        assert reply["response_type"] == "ephemeral" and "大綱P.5" in reply["text"]
+
+
 @pytest.mark.parametrize("text", ["help", "", "ヘルプ"])
 def test_slash_help_explains_usage_with_examples(slack, text):
     slack.post(slash_command(text, response_url=slack.emulator.response_url()))
