@@ -128,15 +128,19 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, serv
 
 def test_english_page_via_visible_switch(page, server):
     page.goto(server.url + "/proposals/new")
-    page.get_by_role("link", name="English").click()
+    page.get_by_label("提案内容").fill("途中まで日本語で書いた下書き")
+    page.get_by_label("市内在学").check()
+    page.get_by_role("button", name="English").click()      # the switch keeps what was typed
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_label("Your proposal").input_value() == "途中まで日本語で書いた下書き"
+    assert page.get_by_label("Study in Atsugi").is_checked()
+    assert page.locator("#error-summary").count() == 0        # switching is not submitting
     assert page.get_by_role("heading", level=1).inner_text() == "Citizen proposal form"
     assert serious_violations(page) == []
     page.get_by_role("button", name="Send").click()
-    assert "There are 4 problems" in page.locator("#error-summary").inner_text()
+    assert "There are 2 problems" in page.locator("#error-summary").inner_text()   # body and residency kept
     page.get_by_label("Title").fill("Bilingual signs")
     page.get_by_label("Your proposal").fill("Add English to the signs at city hall.")
-    page.get_by_label("Study in Atsugi").check()
     page.get_by_label("I agree to the handling of personal information").check()
     page.get_by_role("button", name="Send").click()
     assert page.get_by_role("heading", level=1).inner_text() == "Your proposal has been received"
@@ -214,6 +218,18 @@ def test_similar_preview_without_javascript_returns_to_its_results(browser, tmp_
             box = results.bounding_box()
             assert page.evaluate("window.scrollY") > 0 and 0 <= box["y"] < 700     # in view, not at the top
             assert page.get_by_label("件名").input_value() == "公民館の予約をオンラインに"     # draft kept
+            page.get_by_label("件名").press("Enter")      # Enter checks again; it never switches the language
+            assert page.locator("html").get_attribute("lang") == "ja"
+            assert page.url.endswith("/proposals#similar-results") and page.locator(".similar").count() == 1
     finally:
         ctx.close()
         store.close()
+
+
+def test_enter_in_a_text_field_sends_the_form_not_the_language_switch(page, server):
+    page.goto(server.url + "/proposals/new")
+    fill_valid(page, title="Enterキーで送った提案")
+    page.get_by_label("件名").press("Enter")
+    assert page.locator("html").get_attribute("lang") == "ja"
+    assert page.get_by_role("heading", level=1).inner_text() == "提案を受け付けました"
+    assert serious_violations(page) == []

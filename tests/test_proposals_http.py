@@ -62,7 +62,7 @@ def test_form_is_japanese_by_default_with_visible_english_switch(env):
     assert r.status_code == 200
     assert '<html lang="ja">' in r.text
     assert "市民提案フォーム" in r.text and "件名" in r.text and "提案内容" in r.text
-    assert 'href="/proposals/new?lang=en"' in r.text and "English</a>" in r.text
+    assert 'formaction="/proposals?lang=en"' in r.text and "English</button>" in r.text   # keeps the draft
     en = env["client"].get("/proposals/new?lang=en")
     assert '<html lang="en">' in en.text and "Citizen proposal form" in en.text and "件名" not in en.text
     assert "Content-Security-Policy" in r.headers and "script-src" not in r.headers["Content-Security-Policy"]
@@ -131,6 +131,22 @@ def test_bad_input_shows_field_error_summary_and_keeps_text(env, field, value, e
         assert html.escape(body_text, quote=False) in r.text   # text kept, escaped
     assert r.text.count("<title>エラー: ") == 1
     assert rows(env["settings"]) == []
+
+
+def test_language_switch_on_the_form_keeps_the_draft_and_stores_nothing(env):
+    c = env["client"]
+    form = fresh_form(c)
+    draft = {**form, "title": "下書きの件名", "body": "<b>途中</b>まで", "residency": "worker", "action": "switch_lang"}
+    r = c.post("/proposals?lang=en", data=draft)
+    assert r.status_code == 200 and '<html lang="en">' in r.text and "Citizen proposal form" in r.text
+    assert 'value="下書きの件名"' in r.text and "&lt;b&gt;途中&lt;/b&gt;まで" in r.text
+    assert 'id="residency-worker" name="residency" value="worker" checked' in r.text
+    assert hidden(r.text, "form_id") == form["form_id"] and 'name="lang" value="en"' in r.text
+    assert "error-summary" not in r.text and rows(env["settings"]) == []
+    back = c.post("/proposals?lang=ja", data={**draft, "lang": "en"})
+    assert '<html lang="ja">' in back.text and 'value="下書きの件名"' in back.text
+    forged = c.post("/proposals?lang=en", data={**draft, "csrf_token": "1.0"})
+    assert forged.status_code == 403                   # the switch is checked like any other POST
 
 
 def test_missing_or_invalid_csrf_is_rejected_and_text_kept(env):

@@ -107,7 +107,7 @@ class ProposalForm:
             form_id=form_id, csrf_token=self.tokens.token(cookie, form_id), limits=LIMITS,
             goals=GOAL_CHOICES, residencies=RESIDENCY_CHOICES, ages=("",) + AGE_CHOICES,
             notice=privacy_notice(self.settings, lang), notice_version=self.settings.privacy_notice_version,
-            similar=similar, similar_enabled=self.similar is not None)
+            similar=similar, similar_enabled=self.similar is not None, keep_draft_on_switch=True)
 
     def _receipt_page(self, lang: str, receipt_no: str, created_at: str, title: str, body: str) -> HTMLResponse:
         return self._page("receipt.html", lang, page_title=M.t("receipt_title", lang), receipt_no=receipt_no,
@@ -153,6 +153,11 @@ class ProposalForm:
             from .store import iso, utc_now
             return self._receipt_page(lang, self.store.next_receipt_no(), iso(utc_now()),
                                       kept["title"].strip(), kept["body"].strip())
+
+        if form.get("action") == "switch_lang":
+            # The header's language switch on the form: the same draft, in the other language.
+            lang = M.normalise_lang(request.query_params.get("lang"))
+            return self._form_page(request, lang, form=kept, form_id=form_id)
 
         if form.get("action") == "similar":
             if self.preview_limiter.acquire(client_key(request)):
