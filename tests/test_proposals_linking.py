@@ -51,8 +51,9 @@ def test_goal_of_section_reads_the_breadcrumb_only_under_the_three_goals():
 
 
 def test_sections_outside_the_goals_do_not_vote():
-    def hit(section, score, kind="body", cid="c"):
-        return SimpleNamespace(chunk=SimpleNamespace(id=cid, section=section, page=5, kind=kind), score=score)
+    def hit(section, score, kind="body", cid="c", lexical=1.0):
+        return SimpleNamespace(chunk=SimpleNamespace(id=cid, section=section, page=5, kind=kind), score=score,
+                               lexical_score=lexical)
 
     base = "５ 大綱 › (3) 取組 › "
     searcher = SimpleNamespace(search=lambda q, k: [
@@ -68,6 +69,9 @@ def test_sections_outside_the_goals_do_not_vote():
     assert [s.chunk_id for s in link.sections] == ["s1", "s2", "s3"]     # glossary left out, deduped
     nothing = SimpleNamespace(search=lambda q, k: [hit("１ これまでの行政改革の取組", 1.0)])
     assert link_proposal(nothing, "t", "b").goal is None
+    # a goal section that shares no word with the proposal (dense similarity only) does not vote
+    unrelated = SimpleNamespace(search=lambda q, k: [hit(base + "イ 重点目標２ 強い財政基盤を確立する", 0.4, lexical=0.0)])
+    assert link_proposal(unrelated, "t", "b").goal is None
 
 
 @pytest.mark.parametrize("proposal, goal", [(GOAL1, "1"), (GOAL2, "2"), (GOAL3, "3")])
@@ -144,6 +148,8 @@ def test_real_model_links_goals_and_flags_a_reworded_duplicate(tmp_path):
     assert [s.receipt_no for s in reworded.duplicate_of] == [ids["2"].receipt_no]
     unrelated = pipeline.process(add(store, "駅前の放置自転車", "駅前の放置自転車を減らす対策をしてほしい。").id)
     assert unrelated.duplicate_of == ()
+    bench = pipeline.process(add(store, "公園のベンチを増やしてほしい", "駅前の公園にベンチが少ないので増やしてください。").id)
+    assert bench.linked_goal is None      # the outline has no goal for park benches: わからない, not a guess
 
 
 def test_restart_posts_recent_unposted_proposals_but_not_old_ones(tmp_path):

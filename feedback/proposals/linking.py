@@ -70,13 +70,17 @@ def link_proposal(searcher: Searcher, title: str, body: str) -> LinkResult:
         body: proposal body.
 
     Returns:
-        :class:`LinkResult`; ``goal`` is None when no hit lies under a goal.
+        :class:`LinkResult`; ``goal`` is None (わからない) when no hit under a goal shares a
+        content word with the proposal.
     """
     hits = [h for h in searcher.search(proposal_text(title, body), LINK_K) if h.chunk.kind != "glossary"]
     votes = {g: 0.0 for g in GOALS}
     for h in hits:
         g = goal_of_section(h.chunk.section)
-        if g:
+        # Only a section that shares a content word with the proposal may vote: with the
+        # small e5 model every text is ~0.8 similar to every section, so dense-only hits
+        # named a goal for proposals the outline has nothing to do with (公園のベンチ → 重点目標２).
+        if g and h.lexical_score > 0:
             votes[g] += float(h.score)
     total = sum(votes.values())
     goal = max(GOALS, key=lambda g: (votes[g], -int(g))) if total > 0 else None
