@@ -39,7 +39,7 @@ class Settings:
     contact: str = field(default="行政経営課", metadata={"help": "whom staff should ask when the outline has no answer"})
     proposals_channel: str = field(default="", metadata={"help": "Slack channel for new citizen proposals"})
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
-    privacy_notice_version: str = field(default="2026-11", metadata={"help": "version of the personal-information notice"})
+    privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
     proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
     slack_bot_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN", "help": "Slack bot token (xoxb-…)"})
