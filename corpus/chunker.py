@@ -8,7 +8,9 @@ Granularity (``mode``), so the index can be tuned by measurement:
   balanced in size; a part that starts inside a run of bullets gets the line they hang from
   (「第４次行政改革・第５次行政改革 ➡ …」) in its ``match_text``.
 - ``"window"``: windows of ``window`` consecutive items of a section (``stride`` apart; equal
-  to ``window`` by default, i.e. no overlap).
+  to ``window`` by default, i.e. no overlap). A caption (a short line that introduces the
+  lines after it, :func:`is_caption`) opens a window and never ends one, so 「第６次行政改革」
+  stays with 「量の削減から質の向上を意識した行政改革に転換」.
 - ``"item"``: one chunk per item (a window of one).
 
 Every chunk carries its heading context in ``section`` (the breadcrumb, original characters)
@@ -131,17 +133,48 @@ def _balanced(sizes: Sequence[int], parts: int) -> list[tuple[int, int]]:
     return ranges[::-1]
 
 
-def _windows(n: int, window: int, stride: int) -> list[tuple[int, int]]:
+def _windows(items: Sequence[str], window: int, stride: int, captions: bool = True) -> list[tuple[int, int]]:
+    """Windows of ``window`` items, ``stride`` apart. With ``captions``, a caption (:func:`is_caption`)
+    opens a window: a window ends before a caption met after its first item (unless the caption
+    follows another caption), and a window never ends on a caption (it takes the next item)."""
+    n = len(items)
     if n == 0:
         return []
+
+    def cap(j: int) -> bool:
+        return captions and j + 1 < n and is_caption(items[j], items[j + 1])
+
     out = []
     start = 0
     while True:
         end = min(start + window, n)
+        for j in range(start + 1, end):
+            if cap(j) and not cap(j - 1):
+                end = j
+                break
+        while end < n and cap(end - 1):
+            end += 1
         out.append((start, end))
         if end >= n:
             return out
-        start += stride
+        # Without overlap the next window starts where this one ended (even when moved).
+        start = end if stride == window else start + stride
+
+
+# A caption is at most this long (「第４次行政改革・第５次行政改革 ➡ 効果額 220 億円以上」 is 30).
+_CAPTION_MAX = 40
+
+
+def is_caption(item: str, following: str) -> bool:
+    """True when ``item`` is a caption of ``following``, the item after it: a short single line
+    without a bullet or sentence end that introduces the lines after it (「第６次行政改革」 over
+    「量の削減から質の向上を意識した行政改革に転換」, 「第４次行政改革・第５次行政改革 ➡ …」 over its
+    bullets). A bulleted line (・, ◆ …), a ※ note and a 【label】 block (which holds its own lines)
+    are not captions, and a ※ note after a line is no content that line introduces."""
+    line = item.strip()
+    if not line or "\n" in line or len(line) > _CAPTION_MAX or following.strip().startswith("※"):
+        return False
+    return line[0] not in _BULLETS + "※【" and not line.endswith(("。", "．"))
 
 
 def _lead(items: Sequence[str], start: int) -> str:
@@ -165,7 +198,8 @@ def _section_chunks(section: Section, doc: Document, mode: str, max_chars: int, 
         ids = [section.id if k == 0 else f"{section.id}#{k + 1}" for k in range(len(ranges))]
     else:
         size = 1 if mode == "item" else window
-        ranges = _windows(len(items), size, stride if mode == "window" else 1)
+        # Item mode stays one item per chunk, captions included.
+        ranges = _windows(items, size, stride if mode == "window" else 1, captions=mode == "window")
         ids = [f"{section.id}/w{k + 1}" for k in range(len(ranges))]
     chunks = []
     for ident, (start, end) in zip(ids, ranges):

@@ -203,3 +203,42 @@ def test_inspection_command_lists_chunks_and_names_bad_files(tmp_path):
     empty.write_bytes(b"")
     bad = run(str(empty))
     assert bad.returncode == 1 and str(empty) in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_caption_stays_with_the_lines_it_introduces(doc):
+    windows = by_id(chunk_document(doc, mode="window", window=3))
+    sixth = next(c for c in windows.values() if c.text.startswith("第６次行政改革"))
+    assert sixth.id.startswith("s1/w")
+    assert sixth.text.splitlines()[1] == "量の削減から質の向上を意識した行政改革に転換"
+    fourth = next(c for c in windows.values() if c.text.startswith("第４次行政改革・第５次行政改革"))
+    assert fourth.text.splitlines()[1] == "・職員の削減"
+
+
+@pytest.mark.parametrize("window", [2, 3, 4])
+def test_no_window_ends_on_a_caption_and_windows_still_cover_every_item_once(doc, window):
+    from corpus.chunker import is_caption
+
+    chunks = [c for c in chunk_document(doc, mode="window", window=window) if c.kind == "body"]
+    for section in doc.sections:
+        mine = [c for c in chunks if c.section_id == section.id]
+        assert [c.id for c in mine] == [f"{section.id}/w{k}" for k in range(1, len(mine) + 1)]
+        assert "\n".join(c.text for c in mine) == "\n".join(section.items)
+        for c in mine:
+            start, end = c.meta["items"]
+            assert end > start
+            if end < len(section.items):
+                assert not is_caption(section.items[end - 1], section.items[end]), (c.id, c.text)
+
+
+@pytest.mark.parametrize("item, following, caption", [
+    ("第６次行政改革", "量の削減から質の向上を意識した行政改革に転換", True),
+    ("第４次行政改革・第５次行政改革 ➡ 効果額 220 億円以上", "・職員の削減", True),
+    ("量の削減から質の向上を意識した行政改革に転換", "※主な取組は２ページに記載", False),   # a note is no content of it
+    ("・職員の削減", "・組織のスリム化", False),                                          # a bullet
+    ("【計画期間】\n大綱 ６年間", "実施計画", False),                                     # a label block holds its lines
+    ("この計画は令和３年度から始まります。", "・次の行", False),                          # a sentence
+])
+def test_what_counts_as_a_caption(item, following, caption):
+    from corpus.chunker import is_caption
+
+    assert is_caption(item, following) is caption

@@ -5,6 +5,7 @@ import pytest
 
 from index.build import build_index
 from index.embedder import FakeEmbedder
+from index.lexical import nfkc
 from index.retriever import GlossaryMatcher, Hit, glossary_aliases, open_index_dir
 from test_index_store import GLOSSARY, sample_corpus
 
@@ -111,3 +112,36 @@ def test_english_questions_search_the_outline_terms_they_name(retriever):
     assert all(h.lexical_score == 0 for h in plain.search(q, k=3))
     hits = retriever.search(q, k=5)       # the fake embedder's dense list is noise; BM25 is not
     assert max(hits, key=lambda h: h.lexical_score).chunk.id == "c-s5-2"
+
+
+@pytest.fixture(scope="module")
+def outline_retriever(tmp_path_factory):
+    """The bundled outline, chunked as `reformbot index build` does, with the fake embedder."""
+    from corpus import load_chunks, load_document
+    from index.build import CHUNKING
+
+    doc = load_document(None)
+    out = tmp_path_factory.mktemp("outline") / "index"
+    emb = FakeEmbedder()
+    build_index(list(load_chunks(doc, **CHUNKING)), doc, out, emb)
+    return open_index_dir(out, emb)
+
+
+@pytest.mark.parametrize("question", ["重点目標は何ですか", "３つの重点目標は？", "重点目標を教えて"])
+def test_a_heading_concept_gets_the_passage_listing_it_before_a_sub_item(outline_retriever, question):
+    top = outline_retriever.search(question, k=5)[0].chunk
+    assert "重点目標1強くしなやかな組織をつくる" in "".join(nfkc(top.text).split()), (top.section, top.text[:60])
+
+
+def test_sub_items_are_only_those_matched_through_a_restated_ancestor_heading(outline_retriever):
+    r = outline_retriever
+    ids = {c.id: i for i, c in enumerate(r.chunks)}
+    every = range(len(r.chunks))
+    demoted = {r.chunks[i].id for i in r._sub_items("重点目標は何ですか", every)}
+    assert "s5-3-a-a/w1" in demoted                          # (ｱ) 職員の能力向上 under ア 重点目標１
+    assert not demoted & {"s5-1/w1", "s5-1/w2"}              # the passages that say 重点目標 themselves
+    # Something narrower that the sub-item's own words match keeps it.
+    assert ids["s5-3-a-a/w1"] not in r._sub_items("重点目標の職員の能力向上は？", every)
+    # A heading no passage restates (２ …策定の背景) is where the answer is: nothing is demoted for it.
+    assert r._sub_items("背景は？", every) == []
+
