@@ -13,10 +13,11 @@ from typing import Optional
 
 import typer
 
-from bot.cli_support import fail as _fail, settings_or_exit
+from bot.cli_support import PlainErrorsGroup, fail as _fail, settings_or_exit
 from bot.settings import Settings, describe
 
 app = typer.Typer(
+    cls=PlainErrorsGroup,
     help="reformbot: cited answers about 第７次厚木市行政改革大綱, and citizen proposals.",
     no_args_is_help=True,
     add_completion=False,

@@ -7,7 +7,9 @@ from typing import Optional
 
 import typer
 
-feedback_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Answer feedback from staff.")
+from bot.cli_support import PlainErrorsGroup
+
+feedback_app = typer.Typer(cls=PlainErrorsGroup, no_args_is_help=True, add_completion=False, help="Answer feedback from staff.")
 
 
 @feedback_app.callback()

@@ -8,9 +8,9 @@ from typing import List, Optional
 
 import typer
 
-from bot.cli_support import fail as _fail, settings_or_exit as _settings
+from bot.cli_support import PlainErrorsGroup, fail as _fail, settings_or_exit as _settings
 
-index_app = typer.Typer(no_args_is_help=True, add_completion=False)
+index_app = typer.Typer(cls=PlainErrorsGroup, no_args_is_help=True, add_completion=False)
 
 
 @index_app.command("build")

@@ -112,6 +112,22 @@ def test_serve_port_option_out_of_range_is_a_usage_error():
     assert "65535" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.parametrize(
+    "args, says",
+    [(["index", "build", "--source", "{missing}"], "Invalid value for '--source' / '-s': file '{missing}' does not exist."
+                                                   " (see `reformbot index build --help`)"),
+     (["proposals", "export", "--format", "xml"], "'xml' is not one of 'csv', 'json'."),
+     (["ask", "--bogus", "x"], "error: No such option: --bogus (see `reformbot ask --help`)")],
+)
+def test_click_usage_errors_are_one_error_line_not_a_box(tmp_path, args, says):
+    missing = str(tmp_path / "missing.txt")
+    r = runner.invoke(cli.app, [a.format(missing=missing) for a in args], prog_name="reformbot")
+    assert r.exit_code == 2, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), r.output     # no Usage:/╭─ Error ─╮ box
+    assert says.format(missing=missing) in lines[0]
+
+
 def test_cli_log_shows_our_info_and_only_warnings_from_libraries():
     keep = cli._OwnInfoOnly().filter
 

@@ -16,9 +16,9 @@ from typing import Optional
 
 import typer
 
-from bot.cli_support import settings_or_exit
+from bot.cli_support import PlainErrorsGroup, settings_or_exit
 
-proposals_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Citizen proposals.")
+proposals_app = typer.Typer(cls=PlainErrorsGroup, no_args_is_help=True, add_completion=False, help="Citizen proposals.")
 DB_OPTION = typer.Option(None, "--db", dir_okay=False, help="SQLite file (default: <data dir>/reformbot.db)")
 
 
