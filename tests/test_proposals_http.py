@@ -97,7 +97,7 @@ def test_english_submission_and_errors_in_english(env):
     data = {**fresh_form(c, "en"), **VALID, "title": "   ", "email": "not-an-email", "consent": None}
     r = c.post("/proposals?lang=en", data={k: v for k, v in data.items() if v is not None})
     assert r.status_code == 422
-    assert "Enter Title." in r.text and "Enter an email address like" in r.text
+    assert "Please enter a title." in r.text and "Please enter an email address like" in r.text
     assert "You need to agree" in r.text and "There are 3 problems" in r.text
     ok = submit(c, lang="en")
     assert "Your proposal has been received" in ok.text

@@ -40,8 +40,19 @@ def test_exact_limits_are_accepted_and_html_is_kept_as_text():
     assert v.ok and v.value.body.startswith("<b>")
 
 
+def test_english_errors_read_as_sentences_and_japanese_keeps_the_label():
+    en = validate_proposal({**OK, "body": "", "goal": "", "residency": "", "title": "t" * (LIMITS["title"] + 1)}, "en")
+    assert en.errors["body"] == "Please enter your proposal."
+    assert en.errors["goal"] == 'Please choose the related goal (or "Not sure").'
+    assert en.errors["residency"] == "Please choose your relation to Atsugi."
+    assert en.errors["title"] == f"The title must be {LIMITS['title']} characters or fewer (it is {LIMITS['title'] + 1} now)."
+    ja = validate_proposal({**OK, "goal": "", "residency": "x"}, "ja")
+    assert ja.errors["goal"] == "関係する重点目標を選んでください。"
+    assert ja.errors["residency"] == "お住まい等の選択肢が正しくありません。"
+
+
 def test_errors_follow_the_page_language():
-    assert validate_proposal({**OK, "title": ""}, "en").errors["title"] == "Enter Title."
+    assert validate_proposal({**OK, "title": ""}, "en").errors["title"] == "Please enter a title."
     assert validate_proposal({**OK, "title": ""}, "ja").errors["title"] == "件名を入力してください。"
     assert M.error_summary(1, "en") == "There is 1 problem with your input."
     assert M.normalise_lang("en-GB") == "en" and M.normalise_lang("fr") == "ja" and M.normalise_lang(None) == "ja"

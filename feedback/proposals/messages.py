@@ -93,17 +93,17 @@ _STRINGS: dict[str, dict[str, str]] = {
     "similar_unavailable": {"ja": "似た提案の検索は現在利用できません。", "en": "The search for similar proposals is not available right now."},
     # errors
     "error_summary": {"ja": "入力内容に{n}件の問題があります。", "en": "There {is_are} {n} problem{s} with your input."},
-    "error_required": {"ja": "{field}を入力してください。", "en": "Enter {field}."},
-    "error_choose": {"ja": "{field}を選んでください。", "en": "Choose {field}."},
+    "error_required": {"ja": "{field}を入力してください。", "en": "Please enter {what}."},
+    "error_choose": {"ja": "{field}を選んでください。", "en": "Please choose {what}."},
     "error_too_long": {"ja": "{field}は{max}文字以内で入力してください（現在{n}文字）。",
-                       "en": "{field} must be {max} characters or fewer (now {n})."},
-    "error_control": {"ja": "{field}に使用できない制御文字が含まれています。", "en": "{field} contains control characters that cannot be used."},
-    "error_newline": {"ja": "{field}に改行は使えません。", "en": "{field} cannot contain line breaks."},
+                       "en": "{What} must be {max} characters or fewer (it is {n} now)."},
+    "error_control": {"ja": "{field}に使用できない制御文字が含まれています。", "en": "{What} contains control characters that cannot be used."},
+    "error_newline": {"ja": "{field}に改行は使えません。", "en": "{What} cannot contain line breaks."},
     "error_email": {"ja": "メールアドレスの形式が正しくありません（例: name@example.jp）。",
-                    "en": "Enter an email address like name@example.jp."},
+                    "en": "Please enter an email address like name@example.jp."},
     "error_consent": {"ja": "個人情報の取扱いに同意いただく必要があります。",
                       "en": "You need to agree to the handling of personal information."},
-    "error_invalid_choice": {"ja": "{field}の選択肢が正しくありません。", "en": "Choose one of the options for {field}."},
+    "error_invalid_choice": {"ja": "{field}の選択肢が正しくありません。", "en": "{What} is not one of the options; please choose again."},
     "error_csrf": {
         "ja": "セキュリティ確認に失敗しました（ページの有効期限切れの可能性があります）。内容は保持されていますので、もう一度送信してください。",
         "en": "The security check failed (the page may have expired). Your text has been kept; please send it again.",
@@ -161,10 +161,39 @@ _STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# English error messages name a field inside a sentence ("Please enter a title."), which the bare
+# labels ("Title") cannot do: the phrase after a verb, and the phrase that starts a sentence.
+# Japanese needs neither: 「{field}を入力してください。」 reads well with the label itself.
+_EN_FIELD_PHRASES = {
+    "title": ("a title", "The title"),
+    "body": ("your proposal", "Your proposal"),
+    "goal": (f'the related goal (or "{GOAL_TITLES["unknown"]["en"]}")', "The related goal"),
+    "residency": ("your relation to Atsugi", "Your relation to Atsugi"),
+    "name": ("your name or nickname", "Your name or nickname"),
+    "email": ("your email address", "Your email address"),
+    "age_group": ("your age group", "Your age group"),
+}
+
+
+def _en_field(label: str) -> dict[str, str]:
+    """``what``/``What`` phrases for the field whose English label is ``label`` (the label itself
+    when the field has no phrases)."""
+    for key, (what, what_cap) in _EN_FIELD_PHRASES.items():
+        if _STRINGS[key]["en"] == label:
+            return {"what": what, "What": what_cap}
+    return {"what": label, "What": label}
+
+
 def t(key: str, lang: str = "ja", **kwargs) -> str:
-    """The string ``key`` in ``lang`` (Japanese when missing), formatted with ``kwargs``."""
+    """The string ``key`` in ``lang`` (Japanese when missing), formatted with ``kwargs``.
+
+    In English, a ``field`` argument (a field's label) also provides ``{what}`` and ``{What}``,
+    the field as a phrase inside and at the start of a sentence.
+    """
     entry = _STRINGS[key]
     text = entry.get(lang) or entry["ja"]
+    if lang == "en" and entry.get("en") and "field" in kwargs:
+        kwargs = {**_en_field(kwargs["field"]), **kwargs}
     return text.format(**kwargs) if kwargs else text
 
 
