@@ -3,10 +3,12 @@ served by a real uvicorn on a loopback port. Accessibility checked with axe-core
 axe-playwright-python; nothing is fetched)."""
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 
 import pytest
+from playwright.sync_api import expect
 from starlette.applications import Starlette
 
 from bot.settings import Settings
@@ -55,8 +57,11 @@ def page(browser):
 
 
 def serious_violations(page) -> list[str]:
+    """axe-core's serious/critical findings on the page, once it has fully loaded (stylesheet
+    applied: a half-loaded page is not the page a citizen sees)."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_load_state("load")
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
                                                                              "wcag21aa", "best-practice"]}})
     assert results.response["testEngine"]["name"] == "axe-core"
@@ -76,12 +81,14 @@ def fill_valid(page, title="バスの時刻表をオープンデータに") -> N
 
 def test_submit_valid_proposal_and_read_the_receipt(page, server):
     page.goto(server.url + "/proposals/new")
-    assert page.locator("html").get_attribute("lang") == "ja"
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
     assert serious_violations(page) == []
     fill_valid(page)
     page.get_by_role("button", name="送信する").click()
-    page.wait_for_url("**/proposals")
-    assert page.get_by_role("heading", level=1).inner_text() == "提案を受け付けました"
+    # the receipt is the POST's own response (no redirect): wait for it by its heading, which the
+    # form page does not have, rather than reading whatever page is showing right after the click
+    expect(page.get_by_role("heading", level=1)).to_have_text("提案を受け付けました")
+    expect(page).to_have_url(re.compile(r"/proposals$"))
     no = page.locator("#receipt-no").inner_text()
     assert "\n民間のアプリ" in page.locator("#receipt-body").inner_text()
     assert serious_violations(page) == []
@@ -90,9 +97,11 @@ def test_submit_valid_proposal_and_read_the_receipt(page, server):
     assert row == ("バスの時刻表をオープンデータに", "3", "worker", "30s")
     # printable: navigation hidden; the receipt number and whose receipt it is (site name) on paper
     page.emulate_media(media="print")
-    assert not page.locator(".lang-switch").is_visible() and page.locator("#receipt-no").is_visible()
-    assert page.locator(".site-name").is_visible()
-    assert page.locator(".site-name").evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+    expect(page.locator(".lang-switch")).to_be_hidden()
+    expect(page.locator("#receipt-no")).to_be_visible()
+    expect(page.locator(".site-header")).to_be_visible()
+    expect(page.locator(".site-name")).to_be_visible()
+    expect(page.locator(".site-name")).to_have_css("color", "rgb(0, 0, 0)")
 
 
 def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, server):
@@ -102,20 +111,23 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, serv
     page.get_by_label("メールアドレス").fill("taro@")
     page.get_by_role("button", name="送信する").click()
     summary = page.locator("#error-summary")
-    assert summary.get_attribute("role") == "alert"
-    assert page.evaluate("document.activeElement.id") == "error-summary"   # focus lands on the summary
-    assert "4件の問題" in summary.inner_text()
-    assert page.locator("#residency-error").is_visible()
-    assert page.locator("#title-error").inner_text().endswith("件名を入力してください。")
-    assert page.get_by_label("件名").get_attribute("aria-invalid") == "true"
-    assert "title-error" in page.get_by_label("件名").get_attribute("aria-describedby")
-    assert page.locator("#email-error").is_visible() and page.locator("#consent-error").is_visible()
-    assert page.get_by_label("提案内容").input_value() == "<script>alert('x')</script> 書いた内容は残る"
-    assert page.get_by_label("メールアドレス").input_value() == "taro@"
-    assert page.title().startswith("エラー: ")
+    expect(summary).to_have_attribute("role", "alert")
+    # autofocus is applied by the browser at its next rendering step, not when the element is parsed:
+    # an auto-waiting assertion, not an immediate read of document.activeElement
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("4件の問題")
+    expect(page.locator("#residency-error")).to_be_visible()
+    expect(page.locator("#title-error")).to_have_text(re.compile("件名を入力してください。$"))
+    expect(page.get_by_label("件名")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("件名")).to_have_attribute("aria-describedby", re.compile(r"\btitle-error\b"))
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("#consent-error")).to_be_visible()
+    expect(page.get_by_label("提案内容")).to_have_value("<script>alert('x')</script> 書いた内容は残る")
+    expect(page.get_by_label("メールアドレス")).to_have_value("taro@")
+    expect(page).to_have_title(re.compile("^エラー: "))
     # the summary links move focus to the field
     summary.get_by_role("link", name="件名を入力してください。").click()
-    assert page.evaluate("document.activeElement.id") == "field-title"
+    expect(page.locator("#field-title")).to_be_focused()
     assert serious_violations(page) == []
     # fix and resend: accepted
     page.get_by_label("件名").fill("直した件名")
@@ -123,7 +135,7 @@ def test_invalid_input_shows_errors_next_to_fields_and_keeps_the_text(page, serv
     page.get_by_label("その他").check()
     page.get_by_label("個人情報の取扱いに同意する").check()
     page.get_by_role("button", name="送信する").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "提案を受け付けました"
+    expect(page.get_by_role("heading", level=1)).to_have_text("提案を受け付けました")
 
 
 def test_english_page_via_visible_switch(page, server):
@@ -131,19 +143,19 @@ def test_english_page_via_visible_switch(page, server):
     page.get_by_label("提案内容").fill("途中まで日本語で書いた下書き")
     page.get_by_label("市内在学").check()
     page.get_by_role("button", name="English").click()      # the switch keeps what was typed
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_label("Your proposal").input_value() == "途中まで日本語で書いた下書き"
-    assert page.get_by_label("Study in Atsugi").is_checked()
-    assert page.locator("#error-summary").count() == 0        # switching is not submitting
-    assert page.get_by_role("heading", level=1).inner_text() == "Citizen proposal form"
+    expect(page.locator("html")).to_have_attribute("lang", "en")     # waits for the English page
+    expect(page.get_by_label("Your proposal")).to_have_value("途中まで日本語で書いた下書き")
+    expect(page.get_by_label("Study in Atsugi")).to_be_checked()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Citizen proposal form")
+    expect(page.locator("#error-summary")).to_have_count(0)   # switching is not submitting
     assert serious_violations(page) == []
     page.get_by_role("button", name="Send").click()
-    assert "There are 2 problems" in page.locator("#error-summary").inner_text()   # body and residency kept
+    expect(page.locator("#error-summary")).to_contain_text("There are 2 problems")   # body and residency kept
     page.get_by_label("Title").fill("Bilingual signs")
     page.get_by_label("Your proposal").fill("Add English to the signs at city hall.")
     page.get_by_label("I agree to the handling of personal information").check()
     page.get_by_role("button", name="Send").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Your proposal has been received"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your proposal has been received")
     assert serious_violations(page) == []
 
 
@@ -157,7 +169,7 @@ def test_works_without_javascript_on_a_phone_sized_screen(browser, server):
         width = page.locator("#field-body").bounding_box()["width"]
         assert 280 <= width <= 360
         page.get_by_role("button", name="送信する").click()
-        assert page.get_by_role("heading", level=1).inner_text() == "提案を受け付けました"
+        expect(page.get_by_role("heading", level=1)).to_have_text("提案を受け付けました")
     finally:
         ctx.close()
 
@@ -212,15 +224,21 @@ def test_similar_preview_without_javascript_returns_to_its_results(browser, tmp_
             page.get_by_label("件名").fill("公民館の予約をオンラインに")
             page.get_by_label("提案内容").fill("公民館の会議室をネットで予約できるように")
             page.get_by_role("button", name="似た提案を確認する").click()
-            assert page.url.endswith("/proposals#similar-results")
-            results = page.locator("#similar-title")
-            assert "公民館の予約をオンラインで" in page.locator(".similar").inner_text()
-            box = results.bounding_box()
-            assert page.evaluate("window.scrollY") > 0 and 0 <= box["y"] < 700     # in view, not at the top
-            assert page.get_by_label("件名").input_value() == "公民館の予約をオンラインに"     # draft kept
-            page.get_by_label("件名").press("Enter")      # Enter checks again; it never switches the language
-            assert page.locator("html").get_attribute("lang") == "ja"
-            assert page.url.endswith("/proposals#similar-results") and page.locator(".similar").count() == 1
+            expect(page).to_have_url(re.compile(r"/proposals#similar-results$"))
+            expect(page.locator(".similar")).to_contain_text("公民館の予約をオンラインで")
+            # the browser scrolls to the fragment once the page has loaded: wait for that, then measure
+            page.wait_for_load_state("load")
+            page.wait_for_function("window.scrollY > 0")
+            box = page.locator("#similar-title").bounding_box()
+            assert 0 <= box["y"] < 700                                    # in view, not at the top
+            expect(page.get_by_label("件名")).to_have_value("公民館の予約をオンラインに")     # draft kept
+            # Enter checks again; it never switches the language. The URL is the same before and
+            # after, so wait for the navigation itself, or the checks below could read the old page.
+            with page.expect_navigation(wait_until="load"):
+                page.get_by_label("件名").press("Enter")
+            expect(page.locator("html")).to_have_attribute("lang", "ja")
+            expect(page).to_have_url(re.compile(r"/proposals#similar-results$"))
+            expect(page.locator(".similar")).to_have_count(1)
     finally:
         ctx.close()
         store.close()
@@ -230,6 +248,6 @@ def test_enter_in_a_text_field_sends_the_form_not_the_language_switch(page, serv
     page.goto(server.url + "/proposals/new")
     fill_valid(page, title="Enterキーで送った提案")
     page.get_by_label("件名").press("Enter")
-    assert page.locator("html").get_attribute("lang") == "ja"
-    assert page.get_by_role("heading", level=1).inner_text() == "提案を受け付けました"
+    expect(page.get_by_role("heading", level=1)).to_have_text("提案を受け付けました")   # waits for the receipt
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
     assert serious_violations(page) == []
