@@ -145,3 +145,12 @@ def test_sub_items_are_only_those_matched_through_a_restated_ancestor_heading(ou
     # A heading no passage restates (２ …策定の背景) is where the answer is: nothing is demoted for it.
     assert r._sub_items("背景は？", every) == []
 
+
+
+def test_a_section_named_by_the_question_is_titled_and_others_are_not(outline_retriever):
+    r = outline_retriever
+    titled = {r.chunks[i].id for i in r._titled("成果は何ですか", range(len(r.chunks)))}
+    assert titled and all(cid.startswith("s3-c1/") for cid in titled)      # ３ … › 成果, not › 課題
+    both = {r.chunks[i].id for i in r._titled("第６次行政改革の課題は？", range(len(r.chunks)))}
+    assert both and all(cid.startswith("s3-c2/") for cid in both)
+    assert r._titled("成果指標の職員数は？", range(len(r.chunks))) == []    # 職員数 is in no title
