@@ -4,9 +4,12 @@ from __future__ import annotations
 from typing import NoReturn
 
 import typer
-# Typer (0.23+) ships its own copy of click; its parser raises these classes, not the `click` package's.
-from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
+
+try:  # Typer 0.23+ ships its own copy of click: its parser raises these classes, not the `click` package's
+    from typer._click import exceptions as click_errors
+except ImportError:  # older Typer (pyproject allows >=0.12) runs on click itself
+    from click import exceptions as click_errors
 
 from bot.settings import Settings, SettingsError, limit_threads
 
@@ -51,7 +54,7 @@ class PlainErrorsGroup(TyperGroup):
 
 def _fail_usage(exc: click_errors.ClickException) -> NoReturn:
     """``error: <click's message> (see `<command> --help`)`` on stderr, exit with click's code."""
-    if isinstance(exc, click_errors.NoArgsIsHelpError):
+    if isinstance(exc, getattr(click_errors, "NoArgsIsHelpError", ())):
         raise exc          # a bare group name shows its help, as before
     ctx = getattr(exc, "ctx", None)
     hint = f" (see `{ctx.command_path} --help`)" if isinstance(exc, click_errors.UsageError) and ctx else ""
