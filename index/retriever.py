@@ -227,6 +227,7 @@ class Retriever:
         self._entry_by_id = {e.id: e for e in index.document.glossary}
         self._corpus_text: str | None = None
         self._own_tokens, self._heading_tokens = self._token_fields()
+        self._any_tokens = frozenset().union(*self._own_tokens, *self._heading_tokens)
         self._title_tokens = [frozenset(tokenize(_ORDINAL.sub("", c.section.split(BREADCRUMB_SEP)[-1]), index.lexical.config))
                               if c.section and c.kind == "body" else frozenset() for c in self.chunks]
         self._direct: dict[str, set[int]] = {}
@@ -325,11 +326,11 @@ class Retriever:
                 continue
             named_idx.add(i)
             fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
-        if w.inherited != 1.0:
-            for i in self._sub_items(lex_query, fused):
+        if w.inherited != 1.0 or w.titled != 1.0:
+            words = self._heading_words(lex_query)
+            for i in self._sub_items(words, fused) if w.inherited != 1.0 else ():
                 fused[i] *= w.inherited
-        if w.titled != 1.0:
-            for i in self._titled(lex_query, fused):
+            for i in self._titled(words, fused) if w.titled != 1.0 else ():
                 fused[i] *= w.titled
         best = w.dense / (w.k + 1) + w.lexical / (w.k + 1)
         first = [self._glossary_chunk[e] for e in defining if e in self._glossary_chunk]
@@ -361,7 +362,14 @@ class Retriever:
             heading.append(frozenset().union(*(toks(p) for p in parts)) if parts else frozenset())
         return own, heading
 
-    def _sub_items(self, query: str, candidates: Sequence[int]) -> list[int]:
+    def _heading_words(self, query: str) -> frozenset[str]:
+        """The question's BM25 tokens that some chunk has in its text or headings, without words
+        found in most chunks (IDF below ``_MIN_IDF``)."""
+        idf = self.index.lexical.idf
+        return frozenset(t for t in tokenize(query, self.index.lexical.config) if t in self._any_tokens
+                         and idf(t) >= _MIN_IDF)
+
+    def _sub_items(self, words: "frozenset[str] | str", candidates: Sequence[int]) -> list[int]:
         """Candidates that match the question mostly through the headings above them.
 
         A question that names a heading-level concept and nothing narrower (「重点目標は何ですか」)
@@ -375,11 +383,9 @@ class Retriever:
         word no passage restates (「背景」 of ２ 第７次行政改革大綱策定の背景) is kept: that heading
         is the only place the question's concept is found.
         """
+        if isinstance(words, str):
+            words = self._heading_words(words)
         idf = self.index.lexical.idf
-        words = {t for t in tokenize(query, self.index.lexical.config) if idf(t) >= _MIN_IDF
-                 and (t in self._direct or any(t in h for h in self._heading_tokens))}
-        if not words:
-            return []
         out = []
         for i in candidates:
             own, above = self._own_tokens[i], self._heading_tokens[i]
@@ -393,14 +399,13 @@ class Retriever:
                 out.append(i)
         return out
 
-    def _titled(self, query: str, candidates: Sequence[int]) -> list[int]:
+    def _titled(self, words: "frozenset[str] | str", candidates: Sequence[int]) -> list[int]:
         """Candidates whose own section title names something the question asks and whose
         headings (title and ancestors) hold every question word: the section the question names
         (「成果は何ですか」 -> ３ … › 成果, whose bullets never say 成果, rather than 課題's
         「成果指標が未達成となっている…」). Glossary entries are left to the glossary matcher."""
-        idf = self.index.lexical.idf
-        words = {t for t in tokenize(query, self.index.lexical.config) if idf(t) >= _MIN_IDF
-                 and (t in self._direct or any(t in h for h in self._heading_tokens))}
+        if isinstance(words, str):
+            words = self._heading_words(words)
         if not words:
             return []
         out = []
