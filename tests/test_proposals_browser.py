@@ -4,7 +4,6 @@ axe-playwright-python; nothing is fetched)."""
 from __future__ import annotations
 
 import re
-import shutil
 import sqlite3
 
 import pytest
@@ -15,25 +14,10 @@ from bot.settings import Settings
 from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
+from browser_support import browser, page, serious_violations  # noqa: F401  (fixtures)
 from proposals_support import live_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium (the Makefile does this)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -46,27 +30,6 @@ def server(tmp_path_factory):
         s.settings = settings
         yield s
     store.close()
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(locale="ja-JP")
-    p = ctx.new_page()
-    yield p
-    ctx.close()
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious/critical findings on the page, once it has fully loaded (stylesheet
-    applied: a half-loaded page is not the page a citizen sees)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state("load")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                             "wcag21aa", "best-practice"]}})
-    assert results.response["testEngine"]["name"] == "axe-core"
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in bad]
 
 
 def fill_valid(page, title="バスの時刻表をオープンデータに") -> None:

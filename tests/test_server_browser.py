@@ -3,58 +3,22 @@ uvicorn, with the real index: what a staff member sees, and axe-core's accessibi
 from __future__ import annotations
 
 import re
-import shutil
 from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
 from bot.server import create_app
+from browser_support import browser, page, serious_violations  # noqa: F401  (fixtures)
 from proposals_support import live_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail("Debian chromium is missing: apt-get install -y chromium (the Makefile does this)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
 def server(real_settings, real_qa):
     with live_server(create_app(real_settings, qa=real_qa)) as s:
         yield s
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(locale="ja-JP")
-    p = ctx.new_page()
-    yield p
-    ctx.close()
-
-
-def serious_violations(page) -> list[str]:
-    """axe-core's serious/critical findings on the page, once it has fully loaded."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.wait_for_load_state("load")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a",
-                                                                             "wcag21aa", "best-practice"]}})
-    assert results.response["testEngine"]["name"] == "axe-core"
-    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    return [f"{v['id']}: {v['help']} ({[n['target'] for n in v['nodes']][:3]})" for v in bad]
 
 
 def test_staff_asks_on_the_page_and_reads_a_cited_answer(server, page):
