@@ -30,7 +30,7 @@ from typing import Sequence
 from corpus.messages import OUTLINE_PROBLEMS, describe
 from corpus.model import Document, GlossaryEntry, Section
 from corpus.reader import SourceText
-from corpus.repair import nfkc, repair_lines
+from corpus.repair import GLOSSARY_HEADING, nfkc, repair_lines
 
 __all__ = ["parse_text", "parse_sources", "ParsedText", "OutlineError", "glossary_markers",
            "resolve_markers", "GLOSSARY_TITLE"]
@@ -56,7 +56,6 @@ _SUB = re.compile(r"^(?P<num>[(（][0-9０-９]{1,2}[)）])[ 　]*(?P<title>.+)$
 _GOAL = re.compile(r"^(?P<num>[ア-ン])[ 　]+(?P<title>.+)$")
 _ITEM = re.compile(r"^(?P<num>[(（][ｱ-ﾝア-ン][)）])[ 　]*(?P<title>.+)$")
 _LABEL = re.compile(r"^【[^】]{1,20}】")
-_GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")
 _ENTRY = re.compile(
     r"^(?P<marker>※\s*(?P<num>[0-9０-９]+))[ 　]*(?P<head>.+?)[ 　]*"
     r"【\s*[PＰ][.．]?\s*(?P<page>[0-9０-９]+)\s*】\s*$"
@@ -270,7 +269,7 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
 
     for i, line in enumerate(body):
         nxt = body[i + 1] if i + 1 < len(body) else ""
-        if _GLOSSARY_HEADING.match(line):
+        if GLOSSARY_HEADING.match(line):
             in_glossary, glossary_title = True, line.strip()
             continue
         m = _ENTRY.match(line) or (_BARE_ENTRY.match(line) if in_glossary else None)

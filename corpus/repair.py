@@ -47,7 +47,7 @@ _PAREN_NUMBER = re.compile(r"^[(（](?:[0-9０-９]{1,2}|[ｱ-ﾝア-ン])[)）]
 _KANA_ITEM = re.compile(r"^[ア-ン][ 　]+\S")
 # 「重点目標２ …」, 「第１期：…」: a short word with a number, then a space or a colon.
 _ENUMERATED = re.compile(r"^[^\s、。，0-9０-９（）()「」・]{1,8}[0-9０-９]{1,2}[^\s、。0-9０-９]{0,2}[ 　：:]")
-_GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")
+GLOSSARY_HEADING = re.compile(r"^(?:用語説明|用語解説|用語集)\s*$")   # also used by the parser
 _INLINE_BULLET = re.compile(r"[ 　]+(?=・\S)")
 # 「( ｱ ) 職員の能力向上」: some PDF text layers (e.g. Chromium's or Word's print to PDF) put
 # spaces inside a numbered marker; the marker is compacted so it is recognised as a heading.
@@ -99,14 +99,14 @@ def starts_new_item(line: str) -> bool:
         or _PAREN_NUMBER.match(line)
         or _KANA_ITEM.match(line)
         or _ENUMERATED.match(line)
-        or _GLOSSARY_HEADING.match(line)
+        or GLOSSARY_HEADING.match(line)
     )
 
 
 def _standalone(line: str) -> bool:
     """Lines that are complete by construction: a heading with its page, a closed label."""
     return bool(_PAGE_REF_END.search(line) or line.endswith("】") or _BARE_ENTRY.match(line)
-                or _GLOSSARY_HEADING.match(line))
+                or GLOSSARY_HEADING.match(line))
 
 
 def _starts_continuation(line: str) -> bool:
