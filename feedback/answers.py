@@ -64,6 +64,14 @@ def _m001(db: Database) -> None:
     db["answer_votes"].create_index(["answer_id", "user_id"], unique=True)
 
 
+@migrations(name="002_slack_event_claims")
+def _m002(db: Database) -> None:
+    # Slack events already taken by this app (event ids, channel+ts): a retry or redelivery
+    # after a restart must not be answered a second time.
+    db["slack_event_claims"].create({"key": str, "claimed_at": float}, pk="key")
+    db["slack_event_claims"].create_index(["claimed_at"])
+
+
 class FeedbackError(Exception):
     "Answer feedback could not be recorded."
 
@@ -180,6 +188,20 @@ class FeedbackStore:
     def close(self) -> None:
         with self._lock:
             self.db.conn.close()
+
+    # --- Slack event claims ---------------------------------------------------------------
+    def claim_event(self, key: str, *, now: float, ttl_seconds: float) -> bool:
+        """Record ``key`` as handled; True the first time within ``ttl_seconds``, else False.
+
+        Args:
+            key: event id or channel+ts key.
+            now: wall-clock time (seconds since the epoch).
+            ttl_seconds: how long a claim lasts; older claims are pruned here.
+        """
+        with self._write() as db:
+            db.execute("DELETE FROM slack_event_claims WHERE claimed_at < ?", [now - ttl_seconds])
+            cur = db.execute("INSERT OR IGNORE INTO slack_event_claims (key, claimed_at) VALUES (?, ?)", [key, now])
+            return cur.rowcount == 1
 
     # --- answers -------------------------------------------------------------------------
     def record_answer(

@@ -192,6 +192,22 @@ def test_retried_event_is_answered_once(serial_slack):
     assert [q for q, _ in slack.qa.calls] == ["計画期間は？", "マーカー"]
 
 
+def test_retry_arriving_after_a_restart_is_not_answered_again(tmp_path):
+    """Slack retries an event whose ack was lost; if the server restarted in between, the new
+    process must still know the event was answered (claims live in the SQLite file)."""
+    data = tmp_path / "data"
+    body = event_callback(mention("計画期間は？", channel="C0A"), event_id="Ev0RESTART")
+    with slack_harness(data) as first:
+        first.post(body)
+        first.emulator.wait_for("chat.postMessage")
+    with slack_harness(data) as second:         # a new process on the same data dir
+        second.post(body, headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"})
+        second.event(mention("マーカー", channel="C0MARKER"))
+        second.emulator.wait_for("chat.postMessage", where=lambda c: c["channel"] == "C0MARKER")
+        assert [c["channel"] for c in second.emulator.calls_to("chat.postMessage")] == ["C0MARKER"]
+        assert [q for q, _ in second.qa.calls] == ["マーカー"]
+
+
 def test_same_event_delivered_twice_and_mention_plus_message_answer_once(serial_slack):
     slack = serial_slack
     body = event_callback(mention("計画期間は？", channel="C0A"), event_id="Ev0DUPLICATE")

@@ -30,9 +30,9 @@ def test_migrations_applied_on_open_wal_and_idempotent(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     applied = conn.execute("select name from _sqlite_migrations where migration_set = 'answer_feedback'").fetchall()
-    assert applied == [("001_answer_log_and_votes",)]
+    assert applied == [("001_answer_log_and_votes",), ("002_slack_event_claims",)]
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-    assert {"answer_log", "answer_votes"} <= tables
+    assert {"answer_log", "answer_votes", "slack_event_claims"} <= tables
 
 
 def test_one_vote_per_user_per_answer(store):
@@ -130,3 +130,16 @@ def test_feedback_stats_without_database_says_so(tmp_path):
     result = CliRunner().invoke(feedback_app, ["stats", "--db", str(path)])
     assert result.exit_code == 0 and "No feedback yet" in result.output
     assert not path.exists()                                     # reading never creates the file
+
+
+def test_event_claims_are_durable_and_expire(tmp_path):
+    path = tmp_path / "fb.db"
+    store = FeedbackStore(path)
+    assert store.claim_event("event:Ev1", now=1000.0, ttl_seconds=3600) is True
+    assert store.claim_event("event:Ev1", now=1001.0, ttl_seconds=3600) is False
+    store.close()
+    reopened = FeedbackStore(path)                       # another process, same file
+    assert reopened.claim_event("event:Ev1", now=1002.0, ttl_seconds=3600) is False
+    assert reopened.claim_event("event:Ev2", now=1002.0, ttl_seconds=3600) is True
+    assert reopened.claim_event("event:Ev1", now=1000.0 + 3601, ttl_seconds=3600) is True   # expired
+    reopened.close()

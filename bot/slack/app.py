@@ -57,12 +57,15 @@ Plugin = Callable[["SlackBot"], None]
 class EventLedger:
     """Keys already handled (event ids, channel+ts), so a retried or repeated event is answered once.
 
-    In memory, bounded, with a time to live longer than Slack's retry window (~5 minutes).
+    In memory, bounded, with a time to live longer than Slack's retry window (~5 minutes); with
+    a ``store`` the claims are also written to SQLite, so a retry that arrives after a restart
+    (or at another process sharing the data dir) is not answered again.
     """
 
-    def __init__(self, ttl_seconds: float = 3600, max_keys: int = 50_000):
+    def __init__(self, ttl_seconds: float = 3600, max_keys: int = 50_000, store: "FeedbackStore | None" = None):
         self.ttl = ttl_seconds
         self.max_keys = max_keys
+        self.store = store
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -78,7 +81,12 @@ class EventLedger:
             if key in self._seen:
                 return False
             self._seen[key] = now
-            return True
+        if self.store is not None:
+            try:
+                return self.store.claim_event(key, now=time.time(), ttl_seconds=self.ttl)
+            except Exception:   # the database is unavailable: answering beats staying silent
+                log.exception("could not record Slack event claim %s; using memory only", key)
+        return True
 
 
 @dataclass
@@ -254,6 +262,7 @@ def build_slack_app(
         listener_executor=listener_executor,
     )
     bot = SlackBot(settings=settings, qa=qa, client=client, store=store, app=app, verifies_requests=bool(secret),
+        ledger=EventLedger(store=store),
         executor=listener_executor, owns_store=feedback_store is None,
     )
     setattr(app, _BOT_ATTR, bot)
