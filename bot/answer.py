@@ -146,7 +146,7 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     "date": (re.compile(r"いつ|何年|何月|何日|時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|竣工"
                         r"|\bwhen\b|what (?:year|date|day)|\bdeadline\b"),
              re.compile(r"\d+\s*(?:年|月|日)|年度|期間|年間|\d{4}")),
-    "amount": (re.compile(r"いくら|幾ら|金額|料金|費用|額|何円|how much"
+    "amount": (re.compile(r"いくら|幾ら|金額|料金|費用|額|年間予算|何円|how much"
                           r"|what (?:is|are|was|were) the (?:[a-z]+ )?(?:costs?|prices?|fees?|budget|amount)\b"),
                re.compile(r"\d[\d,.]*\s*(?:億|万|千)?円")),
     "head count": (re.compile(r"何人|何名|人数|how many (?:people|staff|members|employees|officials)"),
@@ -165,18 +165,40 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
                            r"|e-?mail address|web address|postal address"),
                 re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
     "person": (re.compile(r"誰|だれ|どなた|\bwho\b"), None),
+    # How a citizen or staff member does something (申請方法, どうすればいい, "how do I apply"):
+    # the outline names measures, never the steps, forms or counters of a procedure. Only the
+    # question's topic counts (「申請方法は？」), not a method named as a measure
+    # (「新しい支払い方法の導入予定は？」).
+    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出)の?方法(?=は|って|を|[?？]|$)"
+                             r"|どうすれば|どうしたら"
+                             r"|\bhow (?:do|can|should|would) (?:i|we|you|residents|citizens|staff)\b"
+                             r"|\bhow to (?:apply|register|sign up|book|pay|get)\b"),
+                  re.compile(r"申請(?:書|先)|届出|届け出|申し?込|窓口で|ホームページ|を通じて|電話|郵送")),
+    # Where something is done or can be found (どこで見られる, "Where can I …"): the outline
+    # names a place only for its publication channels (広報紙や市ホームページ). 「どこに書かれる」
+    # and 「どこが定義した」 ask for a document or a body, not a place.
+    "place": (re.compile(r"どこで|どこへ|どこから|どこに(?:行|ある|あり)|\bwhere (?:can|do|does|should|is|are|to)\b"),
+              re.compile(r"ホームページ|広報|窓口|https?://|〒|住所|で(?:閲覧|公開|公表|受付|配布)")),
 }
 # Cues that are the end of a noun (申請期限, 回答率, 利用料金, 開催日): the whole noun is what is
 # asked, so the passage must name it, not just state some date or number. They count only as the
 # question's topic or object (followed by は, って, を, が or the end): 「料金の見直しは？」 asks
 # about a review, not an amount.
-_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|人数|順位"
+_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|年間予算|人数|順位"
                        r"|(?<![効能])率|割合|数値|数字|目標値|電話番号|url|住所|メールアドレス|連絡先")
 _NOUN_CUE_END = re.compile("(?:" + _NOUN_CUE.pattern + ")$")
 _RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffーa-z]+")
 _FOCUS_AFTER = re.compile(r"^(?:は|って|を|が|も|とは|[?？]|$)")
 _ASKED_PERSON = re.compile(r"([\u3400-\u9fff\u30a0-\u30ff]{2,})(?:は|って|が)(?:誰|だれ|どなた)")
 _ACTOR = re.compile(r"本部|委員会|職員|市民|団体|新聞社|省|国連|市長|議会")
+# "Who chairs the headquarters?", "Who is the head of the committee?": the role, not a body, is
+# asked, so the passage must name a post (本部長, 委員長, 市長), which the outline never does.
+_ASKED_ROLE_EN = re.compile(r"\bwho (?:is|are|was|will be) (?:the )?(head|chair|chairperson|chairman|director"
+                            r"|leader|president|mayor|members?)\b|\bwho (chair|head|lead|run)s\b")
+_HEAD = re.compile(r"[\u3400-\u9fff]長(?![寿期])|リーダー|代表者")
+_ROLE_EVIDENCE = {"head": _HEAD, "chair": _HEAD, "chairperson": _HEAD, "chairman": _HEAD, "director": _HEAD,
+                  "leader": _HEAD, "president": _HEAD, "lead": _HEAD, "run": _HEAD,
+                  "mayor": re.compile(r"市長"), "member": re.compile(r"委員(?!会)|メンバー|構成員")}
 
 
 def _squash(text: str) -> str:
@@ -233,6 +255,10 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
         role = _ASKED_PERSON.search(_squash(question))
         if role:
             return role.group(1)[-3:] in text
+        english_role = _ASKED_ROLE_EN.search(question.lower())
+        if english_role:
+            role_word = english_role.group(1) or english_role.group(2)
+            return bool(_ROLE_EVIDENCE[role_word.rstrip("s")].search(text))
         return bool(_ACTOR.search(text))
     return bool(FACT_KINDS[kind][1].search(text))
 

@@ -81,3 +81,36 @@ def test_unknown_years(question, unknown):
 ])
 def test_unknown_ordinals(question, unknown):
     assert unknown_ordinals(question, CORPUS) == unknown
+
+
+@pytest.mark.parametrize("question, kinds", [
+    ("市民活動団体への補助金の申請方法は？", [("procedure", "")]),
+    ("市税の滞納があったらどうすればいい？", [("procedure", "")]),
+    ("How do I apply for a passport?", [("procedure", "")]),
+    ("オープンデータはどこで見られる？", [("place", "")]),
+    ("Where can I download the open data?", [("place", "")]),
+    ("職員研修の年間予算は？", [("amount", "年間予算")]),
+    # A method named as a measure, a document or a body asked for, not a procedure or a place.
+    ("キャッシュレス決済など新しい支払い方法の導入予定は？", []),
+    ("取組の進捗状況の公表方法は？", []),
+    ("スマート自治体の定義はどこがしたもの？", []),
+    ("How does the city work with citizen groups?", []),
+    ("予算は事業の効果を考えて組む？", []),
+])
+def test_procedure_place_and_budget_questions(question, kinds):
+    assert asked_facts(question) == kinds
+
+
+def test_a_procedure_or_place_must_be_stated_by_the_passage():
+    assert not states_fact("procedure", "・各種補助金などの財政的支援")
+    assert not states_fact("place", "・市が保有する150件のデータを公開（オープンデータ化）")
+    assert states_fact("place", "大綱の取組の進捗状況と効果等について、広報紙や市ホームページ等を通じて公表")
+
+
+def test_an_english_question_for_a_post_needs_the_post_not_the_body():
+    passage = "附属機関である行政改革調査委員会において点検・評価"
+    assert not states_fact("person", passage, question="Who is the head of the review committee?")
+    assert not states_fact("person", "庁内組織である行政改革推進本部を中心に", question="Who chairs the headquarters?")
+    assert not states_fact("person", passage, question="Who are the members of the committee?")
+    assert states_fact("person", passage, question="Who evaluates the administrative reform?")
+    assert not states_fact("person", "公共施設の長寿命化、中長期的な経営戦略", question="Who is the head of it?")
