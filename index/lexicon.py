@@ -187,6 +187,7 @@ class LexiconMatch:
     end: int
     text: str
     entry: LexiconEntry
+    conjugated: bool = False      # matched through a verb's dictionary form (減り for 減る)
 
 
 def _norm(text: str) -> str:
@@ -241,11 +242,16 @@ class DomainLexicon:
         for ph in phrases:
             self._first_word.setdefault(ph[1][0], []).append(ph)
 
-    def matches(self, question: str) -> list[LexiconMatch]:
+    def matches(self, question: str, conjugated: bool = True) -> list[LexiconMatch]:
         """Non-overlapping matches in the NFKC, lower-case question, longest first, in text order.
 
         Japanese words are matched in the question without spaces; English ones with them, so
         spans refer to :func:`matching_text` of the question.
+
+        Args:
+            question: the question (or any text).
+            conjugated: also match listed dictionary forms against conjugated verbs (減り for
+                減る).
         """
         text = matching_text(question)
         taken = [False] * len(text)
@@ -267,12 +273,22 @@ class DomainLexicon:
                 for j in range(start, end):
                     taken[j] = True
                 found.append(LexiconMatch(start, end, text[start:end], e))
+        # Japanese words, longest first. The table lists dictionary forms (減る, 職員を減らす);
+        # the question may say 減り, 減らして: each pattern is also tried on the text with every
+        # verb and adjective in its dictionary form, mapped back to the question's own span, so
+        # a longer conjugated match (職員を減らして) still wins over a shorter literal one (職員).
+        lemma, origin = dictionary_form_text(text) if conjugated else (text, ())
+        texts = [(text, None)] + ([(lemma, origin)] if lemma != text else [])
         for _, pat, e in self._patterns:
-            for m in pat.finditer(text):
-                if m.end() > m.start() and not any(taken[m.start():m.end()]):
-                    for i in range(m.start(), m.end()):
-                        taken[i] = True
-                    found.append(LexiconMatch(m.start(), m.end(), m.group(0), e))
+            for hay, where in texts:
+                for m in pat.finditer(hay):
+                    if m.end() <= m.start():
+                        continue
+                    start, end = (m.start(), m.end()) if where is None else (where[m.start()], where[m.end() - 1] + 1)
+                    if not any(taken[start:end]):
+                        for i in range(start, end):
+                            taken[i] = True
+                        found.append(LexiconMatch(start, end, text[start:end], e, where is not None))
         return sorted(found, key=lambda m: m.start)
 
     def expansion_terms(self, question: str) -> list[str]:
@@ -281,6 +297,11 @@ class DomainLexicon:
         text = matching_text(question)
         out = []
         for m in self.matches(question):
+            # A conjugated bare verb (増やして -> 確保) is too generic to search with: it would pull
+            # in sections about something else (公園のベンチを増やして -> 歳入の確保). It still counts
+            # for coverage; a conjugated phrase with its object (職員を減らして) is specific enough.
+            if m.conjugated and not _OBJECT_PHRASE.search(m.text):
+                continue
             t = _norm(m.entry.term)
             if t not in out and t not in text:
                 out.append(t)
@@ -337,6 +358,44 @@ def matching_text(question: str) -> str:
     """NFKC, lower case, single spaces, and no spaces between Japanese characters."""
     t = " ".join(_norm(question).split())
     return _CJK.sub(r"\1", t)
+
+
+_INFLECTED_POS = ("動詞", "形容詞")
+_OBJECT_PHRASE = re.compile(r"[\u3400-\u9fff\u30a0-\u30ff]{2,}[をがに]")
+
+
+@lru_cache(maxsize=4096)
+def dictionary_form_text(text: str) -> tuple[str, tuple[int, ...]]:
+    """``text`` with every inflected verb and adjective in its dictionary form (Sudachi), and for
+    each character of the result the offset of the character of ``text`` it comes from.
+
+    「職員を減らして」 -> 「職員を減らすて」: a lexicon word written in its dictionary form
+    (職員を減らす) then matches. Only Japanese text is tokenized; other text is returned as is.
+    Cached: the same question is matched several times per answer.
+    """
+    if not _JA.search(text):
+        return text, tuple(range(len(text)))
+    from sudachipy import SplitMode
+
+    from index.lexical import _sudachi      # lazy: Sudachi loads its dictionary on first use
+
+    out: list[str] = []
+    origin: list[int] = []
+    for m in _sudachi().tokenize(text, SplitMode.C):
+        surface, begin = m.surface(), m.begin()
+        form = m.dictionary_form() if m.part_of_speech()[0] in _INFLECTED_POS else surface
+        if form == surface or not form:
+            out.append(surface)
+            origin.extend(range(begin, begin + len(surface)))
+        else:
+            out.append(form)
+            # The shared stem keeps its offsets; a longer ending points to the word's last char.
+            for i in range(len(form)):
+                origin.append(begin + min(i, len(surface) - 1))
+    return "".join(out), tuple(origin)
+
+
+_JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @lru_cache(maxsize=1)

@@ -108,3 +108,33 @@ def test_one_lexicon_answers_many_threads_alike():
     for t in threads:
         t.join()
     assert all(r == expected for r in results)
+
+
+def test_conjugated_verbs_match_their_dictionary_form_entries():
+    lex = default_lexicon()
+    # 減る / 職員を減らす / 増やす are listed; questions conjugate them.
+    assert [(m.text, m.entry.term) for m in lex.matches("残業時間は減りましたか")][-1] == ("減り", "縮減")
+    assert [(m.text, m.entry.term) for m in lex.matches("職員を減らしましたか")] == [("職員を減らし", "職員の削減")]
+    assert lex.rewrite("時間外勤務は減っている？") == "時間外勤務は縮減ている?"
+    # Spans stay those of the question as written; a longer listed phrase in dictionary form
+    # (収入を増やす) wins over a shorter literal word inside it (広告収入), as it would unconjugated.
+    assert [(m.text, m.entry.term) for m in lex.matches("広告収入を増やしている？")] == \
+        [("広告", "広告料収入"), ("収入を増やし", "歳入の確保")]
+
+
+def test_dictionary_form_text_maps_back_to_the_question():
+    from index.lexicon import dictionary_form_text
+
+    lemma, origin = dictionary_form_text("職員を減らして")
+    assert lemma.startswith("職員を減らす")
+    assert len(origin) == len(lemma) and origin[-1] < len("職員を減らして")
+    assert dictionary_form_text("how many staff") == ("how many staff", tuple(range(14)))
+
+
+def test_a_conjugated_bare_verb_counts_for_coverage_but_is_not_searched_with():
+    lex = default_lexicon()
+    q = "公園のベンチを増やしてほしい"
+    assert [(m.text, m.entry.term, m.conjugated) for m in lex.matches(q)] == [("増やし", "確保", True)]
+    assert lex.expansion_terms(q) == []
+    # With its object it is specific enough to search with.
+    assert lex.expansion_terms("職員を減らしましたか") == ["職員の削減"]
