@@ -105,7 +105,7 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         return Decision(False, 0.0, 0.0, False, "nothing retrieved")
     top = hits[: thresholds.passages]
     texts = [f"{h.chunk.section}\n{h.chunk.text}" for h in top]
-    coverage, per_passage = retriever.coverage_by_text(question, texts)
+    coverage, per_passage = retriever.coverage_by_text(question, texts, headed=True)
     dense = max(h.dense_score for h in top)
     # 「BCPって？」 is answered by the entry; 「BCPの訓練日程は？」 names the term but must still be
     # covered by the text like any other question.

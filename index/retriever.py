@@ -428,8 +428,15 @@ class Retriever:
         """
         return self.coverage_by_text(query, chunk_texts)[0]
 
-    def coverage_by_text(self, query: str, chunk_texts: Sequence[str]) -> tuple[float, list[float]]:
-        """Coverage of ``query`` by all ``chunk_texts`` together, and by each of them alone."""
+    def coverage_by_text(self, query: str, chunk_texts: Sequence[str],
+                         headed: bool = False) -> tuple[float, list[float]]:
+        """Coverage of ``query`` by all ``chunk_texts`` together, and by each of them alone.
+
+        With ``headed``, each text starts with its breadcrumb line, and a question word missing
+        from the first passage but sharing a kanji with that passage's heading (現状 under
+        「厚木市の状況」, 動き under 「国の動向」) counts half: the question names the section
+        in other words. Only the first passage's heading, the one quoted as the answer.
+        """
         from index.lexical import content_word_spans, without_suffix
         from index.lexicon import matching_text
 
@@ -455,11 +462,26 @@ class Retriever:
             return any(m.start <= begin and end <= m.end and "".join(nfkc(m.entry.term).split()) in hay
                        for m in matches)
 
-        def share(hay: str) -> float:
-            got = sum(w for w, (b, e, s, n) in zip(weights, words) if present(hay, b, e, s, n))
+        # The heading each passage sits under (breadcrumb leaf): a question word sharing a kanji
+        # with it (現状 / 厚木市の状況, 動き / 国の動向) names the section in other words.
+        leaves = ["".join(nfkc(t.split("\n", 1)[0].split(" › ")[-1]).split()) if headed else ""
+                  for t in chunk_texts]
+
+        def partial(leaf: str, surface: str) -> bool:
+            kanji = [c for c in surface if "\u3400" <= c <= "\u9fff"]
+            return len(kanji) >= 1 and any(c in leaf for c in kanji)
+
+        def share(hay: str, leaf: str) -> float:
+            got = 0.0
+            for w, (b, e, s, n) in zip(weights, words):
+                if present(hay, b, e, s, n):
+                    got += w
+                elif partial(leaf, s):
+                    got += _PARTIAL * w
             return got / total if total else 0.0
 
-        return share("".join(hays)), [share(h) for h in hays]
+        per = [share(h, leaf if i == 0 else "") for i, (h, leaf) in enumerate(zip(hays, leaves))]
+        return max([share("".join(hays), "")] + per), per
 
     @property
     def corpus_text(self) -> str:
@@ -488,6 +510,7 @@ _MIN_IDF = 0.5
 _OWN_SHARE = 0.25
 
 
+_PARTIAL = 0.5
 _OKURIGANA = re.compile(r"[\u3041-\u309f]+$")
 
 

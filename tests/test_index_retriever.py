@@ -154,3 +154,13 @@ def test_a_section_named_by_the_question_is_titled_and_others_are_not(outline_re
     both = {r.chunks[i].id for i in r._titled("第６次行政改革の課題は？", range(len(r.chunks)))}
     assert both and all(cid.startswith("s3-c2/") for cid in both)
     assert r._titled("成果指標の職員数は？", range(len(r.chunks))) == []    # 職員数 is in no title
+
+
+def test_a_word_sharing_a_kanji_with_the_first_passages_heading_counts_half(retriever):
+    passage = "２ 第７次行政改革大綱策定の背景 › (3) 厚木市の状況\n・更なる少子高齢化の進展"
+    plain, _ = retriever.coverage_by_text("厚木市の現状は？", [passage])
+    headed, each = retriever.coverage_by_text("厚木市の現状は？", [passage], headed=True)
+    assert plain < headed < 1.0 and each[0] == headed      # 現状 ~ 状況: half credit
+    # Only the first passage's heading counts, and only with headed=True.
+    _, each = retriever.coverage_by_text("厚木市の現状は？", ["無関係\n・無関係", passage], headed=True)
+    assert each[1] == plain
