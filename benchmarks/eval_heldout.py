@@ -93,6 +93,7 @@ SETS = {
     "heldout2": ROOT / "benchmarks" / "heldout2_qa.tsv",
     "heldout3": ROOT / "benchmarks" / "heldout3_qa.tsv",
     "heldout4": ROOT / "benchmarks" / "heldout4_qa.tsv",
+    "heldout5": ROOT / "benchmarks" / "heldout5_qa.tsv",
 }
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -101,7 +102,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", help="data dir holding a built index (default: build one in a temp dir)")
     ap.add_argument("--all", action="store_true", help="print every question's signals, not only misses")
-    ap.add_argument("--sets", default="dev,heldout,heldout2,heldout3,heldout4,probe")
+    ap.add_argument("--sets", default="dev,heldout,heldout2,heldout3,heldout4,heldout5,probe")
     args = ap.parse_args()
 
     from bot.answer import compose
