@@ -54,7 +54,7 @@ LEXICON_TEXT = """
 総合計画 | comprehensive plan; general plan; master plan | 市の総合計画; あつぎ元気プラン
 背景 | background; context; reasons; why was | 経緯; きっかけ
 必要性 | need; needed; necessity; necessary; why is | 必要な理由; なぜ必要
-社会環境の変化 | social change; social changes; changes in society; changing society | 社会情勢の変化; 時代の変化
+社会環境の変化 | social change; social changes; changes in society; changing society; social environment; changes in the social environment; social environment changes; changing social environment | 社会情勢の変化; 時代の変化
 人口減少 | population decline; declining population; shrinking population; depopulation | 人口が減る; 人口減
 高齢化 | aging; ageing; elderly; aging society; ageing society | 高齢社会; 高齢者の増加
 少子高齢化 | low birthrate; declining birthrate; falling birthrate | 少子化
@@ -62,23 +62,24 @@ LEXICON_TEXT = """
 新型コロナウイルス感染症 | covid; covid-19; coronavirus; pandemic; infectious disease | コロナ禍; コロナ; パンデミック; 新型コロナ
 新たな日常 | new normal | ニューノーマル; 新しい生活様式; ウィズコロナ
 働き方改革 | work style reform; workstyle reform; working style reform; work reform; work style | 働き方の見直し
+働き方改革関連法 | work style reform laws; work style reform act; labor law; labour law; labor laws | 働き方のルール; 働き方改革法; 労働法
 スマート自治体 | smart local government; smart municipality; smart government; smart city hall | スマート市役所
 社会保障と税の一体改革 | social security and tax reform; social security | 税と社会保障
 消費税の引き上げ | consumption tax; sales tax; tax increase; tax hike; consumption tax increase | 増税; 消費増税; 消費税率の引上げ
-行政手続のデジタル化 | digitalization; digitalisation; digitization; digital transformation; digital; online; e-government; dx | オンライン化; 電子化; 電子申請; ペーパーレス; ＤＸ; デジタル化; 手続のオンライン
-行政手続 | administrative procedure; administrative procedures; procedures; paperwork | 手続き; 行政手続き; 申請手続
+行政手続のデジタル化 | digitalization; digitalisation; digitization; digital transformation; digital; online; e-government; dx | オンライン化; 電子化; 電子申請; ペーパーレス; ＤＸ; デジタル化; 手続のオンライン; オンライン
+行政手続 | administrative procedure; administrative procedures; procedures; paperwork | 手続き; 行政手続き; 申請手続; 届出; 届け出; 申請
 業務プロセスの見直し | business process review; process review; workflow review; business process; business processes; workflow | 業務の流れ; 仕事の進め方; 事務の流れ
 マイナンバーカード | my number card; mynumber card; individual number card | マイナカード; マイナンバー
 オープンデータ | open data | データ公開; データのオープン化
 次世代型行政サービス | next generation service; next-generation services; next generation administrative service |
 公共施設 | public facilities; public facility; public buildings; facilities; facility | 市の施設; 公共建物; 箱物; ハコモノ
-公共建築物 | public building; public buildings | 公共の建物
+公共建築物 | public building; public buildings; old buildings; buildings | 公共の建物; 建物; 市の建物
 長寿命化 | life extension; extending the life; longer life; longevity; aging facilities; ageing facilities; maintenance | 老朽化; 延命化; 延命; 老朽化対策; 改修
 適正配置 | optimal placement; consolidation; consolidate | 統廃合; 集約; 再配置
 複合施設（新庁舎） | new city hall; new government building; new town hall; complex facility; new office building | 新市庁舎; 新しい庁舎; 新しい市役所; 新庁舎; 複合施設
 図書館 | library | 図書室
 科学館 | science museum; science center | こども科学館
-企業誘致 | attracting companies; attract companies; business attraction; attracting businesses; corporate attraction; inviting companies; investment attraction | 企業の誘致; 工場誘致; 企業を呼び込む
+企業誘致 | attracting companies; attract companies; business attraction; attracting businesses; corporate attraction; inviting companies; investment attraction | 企業の誘致; 工場誘致; 企業を呼び込む; 会社を呼び込む; 会社の誘致; 企業を呼ぶ; 会社を呼ぶ
 指定管理者制度 | designated manager; designated administrator; designated management | 指定管理; 指定管理者
 委託化 | outsourcing; outsource; contracting out | 外部委託; 民間委託; アウトソーシング
 ＰＰＰ | public private partnership; public-private partnership; private sector; private companies | 官民連携; 公民連携; 民間活力; 民間のノウハウ; 民間活用
@@ -114,19 +115,19 @@ LEXICON_TEXT = """
 定員管理 | staff numbers; number of staff; headcount; staff quota | 定数管理; 職員定数; 定数; 職員数の管理
 生産性 | productivity | 生産効率
 効率化 | efficiency; efficient; streamlining; streamline | 効率アップ; 合理化
-総合窓口 | one stop; one-stop service; one stop service; integrated counter; service counter; reception desk | ワンストップ; ワンストップ窓口; 窓口の一本化; 総合案内
+総合窓口 | one stop; one-stop service; one stop service; integrated counter; service counter; reception desk; counter; counters; front desk | ワンストップ; ワンストップ窓口; 窓口の一本化; 総合案内; 窓口
 執務環境 | working environment; office environment; workspace; office layout | 職場環境; オフィス環境
 事務事業評価 | program evaluation; programme evaluation; project evaluation; program review | 事業評価; 事業仕分け
 外部評価 | external evaluation; external review; third-party evaluation; third party review | 第三者評価; 外部の評価
 予算編成 | budgeting; budget formulation; budget planning; budget compilation | 予算の組み方; 予算づくり; 予算の立て方
 歳入の確保 | secure revenue; securing revenue; increase revenue; raise revenue; revenue; income | 収入の確保; 収入を増やす; 財源確保; 歳入
 歳出削減 | spending cuts; expenditure reduction; cost cutting; cost reduction; reduce spending | 経費削減; コスト削減; 支出削減
-既存企業 | existing companies; existing businesses; local businesses; local companies; local firms | 地元企業; 市内企業; 地元の企業; 中小企業
-債権管理 | debt management; receivables; receivables management; claims management; debt collection | 債権回収
-新たな納付手段 | payment methods; payment method; payment options; cashless; cashless payment; electronic payment | キャッシュレス; キャッシュレス決済; 支払い方法; 支払方法; 電子決済; スマホ決済; コンビニ納付
+既存企業 | existing companies; existing businesses; local businesses; local companies; local firms | 地元企業; 市内企業; 地元の企業; 中小企業; 地元の会社; 市内の会社; 既存の会社
+債権管理 | debt management; receivables; receivables management; claims management; debt collection; unpaid bills; outstanding bills; amounts owed | 債権回収; 未収金; 未収金の管理; 未収債権; 回収
+新たな納付手段 | payment methods; payment method; payment options; cashless; cashless payment; electronic payment; ways to pay; how to pay | キャッシュレス; キャッシュレス決済; 支払い方法; 支払方法; 電子決済; スマホ決済; コンビニ納付; 払う方法; 払い方; 納付方法; 支払手段; 支払い手段; 納め方
 市有財産 | city-owned property; city owned property; municipal property; city assets; public assets; city property | 市の財産; 公有財産; 市有地
 有効活用 | effective use; utilization; utilisation; make use | 活用; 利活用
-行政財産目的外使用許可 | use permit; permission for other uses; non-designated use |
+行政財産目的外使用許可 | use permit; permission for other uses; non-designated use; other purposes; non-intended use | 目的外使用; 目的外の使用; 目的以外; 本来の目的以外
 駐車場 | parking; car park; parking lot | パーキング
 施設利用者 | facility users; users; visitors | 利用者; 施設を使う人; 使う人
 ニーズ | needs; requests; demands; wishes; opinions | 要望; 意見; 要求
@@ -134,6 +135,7 @@ LEXICON_TEXT = """
 補助金 | subsidy; subsidies; grant; grants | 交付金
 助成金 | grant; grants; aid | 助成; 補助
 ボランティア | volunteer; volunteers; volunteering | 奉仕活動
+参加しやすい環境 | encourage; encouraged; encouraging; easier to take part; easier to join; easier to participate | 参加しやすく; 参加しやすい; 参加しやすくする
 受益者負担 | user fees; user fee; user charges; beneficiary pays; fees; charges | 使用料; 手数料; 利用料; 料金の見直し
 公平 | fairness; fair; equity; equitable | 不公平
 持続可能な開発目標（ＳＤＧｓ） | sustainable development goals; sustainable development | 持続可能な開発
@@ -153,6 +155,7 @@ LEXICON_TEXT = """
 職員の削減 | staff reduction; staff cuts; headcount reduction; fewer staff; reducing staff | 人員削減; 職員数の削減; 職員を減らす
 組織のスリム化 | streamlining the organization; slimmer organization; leaner organization | 組織の簡素化
 未利用地 | unused land; idle land; vacant land | 空き地; 遊休地
+未利用地の売却 | sale of unused land; selling unused land; land sales; sell land; selling land; sold land | 土地の売却; 土地を売る; 土地を売った; 市有地の売却; 遊休地の売却
 ＡＩ | ai; artificial intelligence; robotics; robots; robot; rpa | 人工知能; ロボット; ロボティクス
 縮減 | reduce; reduced; reduction; decrease; cut down; shorten | 減らす; 減る; 減った; 短縮; 少なくする
 削減 | cut; cuts; cutback; downsizing | 減らした; カット

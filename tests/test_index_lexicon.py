@@ -138,3 +138,18 @@ def test_a_conjugated_bare_verb_counts_for_coverage_but_is_not_searched_with():
     assert lex.expansion_terms(q) == []
     # With its object it is specific enough to search with.
     assert lex.expansion_terms("職員を減らしましたか") == ["職員の削減"]
+
+
+@pytest.mark.parametrize("question, term", [
+    # everyday staff words for the outline's administrative ones (lexicon, fifth pass)
+    ("未収金の回収は？", "債権管理"),
+    ("市の土地を売る計画", "未利用地の売却"),
+    ("支払い手段は増える？", "新たな納付手段"),
+    ("窓口の一本化", "総合窓口"),
+    ("本来の目的以外で貸す", "行政財産目的外使用許可"),
+    ("labor law changes", "働き方改革関連法"),
+    ("How does society's social environment affect the plan?", "社会環境の変化"),
+    ("Are citizens encouraged to join?", "参加しやすい環境"),
+])
+def test_everyday_synonyms_added_in_the_fifth_pass_map_to_outline_terms(question, term):
+    assert term in _terms(default_lexicon(), question)
