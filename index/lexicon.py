@@ -46,8 +46,8 @@ LEXICON_TEXT = """
 実施計画 | implementation plan; action plan; execution plan; implementation program |
 第１期 | first phase; phase 1; phase one; first term; first period | １期目; 1期目
 第２期 | second phase; phase 2; phase two; second term; second period | ２期目; 2期目
-計画期間 | period; duration; timeframe; time frame; term of the plan; how long; span; plan period | 対象期間; 期間
-重点目標 | priority goal; priority goals; key goal; key goals; main goal; main goals; priority target; focus area; objectives; pillars | 主要目標; 重点項目; 柱
+計画期間 | period; duration; timeframe; time frame; term of the plan; how long; span; plan period; end; ends; expire; expires; run until; last until | 対象期間; 期間
+重点目標 | priority goal; priority goals; key goal; key goals; main goal; main goals; priority target; focus area; objectives; pillars | 主要目標; 重点項目; 柱; 目指すこと; 目指す姿
 基本的考え方 | basic approach; basic idea; basic policy; approach; principles | 基本方針; 考え方
 理念 | philosophy; concept; vision; ideal | 基本理念
 位置付け | position; positioning; place in | 位置づけ
@@ -67,14 +67,14 @@ LEXICON_TEXT = """
 社会保障と税の一体改革 | social security and tax reform; social security | 税と社会保障
 消費税の引き上げ | consumption tax; sales tax; tax increase; tax hike; consumption tax increase | 増税; 消費増税; 消費税率の引上げ
 行政手続のデジタル化 | digitalization; digitalisation; digitization; digital transformation; digital; online; e-government; dx | オンライン化; 電子化; 電子申請; ペーパーレス; ＤＸ; デジタル化; 手続のオンライン; オンライン
-行政手続 | administrative procedure; administrative procedures; procedures; paperwork | 手続き; 行政手続き; 申請手続; 届出; 届け出; 申請
+行政手続 | administrative procedure; administrative procedures; procedures; paperwork; forms; application forms; filing; file applications | 手続き; 行政手続き; 申請手続; 届出; 届け出; 申請
 業務プロセスの見直し | business process review; process review; workflow review; business process; business processes; workflow | 業務の流れ; 仕事の進め方; 事務の流れ
 マイナンバーカード | my number card; mynumber card; individual number card | マイナカード; マイナンバー
 オープンデータ | open data | データ公開; データのオープン化
 次世代型行政サービス | next generation service; next-generation services; next generation administrative service |
 公共施設 | public facilities; public facility; public buildings; facilities; facility | 市の施設; 公共建物; 箱物; ハコモノ
 公共建築物 | public building; public buildings; old buildings; buildings | 公共の建物; 建物; 市の建物
-長寿命化 | life extension; extending the life; longer life; longevity; aging facilities; ageing facilities; maintenance | 老朽化; 延命化; 延命; 老朽化対策; 改修
+長寿命化 | life extension; extending the life; longer life; longevity; aging facilities; ageing facilities; maintenance; old public buildings; old buildings; old facilities; ageing buildings; aging buildings | 老朽化; 延命化; 延命; 老朽化対策; 改修
 適正配置 | optimal placement; consolidation; consolidate | 統廃合; 集約; 再配置
 複合施設（新庁舎） | new city hall; new government building; new town hall; complex facility; new office building | 新市庁舎; 新しい庁舎; 新しい市役所; 新庁舎; 複合施設
 図書館 | library | 図書室
@@ -154,7 +154,7 @@ LEXICON_TEXT = """
 効果額 | savings; financial effect; cost savings; amount saved; effect amount | 削減効果; 節約額
 職員の削減 | staff reduction; staff cuts; headcount reduction; fewer staff; reducing staff | 人員削減; 職員数の削減; 職員を減らす
 組織のスリム化 | streamlining the organization; slimmer organization; leaner organization | 組織の簡素化
-未利用地 | unused land; idle land; vacant land | 空き地; 遊休地
+未利用地 | unused land; idle land; vacant land | 空き地; 遊休地; 使っていない土地; 使われていない土地; 使っていない市有地
 未利用地の売却 | sale of unused land; selling unused land; land sales; sell land; selling land; sold land | 土地の売却; 土地を売る; 土地を売った; 市有地の売却; 遊休地の売却
 ＡＩ | ai; artificial intelligence; robotics; robots; robot; rpa | 人工知能; ロボット; ロボティクス
 縮減 | reduce; reduced; reduction; decrease; cut down; shorten | 減らす; 減る; 減った; 短縮; 少なくする
