@@ -22,6 +22,8 @@ from typing import Iterable, Sequence
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from feedback.sqlite import enable_wal
+
 VERDICTS = ("up", "down")
 
 migrations = Migrations("answer_feedback")
@@ -162,7 +164,7 @@ class FeedbackStore:
         self.db = Database(conn)
         with self._lock:
             if self.path != ":memory:":
-                self.db.enable_wal()
+                enable_wal(self.db)
             self.db.execute("PRAGMA foreign_keys = ON")
             if migrations.pending(self.db):
                 with self._write():

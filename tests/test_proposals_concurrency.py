@@ -78,3 +78,40 @@ def test_many_connections_opening_a_new_file_at_once_migrate_it_once(tmp_path):
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 1
     assert con.execute("SELECT COUNT(DISTINCT receipt_no) FROM proposals").fetchone()[0] == 8
+
+
+def test_both_stores_opening_one_new_file_at_once_all_succeed(tmp_path):
+    """At server start the answer-feedback store and the proposal store open reformbot.db
+    together; switching a new file to WAL must wait for the other connection, not fail."""
+    import threading
+
+    from feedback.answers import FeedbackStore
+    from feedback.proposals.model import ProposalInput
+
+    for run in range(50):
+        db = tmp_path / f"new-{run}.db"
+        barrier = threading.Barrier(8)
+        errors: list[BaseException] = []
+
+        def open_store(i: int) -> None:
+            barrier.wait()
+            try:
+                if i % 2:
+                    store = ProposalStore(db)
+                    store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
+                else:
+                    store = FeedbackStore(db)
+                store.close()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_store, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [], (run, errors)
+        con = sqlite3.connect(db)
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert con.execute("SELECT COUNT(DISTINCT receipt_no) FROM proposals").fetchone()[0] == 4
+        con.close()

@@ -21,6 +21,8 @@ from typing import Iterator
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from feedback.sqlite import enable_wal
+
 from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
                     Similar, StatusChange)
 
@@ -105,7 +107,7 @@ class ProposalStore:
         self.db = Database(conn)
         conn.execute("PRAGMA busy_timeout = 30000")
         if path is not None:
-            self.db.enable_wal()
+            enable_wal(self.db)
             conn.execute("PRAGMA synchronous = NORMAL")   # safe with WAL; durable at checkpoints
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
