@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 from starlette.applications import Starlette
 
 from bot.settings import Settings
 from feedback.proposals.linking import ProposalPipeline
+from feedback.proposals.model import ProposalInput
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
 from proposals_support import add_many, live_server, submit_many
@@ -51,30 +53,35 @@ def test_several_processes_write_the_same_file(tmp_path):
     assert con.execute("SELECT COUNT(*) FROM proposal_status_history").fetchone()[0] == 300
 
 
-def test_many_connections_opening_a_new_file_at_once_migrate_it_once(tmp_path):
-    import threading
-
-    db = tmp_path / "fresh.db"
-    barrier = threading.Barrier(8)
+def run_at_once(target, n: int = 8) -> list[BaseException]:
+    """Call ``target(i)`` for i in 0..n-1 on n threads released together; the errors raised."""
+    barrier = threading.Barrier(n)
     errors: list[BaseException] = []
 
-    def open_and_add(i: int) -> None:
+    def run(i: int) -> None:
         barrier.wait()
         try:
-            from feedback.proposals.model import ProposalInput
-
-            store = ProposalStore(db)        # each with its own connection, like separate processes
-            store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
-            store.close()
-        except BaseException as exc:  # noqa: BLE001 - reported below
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=open_and_add, args=(i,)) for i in range(8)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert errors == []
+    return errors
+
+
+def test_many_connections_opening_a_new_file_at_once_migrate_it_once(tmp_path):
+    db = tmp_path / "fresh.db"
+
+    def open_and_add(i: int) -> None:
+        store = ProposalStore(db)        # each with its own connection, like separate processes
+        store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
+        store.close()
+
+    assert run_at_once(open_and_add) == []
     con = sqlite3.connect(db)
     assert con.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] == 1
     assert con.execute("SELECT COUNT(DISTINCT receipt_no) FROM proposals").fetchone()[0] == 8
@@ -83,33 +90,20 @@ def test_many_connections_opening_a_new_file_at_once_migrate_it_once(tmp_path):
 def test_both_stores_opening_one_new_file_at_once_all_succeed(tmp_path):
     """At server start the answer-feedback store and the proposal store open reformbot.db
     together; switching a new file to WAL must wait for the other connection, not fail."""
-    import threading
-
     from feedback.answers import FeedbackStore
-    from feedback.proposals.model import ProposalInput
 
     for run in range(50):
         db = tmp_path / f"new-{run}.db"
-        barrier = threading.Barrier(8)
-        errors: list[BaseException] = []
 
         def open_store(i: int) -> None:
-            barrier.wait()
-            try:
-                if i % 2:
-                    store = ProposalStore(db)
-                    store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
-                else:
-                    store = FeedbackStore(db)
-                store.close()
-            except BaseException as exc:  # noqa: BLE001 - reported below
-                errors.append(exc)
+            if i % 2:
+                store = ProposalStore(db)
+                store.add(ProposalInput(title=f"t{i}", body="b", goal="unknown"))
+            else:
+                store = FeedbackStore(db)
+            store.close()
 
-        threads = [threading.Thread(target=open_store, args=(i,)) for i in range(8)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = run_at_once(open_store)
         assert errors == [], (run, errors)
         con = sqlite3.connect(db)
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
