@@ -270,22 +270,23 @@ def _update_slack(p) -> None:
         typer.echo(f"(Slack message not updated: {exc})", err=True)
 
 
+def _set_published(ref: str, by: str, db: Optional[Path], published: bool) -> None:
+    store = _store(db)
+    p = store.set_published(_get(store, ref).id, published, actor=f"cli:{by}")
+    typer.echo(f"{p.receipt_no}: {'published' if published else 'unpublished'}")
+    _update_slack(p)
+
+
 @proposals_app.command("publish")
 def publish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
     """Show a proposal to citizens as a "similar proposal" (title and masked excerpt only)."""
-    store = _store(db)
-    p = store.set_published(_get(store, ref).id, True, actor=f"cli:{by}")
-    typer.echo(f"{p.receipt_no}: published")
-    _update_slack(p)
+    _set_published(ref, by, db, True)
 
 
 @proposals_app.command("unpublish")
 def unpublish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
     """Stop showing a proposal to citizens."""
-    store = _store(db)
-    p = store.set_published(_get(store, ref).id, False, actor=f"cli:{by}")
-    typer.echo(f"{p.receipt_no}: unpublished")
-    _update_slack(p)
+    _set_published(ref, by, db, False)
 
 
 @proposals_app.command("relink")
