@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test install index chromium bench clean
+.PHONY: run test test-clocks install index chromium bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ chromium:
 
 test: install chromium
 	$(BIN)/python -m pytest -q
+
+# The whole suite under four time zones, the wall clock started just before and just after
+# midnight JST (time-machine, ticking; the monotonic clock is untouched), in the C locale.
+CLOCK_ZONES  ?= UTC Asia/Tokyo America/Los_Angeles Pacific/Kiritimati
+CLOCK_STARTS ?= 2026-11-27T23:59:30+09:00 2026-11-28T00:00:00+09:00
+test-clocks: install chromium
+	@for tz in $(CLOCK_ZONES); do for start in $(CLOCK_STARTS); do \
+	  echo "== TZ=$$tz --clock-start=$$start"; \
+	  TZ=$$tz LC_ALL=C $(BIN)/python -m pytest -q -p no:cacheprovider --clock-start=$$start || exit 1; \
+	done; done
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

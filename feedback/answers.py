@@ -15,13 +15,13 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from feedback.clock import SYSTEM_CLOCK, Clock
 from feedback.sqlite import enable_wal
 
 VERDICTS = ("up", "down")
@@ -143,10 +143,6 @@ class FeedbackStats:
         }
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 class FeedbackStore:
     """Answer log and votes in one SQLite file (WAL), safe to share between threads.
 
@@ -154,8 +150,9 @@ class FeedbackStore:
         path: the SQLite file (created with its directory if missing), or ``":memory:"``.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, clock: Clock = SYSTEM_CLOCK):
         self.path = str(path)
+        self.clock = clock
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # One connection guarded by a lock: Bolt runs listeners on a thread pool.
@@ -235,7 +232,7 @@ class FeedbackStore:
                     "thread_ts": thread_ts or "",
                     "message_ts": message_ts or "",
                     "index_version": index_version,
-                    "created_at": _now(),
+                    "created_at": self.clock.now().isoformat(timespec="seconds"),
                 }
             )
             return int(table.last_pk)
@@ -302,7 +299,7 @@ class FeedbackStore:
                             "channel_id": channel_id,
                             "verdict": verdict,
                             "comment": "",
-                            "created_at": _now(),
+                            "created_at": self.clock.now().isoformat(timespec="seconds"),
                         }
                     )
             except sqlite3.IntegrityError:

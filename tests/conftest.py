@@ -12,6 +12,42 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-start", metavar="ISO_DATETIME", default=None,
+        help="run the whole suite with the wall clock starting at this instant and ticking "
+             "(e.g. 2026-11-27T23:59:58+09:00, just before midnight JST); the monotonic clock "
+             "is left alone. Proves that no test depends on the date or the time of day.")
+
+
+def pytest_configure(config):
+    start = config.getoption("--clock-start", default=None)
+    if start:
+        from datetime import datetime
+
+        import time_machine
+
+        when = datetime.fromisoformat(start)
+        if when.tzinfo is None:
+            raise pytest.UsageError("--clock-start needs a UTC offset, e.g. 2026-11-27T23:59:58+09:00")
+        config._reformbot_clock = time_machine.travel(when, tick=True)
+        config._reformbot_clock.start()
+
+
+def pytest_unconfigure(config):
+    travel = getattr(config, "_reformbot_clock", None)
+    if travel is not None:
+        travel.stop()
+
+
+def pytest_report_header(config):
+    import time
+
+    start = config.getoption("--clock-start", default=None)
+    return f"reformbot: TZ={os.environ.get('TZ', '(unset)')} {time.strftime('%Z %z')}" + (
+        f", wall clock started at {start}" if start else "")
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path):
     """Strip Slack and reformbot settings so a developer's shell cannot leak into a test."""

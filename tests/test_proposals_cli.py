@@ -18,7 +18,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def db(tmp_path, monkeypatch):
+def seeded(tmp_path, monkeypatch):
+    """Two proposals in a real SQLite file: ``(path, receipt numbers as the store returned them)``."""
     monkeypatch.setenv("REFORMBOT_DATA_DIR", str(tmp_path / "data"))
     store = ProposalStore(tmp_path / "data" / "reformbot.db")
     a, _ = store.add(ProposalInput(title="公民館の予約", body="オンライン予約を\n=cmd|' /C calc'!A0",
@@ -28,7 +29,12 @@ def db(tmp_path, monkeypatch):
     b, _ = store.add(ProposalInput(title="職員アイデア", body="ペーパーレス会議", goal="1", source="staff",
                                    staff_user_id="U0STAFF1"))
     store.close()
-    return tmp_path / "data" / "reformbot.db"
+    return tmp_path / "data" / "reformbot.db", (a.receipt_no, b.receipt_no)
+
+
+@pytest.fixture
+def db(seeded):
+    return seeded[0]
 
 
 def run(*args):
@@ -37,15 +43,17 @@ def run(*args):
     return r.stdout
 
 
-def test_list_and_show(db):
+def test_list_and_show(seeded):
+    receipt = seeded[1][0]
     out = run("list")
+    assert receipt in out
     assert "公民館の予約" in out and "職員アイデア" in out and "受付" in out and "重点目標３" in out
     assert "厚木太郎" not in out
     shown = run("show", "1")
     assert "大綱P.5" in shown and "更なる市民協働の推進" in shown and "taro@example.jp" not in shown
     assert "taro@example.jp" in run("show", "1", "--include-personal")
-    data = json.loads(run("show", "20261127-00001" if "20261127-00001" in out else out.split()[0], "--json"))
-    assert data["sections"][0]["page"] == 5 and "email" not in data
+    data = json.loads(run("show", receipt, "--json"))
+    assert data["receipt_no"] == receipt and data["sections"][0]["page"] == 5 and "email" not in data
 
 
 def test_export_leaves_personal_data_out_unless_asked(db, tmp_path):

@@ -15,6 +15,7 @@ from feedback.proposals.guard import RateLimiter
 from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
+from clock_support import ManualClock
 from proposals_support import VALID, fresh_form, hidden, receipt_no, submit
 
 XSS = [
@@ -27,20 +28,12 @@ XSS = [
 ]
 
 
-class Clock:
-    def __init__(self, t: float = 1_000_000.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
 @pytest.fixture
 def env(tmp_path):
     settings = Settings(data_dir=tmp_path / "data", proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
-    clock = Clock()
-    limiter = RateLimiter(3, 600, clock=clock)
+    clock = ManualClock()
+    limiter = RateLimiter(3, 600, clock=clock.monotonic)
     pipeline = ProposalPipeline(store)
     app = Starlette(routes=proposal_routes(settings, store, pipeline=pipeline, limiter=limiter))
     client = TestClient(app, base_url="http://testserver")
@@ -173,11 +166,11 @@ def test_missing_or_invalid_csrf_is_rejected_and_text_kept(env):
 def test_expired_token_is_rejected(tmp_path):
     settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
-    clock = Clock(1_000_000)
+    clock = ManualClock(1_000_000)
     app = Starlette(routes=proposal_routes(settings, store, clock=clock))
     c = TestClient(app)
     form = fresh_form(c)
-    clock.t += 24 * 3600 + 1
+    clock.advance(24 * 3600 + 1)
     assert c.post("/proposals", data={**VALID, **form}).status_code == 403
     assert store.count() == 0
 
@@ -214,7 +207,7 @@ def test_rate_limit_per_client_with_text_kept(env):
     assert int(r.headers["Retry-After"]) > 0
     assert "短時間に多くの送信がありました" in r.text and "四件目の提案です。" in r.text
     assert len(rows(env["settings"])) == 3
-    env["clock"].t += 601
+    env["clock"].advance(601)
     assert submit(c).status_code == 200
     assert len(rows(env["settings"])) == 4
 
@@ -227,7 +220,7 @@ def test_re_posting_an_already_stored_form_is_not_rate_limited(env):
     # the form stored first is resent (reload): same receipt, not a 429
     first = c.post("/proposals", data=data)
     assert first.status_code == 429     # a new form: limited
-    env["clock"].t += 601
+    env["clock"].advance(601)
     ok = c.post("/proposals", data=data)
     again = c.post("/proposals", data=data)
     assert ok.status_code == again.status_code == 200 and receipt_no(ok.text) == receipt_no(again.text)
@@ -288,9 +281,9 @@ def test_similar_preview_is_rate_limited_more_loosely_than_submitting(tmp_path):
     settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
     finder = SimilarFinder(store, FakeEmbedder())
-    clock = Clock()
+    clock = ManualClock()
     c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder,
-                                                    limiter=RateLimiter(1, 600, clock=clock))))
+                                                    limiter=RateLimiter(1, 600, clock=clock.monotonic))))
     draft = {**fresh_form(c), **VALID, "action": "similar"}
     pages = [c.post("/proposals", data=draft).text for _ in range(7)]
     assert all("似た公開済みの提案は見つかりませんでした" in p for p in pages[:6])

@@ -153,9 +153,7 @@ def test_real_model_links_goals_and_flags_a_reworded_duplicate(tmp_path):
 
 
 def test_restart_posts_recent_unposted_proposals_but_not_old_ones(tmp_path):
-    from datetime import timedelta
-
-    from feedback.proposals.store import utc_now
+    from clock_support import ManualClock, jst
 
     class Recorder:
         def __init__(self, store):
@@ -165,8 +163,10 @@ def test_restart_posts_recent_unposted_proposals_but_not_old_ones(tmp_path):
             self.posted.append(p.receipt_no)
             self.store.set_slack_message(p.id, "C1", f"1.{p.id}")
 
-    store = ProposalStore(tmp_path / "p.db")
-    old, _ = store.add(ProposalInput(title="去年の提案", body="b", goal="1"), now=utc_now() - timedelta(days=30))
+    clock = ManualClock(jst(2026, 11, 27, 9, 0, 0))
+    store = ProposalStore(tmp_path / "p.db", clock=clock)
+    old, _ = store.add(ProposalInput(title="去年の提案", body="b", goal="1"))
+    clock.advance(30 * 24 * 3600)
     new = add(store, *GOAL1)
     ProposalPipeline(store).process(old.id)
     ProposalPipeline(store).process(new.id)          # linked, never posted (no Slack then)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Sequence
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Se
 from bot.contract import Answer
 from bot.settings import Settings
 from bot.slack import blocks as bk
+from feedback.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:  # the Slack libraries load only when Slack is on
     from concurrent.futures import Executor
@@ -60,18 +60,24 @@ class EventLedger:
     In memory, bounded, with a time to live longer than Slack's retry window (~5 minutes); with
     a ``store`` the claims are also written to SQLite, so a retry that arrives after a restart
     (or at another process sharing the data dir) is not answered again.
+
+    Expiry in memory is measured on the monotonic clock, so setting the wall clock forward never
+    lets a retry through; the SQLite claims (which must outlive the process) carry wall time and
+    are consulted only after memory has said yes, so they can refuse but never re-admit a key.
     """
 
-    def __init__(self, ttl_seconds: float = 3600, max_keys: int = 50_000, store: "FeedbackStore | None" = None):
+    def __init__(self, ttl_seconds: float = 3600, max_keys: int = 50_000, store: "FeedbackStore | None" = None,
+                 clock: Clock = SYSTEM_CLOCK):
         self.ttl = ttl_seconds
         self.max_keys = max_keys
         self.store = store
+        self.clock = clock
         self._seen: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     def claim(self, key: str) -> bool:
         """True the first time ``key`` is seen (within the TTL), False afterwards."""
-        now = time.monotonic()
+        now = self.clock.monotonic()
         with self._lock:
             while self._seen:
                 oldest, at = next(iter(self._seen.items()))
@@ -83,7 +89,7 @@ class EventLedger:
             self._seen[key] = now
         if self.store is not None:
             try:
-                return self.store.claim_event(key, now=time.time(), ttl_seconds=self.ttl)
+                return self.store.claim_event(key, now=self.clock.wall(), ttl_seconds=self.ttl)
             except Exception:   # the database is unavailable: answering beats staying silent
                 log.exception("could not record Slack event claim %s; using memory only", key)
         return True
@@ -262,7 +268,7 @@ def build_slack_app(
         listener_executor=listener_executor,
     )
     bot = SlackBot(settings=settings, qa=qa, client=client, store=store, app=app, verifies_requests=bool(secret),
-        ledger=EventLedger(store=store),
+        ledger=EventLedger(store=store, clock=store.clock),
         executor=listener_executor, owns_store=feedback_store is None,
     )
     setattr(app, _BOT_ATTR, bot)

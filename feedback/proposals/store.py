@@ -21,13 +21,11 @@ from typing import Iterator
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import enable_wal
 
 from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
                     Similar, StatusChange)
-
-JST = timezone(timedelta(hours=9), "JST")
-
 
 class ProposalNotFound(LookupError):
     "No proposal has that id or receipt number."
@@ -73,10 +71,6 @@ def m0001_proposals(db: Database) -> None:
     db["proposal_meta"].insert({"key": "form_secret", "value": secrets.token_hex(32)})
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -95,8 +89,14 @@ def local_time(iso_text: str) -> str:
 class ProposalStore:
     """Proposals in one SQLite file. Thread-safe; open one per process."""
 
-    def __init__(self, path: Path | str | None = None):
-        """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store."""
+    def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK):
+        """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store.
+
+        Args:
+            path: the SQLite file, or None for an in-memory store.
+            clock: time source for ``created_at``, receipt dates and status times.
+        """
+        self.clock = clock
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
@@ -165,7 +165,7 @@ class ProposalStore:
             ``(proposal, created)``; ``created`` is False when the token was already used and the
             earlier proposal is returned instead (a double submit).
         """
-        now = now or utc_now()
+        now = now or self.clock.now()
         with self._write() as conn:
             if item.submission_token:
                 row = conn.execute("SELECT id FROM proposals WHERE submission_token = ?",
@@ -211,7 +211,7 @@ class ProposalStore:
     def next_receipt_no(self, now: datetime | None = None) -> str:
         """A receipt number in the same form as a real one (shown to bots caught by the honeypot)."""
         n = self._read("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM proposals")[0]["n"]
-        return receipt_number(n, now or utc_now())
+        return receipt_number(n, now or self.clock.now())
 
     def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
                    now: datetime | None = None) -> Proposal:
@@ -224,7 +224,7 @@ class ProposalStore:
         if status not in STATUSES:
             raise BadTransition(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         pid = self._resolve(ref)
-        at = iso(now or utc_now())
+        at = iso(now or self.clock.now())
         with self._write() as conn:
             current = conn.execute("SELECT status FROM proposals WHERE id = ?", (pid,)).fetchone()[0]
             if status not in TRANSITIONS[current]:
@@ -241,7 +241,7 @@ class ProposalStore:
             conn.execute("UPDATE proposals SET published = ? WHERE id = ?", (int(published), pid))
             conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                          " VALUES (?, (SELECT status FROM proposals WHERE id = ?), ?, ?, ?)",
-                         (pid, pid, actor, "published" if published else "unpublished", iso(utc_now())))
+                         (pid, pid, actor, "published" if published else "unpublished", iso(self.clock.now())))
         return self.get(pid)
 
     def save_link(self, pid: int, link: LinkResult | None, similar: list[Similar] = ()) -> None:
@@ -356,7 +356,7 @@ class ProposalStore:
     def unposted(self, max_age_days: float = 7) -> list[int]:
         """Ids of linked proposals from the last ``max_age_days`` never posted to Slack (e.g. Slack
         was down). Older ones are left alone, so configuring a channel later does not flood it."""
-        since = iso(utc_now() - timedelta(days=max_age_days))
+        since = iso(self.clock.now() - timedelta(days=max_age_days))
         return [r["id"] for r in self._read(
             "SELECT id FROM proposals WHERE link_state != 'pending' AND slack_ts IS NULL AND created_at >= ?"
             " ORDER BY id", (since,))]

@@ -6,6 +6,7 @@ JavaScript; Japanese by default, English with ``?lang=en`` (or the form's hidden
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -18,12 +19,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from feedback.clock import Clock
+
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
 from .masking import excerpt, mask_personal
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
-from .store import ProposalStore, local_time
+from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
 
 if TYPE_CHECKING:
@@ -66,13 +69,14 @@ class ProposalForm:
 
     def __init__(self, settings: "Settings", store: ProposalStore, pipeline: ProposalPipeline | None,
                  similar: SimilarFinder | None = None, *, limiter: RateLimiter | None = None,
-                 clock: Callable[[], float] | None = None):
+                 clock: Clock | None = None):
         self.settings = settings
         self.store = store
         self.pipeline = pipeline
         self.similar = similar
-        self.tokens = FormTokens(store.form_secret, **({"clock": clock} if clock else {}))
-        self.limiter = limiter or RateLimiter.parse(settings.proposals_rate_limit)
+        self.clock = clock or store.clock
+        self.tokens = FormTokens(store.form_secret, clock=self.clock.wall)
+        self.limiter = limiter or RateLimiter.parse(settings.proposals_rate_limit, clock=self.clock.monotonic)
         # "Check similar" embeds the draft (CPU): allow it more often than submitting, not freely.
         self.preview_limiter = RateLimiter(self.limiter.limit * 6, self.limiter.window, self.limiter.clock)
 
@@ -150,8 +154,7 @@ class ProposalForm:
         if form.get("website", "").strip():
             # Honeypot: a person never sees this field. Answer exactly like a success, store nothing.
             log.warning("proposal form: honeypot filled from %s; not stored", client_key(request))
-            from .store import iso, utc_now
-            return self._receipt_page(lang, self.store.next_receipt_no(), iso(utc_now()),
+            return self._receipt_page(lang, self.store.next_receipt_no(), iso(self.clock.now()),
                                       kept["title"].strip(), kept["body"].strip())
 
         if form.get("action") == "switch_lang":
@@ -183,7 +186,7 @@ class ProposalForm:
             log.warning("proposal form: rate limit for %s", client_key(request))
             return self._form_page(request, lang, form=result.form, form_id=form_id, status=429,
                                    banner=M.t("error_rate", lang, minutes=minutes),
-                                   headers={"Retry-After": str(int(wait) + 1)})
+                                   headers={"Retry-After": str(math.ceil(wait))})
         if created:
             log.info("proposal %s stored (%s)", proposal.receipt_no, proposal.source)
             if self.pipeline is not None:
@@ -219,7 +222,7 @@ class ProposalForm:
 
 def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
                     similar: SimilarFinder | None = None, pipeline: ProposalPipeline | None = None,
-                    limiter: RateLimiter | None = None, clock: Callable[[], float] | None = None) -> list:
+                    limiter: RateLimiter | None = None, clock: Clock | None = None) -> list:
     """Routes of the citizen form, to mount on the main server.
 
     Args:
@@ -230,7 +233,7 @@ def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, not
         similar: similar-proposal finder (None: the "check similar" button is hidden).
         pipeline: background pipeline (default: built from linker, similar and notifier).
         limiter: rate limiter (default from ``settings.proposals_rate_limit``).
-        clock: time source for form tokens (tests).
+        clock: time source for form tokens and the rate limit (default: the store's clock).
 
     Returns:
         Starlette routes under ``/proposals``.
