@@ -84,6 +84,10 @@ def eval_(
 def serve(
     host: Optional[str] = typer.Option(None, help="bind address (default REFORMBOT_HOST)"),
     port: Optional[int] = typer.Option(None, min=1, max=65535, help="port (default REFORMBOT_PORT)"),
+    forwarded_allow_ips: Optional[str] = typer.Option(
+        None, "--forwarded-allow-ips",
+        help="reverse proxies trusted for X-Forwarded-For/-Proto, comma-separated IPs or * "
+             "(default REFORMBOT_FORWARDED_ALLOW_IPS)"),
 ) -> None:
     """Run the HTTP server: staff Q&A page, /api/ask, /healthz, Slack and the proposal form."""
     from dataclasses import replace
@@ -91,7 +95,8 @@ def serve(
     from bot.server import serve as run
 
     settings = settings_or_exit()
-    settings = replace(settings, host=host or settings.host, port=port or settings.port)
+    settings = replace(settings, host=host or settings.host, port=port or settings.port,
+                       forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips)
     run(settings)
 
 

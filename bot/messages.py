@@ -25,6 +25,8 @@ WEB = {
         "unavailable": "いまは大綱の索引を読み込めません（未作成または破損）。管理者は `reformbot index versions` で状態を確認し、"
                        "`reformbot index build` または `reformbot index rollback` を実行してください。",
         "error": "回答の作成中に問題が発生しました。時間をおいて再度お試しください。",
+        "rate_limited": "短い時間に多くの質問がありました。少し時間をおいてから、もう一度お試しください。",
+        "busy": "ただいま質問が集中しています。数秒おいてから、もう一度お試しください。",
         "lang_switch": "English",
     },
     "en": {
@@ -50,6 +52,8 @@ WEB = {
         "unavailable": "The outline's index cannot be read right now (not built, or damaged). An administrator should "
                        "check `reformbot index versions` and run `reformbot index build` or `reformbot index rollback`.",
         "error": "Something went wrong while composing the answer. Please try again later.",
+        "rate_limited": "Many questions arrived from you in a short time. Please wait a little and try again.",
+        "busy": "Many questions are being answered right now. Please try again in a few seconds.",
         "lang_switch": "日本語",
     },
 }

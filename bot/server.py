@@ -5,11 +5,14 @@ Thin: handlers parse the request, call :class:`bot.service.QAService`, and rende
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -17,8 +20,10 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot import messages
+from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.render_text import split_lead
-from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong
+from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
+from feedback.proposals.guard import RateLimiter
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -26,6 +31,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+BUSY_RETRY_AFTER = 5
+"""Seconds a client is asked to wait when every answer worker is busy."""
+DEFAULT_BODY_LIMIT = 16 * 1024
+"""Request bodies on routes that take none (GET pages, the API): a few headers' worth."""
+BODY_LIMITS = (("/proposals", 64 * 1024), ("/slack/events", 1024 * 1024))
+"""Bodies the form and Slack may send; the form and the Slack route check tighter limits themselves."""
 
 
 def _lang(request: Request, question: str = "") -> str:
@@ -35,23 +47,51 @@ def _lang(request: Request, question: str = "") -> str:
     return "en" if question and messages.is_english(question) else "ja"
 
 
-def _ask(qa: QAService, question: str, lang: str):
-    """Returns (answer or None, error message or None, HTTP status)."""
-    text = messages.WEB[lang]
-    try:
-        return qa.ask(question), None, 200
-    except EmptyQuestion:
-        return None, text["empty"], 400
-    except QuestionTooLong:
-        return None, text["too_long"].format(max=MAX_QUESTION_CHARS), 400
-    except Exception as exc:  # index missing or mismatched, or a bug: log the cause, answer politely
-        from index.errors import IndexError_  # noqa: F401  (lazy; named errors live there)
+def client_key(request: Request) -> str:
+    """Who counts as one client for rate limits: the peer address (uvicorn takes it from
+    X-Forwarded-For only when the peer is a trusted proxy, ``--forwarded-allow-ips``)."""
+    return request.client.host if request.client else "unknown"
 
-        if isinstance(exc, IndexError_):
-            log.error("index unavailable: %s", exc)
-            return None, text["unavailable"], 503
-        log.exception("answering %r failed", question)
-        return None, text["error"], 500
+
+def question_digest(question: str) -> str:
+    """A short hash that lets an operator match log lines without the log holding the question."""
+    return hashlib.sha256(question.encode("utf-8")).hexdigest()[:12]
+
+
+class Answering:
+    """The one way the web surfaces answer: clean, rate-limit, then compute on the worker pool.
+
+    Returns ``(answer or None, error message or None, HTTP status, extra headers)``.
+    """
+
+    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter):
+        self.qa, self.pool, self.limiter = qa, pool, limiter
+
+    async def __call__(self, request: Request, question: str, lang: str):
+        text = messages.WEB[lang]
+        try:
+            question = clean_question(question)
+        except EmptyQuestion:
+            return None, text["empty"], 400, {}
+        except QuestionTooLong:
+            return None, text["too_long"].format(max=MAX_QUESTION_CHARS), 400, {}
+        wait = self.limiter.acquire(client_key(request))
+        if wait:
+            log.info("ask: rate limit for a client; retry in %.0f s", wait)
+            return None, text["rate_limited"], 429, {"Retry-After": str(math.ceil(wait))}
+        try:
+            return await self.pool.run(self.qa.ask, question), None, 200, {}
+        except Busy:
+            log.warning("ask: %d answers running or queued; 503", self.pool.capacity)
+            return None, text["busy"], 503, {"Retry-After": str(BUSY_RETRY_AFTER)}
+        except Exception as exc:  # index missing or mismatched, or a bug: log the cause, answer politely
+            from index.errors import IndexError_  # lazy; named errors live there
+
+            if isinstance(exc, IndexError_):
+                log.error("index unavailable: %s", exc)
+                return None, text["unavailable"], 503, {}
+            log.exception("answering question %s failed", question_digest(question))
+            return None, text["error"], 500, {}
 
 
 def create_app(
@@ -72,10 +112,12 @@ def create_app(
         slack_client: Slack Web API client to use instead of building one (tests).
     """
     qa = qa or QAService(settings)
+    pool = AnswerPool(settings.ask_workers, settings.ask_queue)
+    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit))
     routes: list = []
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
-    on_stop: list[Callable[[], None]] = []
+    on_stop: list[Callable[[], None]] = [pool.shutdown]
 
     # --- revisions: begin ---
     # Follow `reformbot index build | rollback` without a restart: a thread polls the `current`
@@ -93,8 +135,9 @@ def create_app(
         q = request.query_params.get("q", "")
         lang = _lang(request, q)
         answer, error, status = (None, None, 200)
+        headers: dict = {}
         if "q" in request.query_params:
-            answer, error, status = _ask(qa, q, lang)
+            answer, error, status, headers = await answering(request, q, lang)
         lead, others = split_lead(answer)
         return templates.TemplateResponse(
             request,
@@ -113,22 +156,25 @@ def create_app(
                 "maxlen": MAX_QUESTION_CHARS,
             },
             status_code=status,
+            headers=headers,
         )
 
     async def api_ask(request: Request) -> Response:
         q = request.query_params.get("q", "")
         lang = _lang(request, q)
-        answer, error, status = _ask(qa, q, lang)
+        answer, error, status, headers = await answering(request, q, lang)
         if answer is None:
-            return JSONResponse({"error": error}, status_code=status)
+            return JSONResponse({"error": error}, status_code=status, headers=headers)
         return JSONResponse(answer.to_dict())
 
     async def healthz(request: Request) -> Response:
         try:
             info = qa.status()
         except Exception as exc:
+            # The cause (with paths) goes to the log for the operator, not to whoever asks.
             log.error("health check: %s", exc)
-            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+            return JSONResponse({"status": "unavailable", "error": messages.WEB["en"]["unavailable"]},
+                                status_code=503)
         return JSONResponse({"status": "ok", **info})
 
     routes += [
@@ -178,10 +224,16 @@ def create_app(
             except Exception:
                 log.exception("shutdown step %r failed", fn)
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [
+        Middleware(AccessLog),
+        Middleware(SecurityHeaders),
+        Middleware(BodyLimit, default=DEFAULT_BODY_LIMIT, limits=BODY_LIMITS),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.qa = qa
     app.state.settings = settings
     app.state.index_watcher = watcher
+    app.state.answer_pool = pool
     return app
 
 
@@ -197,4 +249,16 @@ def serve(settings: "Settings") -> None:
     """Run the HTTP server on settings.host:port (blocks)."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+
+
+def uvicorn_options(settings: "Settings") -> dict:
+    """How ``reformbot serve`` runs uvicorn.
+
+    uvicorn's access log is off: it prints the request line with the query string, and questions
+    travel in ``?q=``; :class:`bot.guards.AccessLog` logs the path, status and latency instead.
+    X-Forwarded-For/-Proto are honoured only from ``settings.forwarded_allow_ips``.
+    """
+    return {"host": settings.host, "port": settings.port, "log_level": "info", "access_log": False,
+            "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
+            "server_header": False}

@@ -18,7 +18,12 @@ if TYPE_CHECKING:  # heavy imports stay off the start-up path
 
 log = logging.getLogger(__name__)
 
-MAX_QUESTION_CHARS = 500
+MAX_QUESTION_CHARS = 200
+"""Longest question answered. Answer time grows with length (query embedding), measured by
+benchmarks/bench_question_length.py: ~13 ms at 10 characters, ~36 ms at 50 (typical: the 353
+written test questions have median 39, max 78), ~145 ms at 200, ~0.5 s at 400-500, ~1.4 s at
+1,000. At 200 the worst case stays within ~4x a typical question while leaving 2.5x the longest
+real one; 500 allowed ~15x, which let a few visitors saturate the CPU."""
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the index ``current`` pointer by a running server."""
 

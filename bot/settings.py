@@ -5,6 +5,7 @@ Everything else takes a :class:`Settings` (or the values it needs) as arguments.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping
@@ -42,6 +43,10 @@ class Settings:
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
     proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
+    ask_rate_limit: str = field(default="30/60", metadata={"help": "staff page and /api/ask: questions per client per window, COUNT/SECONDS (0 = off)"})
+    ask_workers: int = field(default=1, metadata={"help": "answers computed at once (each uses REFORMBOT_THREADS CPU threads)"})
+    ask_queue: int = field(default=8, metadata={"help": "questions waiting for a worker; beyond this the answer is a polite 503"})
+    forwarded_allow_ips: str = field(default="127.0.0.1", metadata={"help": "reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or *)"})
     slack_bot_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN", "help": "Slack bot token (xoxb-…)"})
     slack_signing_secret: str = field(default="", metadata={"env": "SLACK_SIGNING_SECRET", "help": "Slack signing secret"})
     slack_app_token: str = field(default="", metadata={"env": "SLACK_APP_TOKEN", "help": "Slack app-level token (xapp-…) for Socket Mode"})
@@ -97,9 +102,18 @@ class Settings:
         settings = cls(**values)
         if settings.threads < 1:
             raise SettingsError(f"REFORMBOT_THREADS must be at least 1, not {settings.threads}")
+        if settings.ask_workers < 1 or settings.ask_queue < 0:
+            raise SettingsError("REFORMBOT_ASK_WORKERS must be at least 1 and REFORMBOT_ASK_QUEUE at least 0")
+        for name, spec in (("REFORMBOT_ASK_RATE_LIMIT", settings.ask_rate_limit),
+                           ("REFORMBOT_PROPOSALS_RATE_LIMIT", settings.proposals_rate_limit)):
+            if not _RATE.fullmatch(spec.strip() or "0"):
+                raise SettingsError(f"{name}={spec!r} is not COUNT/SECONDS: set it to e.g. 30/60, or 0 for no limit")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
         return settings
+
+
+_RATE = re.compile(r"\d+(/\d+(\.\d+)?)?")
 
 
 def env_name(f) -> str:

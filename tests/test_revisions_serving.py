@@ -80,7 +80,8 @@ def live_server(app):
 
 
 def test_live_server_switches_with_queries_in_flight_and_none_fails(tmp_path, corpora, fast_watcher):
-    settings = Settings(data_dir=tmp_path / "data", embedding_model="fake", threads=2)
+    # Load shedding is not under test here (tests/test_server_hardening.py): no rate limit, room in the queue.
+    settings = Settings(data_dir=tmp_path / "data", embedding_model="fake", threads=2, ask_rate_limit="0", ask_queue=64)
     v1 = build(settings, corpora[0])
     qa = QAService(settings)
     app = create_app(settings, qa)

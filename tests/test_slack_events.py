@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from bot.service import MAX_QUESTION_CHARS
 from slack_emulator import BOT_ID, BOT_USER_ID
 from slack_helpers import (
     SIGNING_SECRET,
@@ -292,7 +293,7 @@ def test_failing_answer_tells_the_user_and_listener_survives(tmp_path, caplog):
 
 @pytest.mark.parametrize("error, says", [
     ("index", "`reformbot index build` の実行を依頼してください"),
-    ("too_long", "500文字以内"),
+    ("too_long", f"{MAX_QUESTION_CHARS}文字以内"),
 ])
 def test_named_service_errors_get_a_reply_that_says_what_to_do(tmp_path, error, says):
     from bot.service import QuestionTooLong

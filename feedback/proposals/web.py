@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.guards import BodyTooLarge, read_body
 from feedback.clock import Clock
 
 from . import messages as M
@@ -83,14 +84,15 @@ class ProposalForm:
     # --- rendering ---------------------------------------------------------------------------
 
     def _page(self, template: str, lang: str, status: int = 200, cookie: str | None = None,
-              headers: dict | None = None, **ctx) -> HTMLResponse:
+              headers: dict | None = None, secure: bool = False, **ctx) -> HTMLResponse:
         html = _env.get_template(template).render(
             lang=lang, other_lang="en" if lang == "ja" else "ja",
             t=lambda key, **kw: M.t(key, lang, **kw), M=M, **ctx)
         resp = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
         if cookie:
+            # Secure over HTTPS (scheme from X-Forwarded-Proto only when a trusted proxy sent it).
             resp.set_cookie(COOKIE, cookie, max_age=7 * 24 * 3600, httponly=True, samesite="strict",
-                            path="/proposals")
+                            path="/proposals", secure=secure)
         return resp
 
     def _form_page(self, request: Request, lang: str, *, form: dict | None = None, errors: dict | None = None,
@@ -107,6 +109,7 @@ class ProposalForm:
             title = ("エラー: " if lang == "ja" else "Error: ") + title
         return self._page(
             "form.html", lang, status=status, cookie=new_cookie, headers=headers,
+            secure=request.url.scheme == "https",
             page_title=title, form=form or {"goal": "unknown"}, errors=errors, banner=banner,
             form_id=form_id, csrf_token=self.tokens.token(cookie, form_id), limits=LIMITS,
             goals=GOAL_CHOICES, residencies=RESIDENCY_CHOICES, ages=("",) + AGE_CHOICES,
@@ -129,13 +132,16 @@ class ProposalForm:
 
     async def submit(self, request: Request) -> Response:
         lang = M.normalise_lang(request.query_params.get("lang"))
-        if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        try:
+            # Bounded before parsing, whether or not the client declared a length (chunked).
+            await read_body(request, MAX_BODY_BYTES)
+            async with request.form(max_files=0, max_fields=40, max_part_size=MAX_BODY_BYTES) as raw:
+                form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        except BodyTooLarge:
+            log.info("proposal form: body over %d bytes; 413, not read further", MAX_BODY_BYTES)
             return self._page("message.html", lang, status=413, page_title=M.t("forbidden_title", lang),
                               message=M.t("error_too_long", lang, field=M.t("body", lang), max=LIMITS["body"],
                                           n="?"))
-        try:
-            async with request.form(max_files=0, max_fields=40, max_part_size=MAX_BODY_BYTES) as raw:
-                form = {k: v for k, v in raw.items() if isinstance(v, str)}
         except ClientDisconnect:
             log.info("proposal form: client went away before the form arrived")
             return Response(status_code=400)
