@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from corpus import DEFAULT_SOURCE, SourceError, load_chunks, load_document
+from corpus import DEFAULT_SOURCE, SourceError, SourceLimits, load_chunks, load_document
 from corpus.reader import read_source
 from pdf_support import make_pdf
 
@@ -173,3 +173,102 @@ def test_error_reason_keys_for_callers(tmp_path):
         read_source(path)
     assert err.value.reason == "binary" and err.value.problem_ja.startswith("バイナリ")
 
+
+# --- limits and progress (issue 9, finding 13) -----------------------------------------------
+
+LIMITS = SourceLimits(max_mb=50, max_pages=3, max_seconds=25, mb_setting="REFORMBOT_MAX_SOURCE_MB",
+                      pages_setting="REFORMBOT_MAX_SOURCE_PAGES", seconds_setting="REFORMBOT_MAX_SOURCE_SECONDS")
+
+
+def five_page_pdf(path):
+    """The outline as a PDF of five pages."""
+    lines = TEXT.splitlines()
+    per_page = -(-len(lines) // 5)
+    path.write_bytes(make_pdf(lines + [""] * (per_page * 5 - len(lines)), per_page=per_page))
+    return path
+
+
+def says_in_both_languages(err):
+    message = str(err.value)
+    assert str(err.value.path) in message and " / " in message
+    assert any("\u3040" <= c <= "\u30ff" for c in message.split(" / ", 1)[1])
+    return message
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "binder.txt"
+    with path.open("wb") as fh:          # sparse: 60 MB on paper, nothing on disk
+        fh.truncate(60 * 1024 * 1024 + 1)
+
+    def no_reading(*args, **kw):
+        raise AssertionError("the file was opened before its size was checked")
+
+    monkeypatch.setattr(type(path), "open", no_reading)
+    monkeypatch.setattr(type(path), "read_bytes", no_reading)
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=LIMITS)
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_large"
+    assert "60.0 MB, over the limit of 50 MB" in message and "REFORMBOT_MAX_SOURCE_MB=61" in message
+    assert "60.0 MB あり、1 ファイルの上限 50 MB" in message
+
+
+def test_a_pdf_over_the_page_limit_is_refused_before_any_text_is_extracted(tmp_path, monkeypatch):
+    from pypdf import PageObject
+
+    path = five_page_pdf(tmp_path / "outline.pdf")
+
+    def no_extraction(*args, **kw):
+        raise AssertionError("text was extracted before the page count was checked")
+
+    monkeypatch.setattr(PageObject, "extract_text", no_extraction)
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=LIMITS)
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_many_pages"
+    assert "the PDF has 5 pages, over the limit of 3 pages" in message
+    assert "REFORMBOT_MAX_SOURCE_PAGES=5" in message and "5 ページあり" in message
+
+
+def test_a_pdf_whose_text_extraction_runs_over_the_time_limit_stops_between_pages(tmp_path):
+    path = five_page_pdf(tmp_path / "slow.pdf")
+    ticks = iter(range(0, 1000, 10))                 # every look at the clock: 10 s later
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=dataclasses.replace(LIMITS, max_pages=None), clock=lambda: next(ticks))
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_slow"
+    assert "over the limit of 25 s" in message and "stopped at page 3 of 5" in message
+    assert "REFORMBOT_MAX_SOURCE_SECONDS=60" in message      # 30 s for 3 pages -> 5 pages, +20%
+    assert "上限 25 秒" in message
+
+
+def test_within_the_limits_a_pdf_reads_as_before_and_reports_every_page(tmp_path, reference):
+    path = five_page_pdf(tmp_path / "outline.pdf")
+    seen = []
+    src = read_source(path, limits=dataclasses.replace(LIMITS, max_pages=5),
+                      progress=lambda unit, done, total: seen.append((unit, done, total)))
+    assert same_structure(load_document(path), reference) and src.encoding == "pdf"
+    size = path.stat().st_size
+    assert seen == [("bytes", size, size)] + [("pages", n, 5) for n in range(1, 6)]
+
+
+def test_a_large_text_file_reports_the_bytes_read(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(TEXT.encode("utf-8") * 300)      # 3.2 MB
+    seen = []
+    src = read_source(path, progress=lambda unit, done, total: seen.append((unit, done, total)))
+    size = path.stat().st_size
+    assert [u for u, _, _ in seen] == ["bytes"] * 4 and all(t == size for _, _, t in seen)
+    assert [d for _, d, _ in seen] == [1 << 20, 2 << 20, 3 << 20, size]
+    assert len(src.text) == len(TEXT) * 300
+
+
+def test_load_document_names_the_file_in_its_progress_and_announces_parsing(tmp_path):
+    path = five_page_pdf(tmp_path / "outline.pdf")
+    seen = []
+    load_chunks(load_document(path, progress=lambda *e: seen.append(e)), progress=lambda *e: seen.append(e))
+    stages = [(stage, source) for stage, source, _, _ in seen]
+    assert stages[:6] == [("bytes", str(path))] + [("pages", str(path))] * 5
+    assert stages[6] == ("parse", "") and seen[6][3] == len(read_source(path).text)
+    chunked = [e for e in seen if e[0] == "chunk"]
+    assert chunked[-1][2] == chunked[-1][3] == 28 + 8     # every section and glossary entry
