@@ -34,6 +34,7 @@ from index.store import (CHUNKS, CURRENT_POINTER, DOCUMENT, MANIFEST, VERSIONS_D
                          document_to_dict, load_index, read_manifest, resolve_index_dir)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from corpus import LoadProgress
     from index.build import Progress
     from index.embedder import Embedder
 
@@ -545,19 +546,31 @@ def build_version(
 
 def build_version_from_settings(settings, sources: Sequence[Path] | None = None,
                                 progress: "Progress | None" = None, *, switch: bool = True,
-                                force: bool = False) -> BuildReport:
+                                force: bool = False, load_progress: "LoadProgress | None" = None) -> BuildReport:
     """Parse the sources, chunk them, and build a new version in ``settings.index_dir``.
+
+    The sources are read before the lock is taken: a slow or refused file never blocks another
+    build or a rollback. Each file is held to ``settings.source_limits()`` (size, PDF pages, time).
+
+    Args:
+        settings: data dir, model, threads, default sources and source limits.
+        sources: source files; default ``settings.sources``.
+        progress: ``progress(stage, done, total)`` while embedding and writing (index/build.py).
+        switch, force: see :func:`build_version`.
+        load_progress: ``progress(stage, source, done, total)`` while reading, parsing and chunking.
 
     Raises:
         IndexBuildError, IndexMismatch, BuildInProgress: see :func:`build_version`.
         index.embedder.ModelNotAvailable: the model is not on this machine.
-        corpus.SourceError, corpus.OutlineError: a source file cannot be used (nothing was built).
+        corpus.SourceError, corpus.OutlineError: a source file cannot be used or is over a limit
+            (nothing was built).
     """
     from index.build import load_corpus
     from index.embedder import load_embedder
 
     paths = tuple(Path(p) for p in (sources or settings.sources))
-    document, chunks = load_corpus(paths)     # a bad file fails here, before anything is written
+    # a bad or oversized file fails here, before anything is written
+    document, chunks = load_corpus(paths, limits=settings.source_limits(), progress=load_progress)
     embedder = load_embedder(settings.embedding_model, settings.threads)
     return build_version(chunks, document, settings.index_dir, embedder, progress, switch=switch, force=force)
 
