@@ -1,6 +1,11 @@
-"""`reformbot index build` with limits on sources (issue 9, finding 13), through typer's runner."""
+"""`reformbot index build` with limits on sources and a lock that says who holds it (issue 9, finding 13),
+through typer's runner."""
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -8,12 +13,14 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.settings import DEFAULT_CORPUS, Settings
-from index.versions import current_version
+from index.versions import LockHolder, current_version, lock_holder
 from pdf_support import make_pdf
 
 cli._add_subcommands()
 runner = CliRunner()
+ROOT = Path(__file__).resolve().parent.parent
 TEXT = DEFAULT_CORPUS.read_text(encoding="utf-8")
+SINCE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
 
 
 def run(*args):
@@ -104,3 +111,40 @@ def test_limits_come_from_the_settings_and_zero_turns_one_off():
         "REFORMBOT_MAX_SOURCE_MB", "REFORMBOT_MAX_SOURCE_PAGES", "REFORMBOT_MAX_SOURCE_SECONDS")
     defaults = Settings()
     assert (defaults.max_source_mb, defaults.max_source_pages, defaults.max_source_seconds) == (50, 1000, 900)
+
+
+# --- the lock ------------------------------------------------------------------------------------
+
+HOLD_THE_LOCK = textwrap.dedent("""
+    import sys
+    from index.versions import _locked
+    with _locked(sys.argv[1]):         # a build (the default)
+        print("locked", flush=True)
+        sys.stdin.read()          # until the test closes stdin
+""")
+
+
+def test_a_second_build_says_who_holds_the_lock_and_since_when(env):
+    assert run("build").exit_code == 0
+    served = current_version(index_root(env))
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_THE_LOCK, str(index_root(env))], cwd=ROOT,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n", holder.stderr.read()
+        for args in (["build", "--force"], ["rollback"]):
+            r = run(*args)
+            assert r.exit_code == 1, r.output
+            first = r.stderr.splitlines()[0]
+            assert re.fullmatch(
+                rf"error: another `reformbot index` build or switch is running on {re.escape(str(index_root(env)))}: "
+                rf"the lock is held by pid {holder.pid} \(build\) since {SINCE} \(\d+ s ago\); "
+                r"wait for it to finish, then run this command again", first), first
+        found = lock_holder(index_root(env))
+        assert isinstance(found, LockHolder) and found.pid == holder.pid and found.what == "build"
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+    assert current_version(index_root(env)) == served
+    assert lock_holder(index_root(env)) is None
+    again = run("build", "--force")                  # the lock went with the process
+    assert again.exit_code == 0, again.output
