@@ -1,7 +1,10 @@
-"""`reformbot index build` with limits on sources and a lock that says who holds it (issue 9, finding 13),
-through typer's runner."""
+"""`reformbot index build` with limits on sources, progress on stderr and a lock that says who holds it
+(issue 9, finding 13), through typer's runner."""
 from __future__ import annotations
 
+import io
+import json
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +16,7 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.settings import DEFAULT_CORPUS, Settings
+from index.progress import BuildProgress
 from index.versions import LockHolder, current_version, lock_holder
 from pdf_support import make_pdf
 
@@ -115,6 +119,16 @@ def test_limits_come_from_the_settings_and_zero_turns_one_off():
 
 # --- the lock ------------------------------------------------------------------------------------
 
+def test_a_build_says_when_it_takes_the_lock_and_progress_never_mixes_into_json(env):
+    r = run("build", "--json")
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)                    # stdout is the JSON, untouched
+    assert re.search(rf"^building a new index version in {re.escape(str(index_root(env)))} "
+                     rf"\(lock held by pid {os.getpid()} since {SINCE}\)$", r.stderr, re.M), r.stderr
+    assert "embedding chunks" in r.stderr and f"{report['embedded']}/{report['embedded']}" in r.stderr
+    assert lock_holder(index_root(env)) is None       # released, and the record with it
+
+
 HOLD_THE_LOCK = textwrap.dedent("""
     import sys
     from index.versions import _locked
@@ -148,3 +162,46 @@ def test_a_second_build_says_who_holds_the_lock_and_since_when(env):
     assert lock_holder(index_root(env)) is None
     again = run("build", "--force")                  # the lock went with the process
     assert again.exit_code == 0, again.output
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+def test_a_long_pdf_shows_its_pages_then_parsing_chunking_and_writing(env):
+    pdf = outline_pdf(env / "outline.pdf", 25)
+    r = run("build", "--source", str(pdf))
+    assert r.exit_code == 0, r.output
+    err = r.stderr
+    assert "reading outline.pdf" in err and "25/25" in err
+    # the sources are read before the lock is taken
+    order = [err.index(s) for s in ("reading outline.pdf", "parsing ", "chunking", "lock held by pid",
+                                     "embedding chunks", "writing and verifying the new version")]
+    assert order == sorted(order), err
+    assert "now current" in r.stdout and "reading" not in r.stdout
+
+
+def test_a_small_source_shows_no_reading_progress(env):
+    r = run("build", "--source", str(outline_pdf(env / "outline.pdf", 5)))
+    assert r.exit_code == 0, r.output
+    assert "reading" not in r.stderr and "parsing" not in r.stderr and "chunking" not in r.stderr
+    assert "lock held by pid" in r.stderr
+
+
+def test_build_progress_shows_large_sources_only():
+    out = io.StringIO()
+    shown = BuildProgress(Path("data/index"), out, large_bytes=1000, large_pages=20)
+    shown.load("bytes", "/srv/small.txt", 999, 999)                 # under both thresholds: nothing
+    shown.load("bytes", "/srv/plan.pdf", 400, 400)
+    for page in range(1, 20):
+        shown.load("pages", "/srv/plan.pdf", page, 19)
+    shown.load("parse", "", 0, 12345)
+    assert out.getvalue() == ""
+    shown.load("bytes", "/srv/big.txt", 512, 1024)                   # large by size
+    shown.load("bytes", "/srv/big.txt", 1024, 1024)
+    shown.load("parse", "", 0, 12345)
+    for done in range(1, 37):
+        shown.load("chunk", "", done, 36)
+    shown.close()
+    text = out.getvalue()
+    assert "reading big.txt" in text and "1.00k/1.00k" in text
+    assert "parsing 12,345 characters" in text and "chunking" in text and "36/36" in text
+    assert "small.txt" not in text and "plan.pdf" not in text
