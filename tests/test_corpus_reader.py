@@ -213,6 +213,36 @@ def test_a_file_over_the_size_limit_is_refused_from_its_size_without_reading_it(
     assert "60.0 MB あり、1 ファイルの上限 50 MB" in message
 
 
+def test_a_file_that_grows_past_the_size_limit_while_read_is_stopped_at_the_limit(tmp_path):
+    import os
+    import threading
+
+    path = tmp_path / "still-being-saved.txt"
+    os.mkfifo(path)                        # its size on disk says 0: the limit must hold while reading
+    wrote = []
+
+    def writer():
+        try:
+            with open(path, "wb") as fh:
+                for _ in range(3):
+                    fh.write(TEXT.encode("utf-8") * 100)         # 1.1 MB each
+                    wrote.append(1)
+        except BrokenPipeError:            # the reader stopped: what the limit is for
+            pass
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(SourceError) as err:
+            read_source(path, limits=dataclasses.replace(LIMITS, max_mb=2))
+    finally:
+        if t.is_alive():                   # the reader never opened it: let the writer's open() return
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        t.join(timeout=60)
+    assert err.value.reason == "too_large" and "over the limit of 2 MB" in str(err.value)
+    assert len(wrote) < 3
+
+
 def test_a_pdf_over_the_page_limit_is_refused_before_any_text_is_extracted(tmp_path, monkeypatch):
     from pypdf import PageObject
 
