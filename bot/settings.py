@@ -47,6 +47,12 @@ class Settings:
     ask_workers: int = field(default=1, metadata={"help": "answers computed at once (each uses REFORMBOT_THREADS CPU threads)"})
     ask_queue: int = field(default=8, metadata={"help": "questions waiting for a worker; beyond this the answer is a polite 503"})
     forwarded_allow_ips: str = field(default="127.0.0.1", metadata={"help": "reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or *)"})
+    # Source limits of `reformbot index build` (corpus.reader.SourceLimits). Generous for a city plan:
+    # an outline is tens of pages, a comprehensive plan with appendices a few hundred and a few tens
+    # of MB with photos; past that the file is almost surely the wrong one (a whole binder, a scan).
+    max_source_mb: int = field(default=50, metadata={"help": "index build: largest source file in MB, checked before it is read (0 = no limit)"})
+    max_source_pages: int = field(default=1000, metadata={"help": "index build: most pages of a source PDF, checked before its text is extracted (0 = no limit)"})
+    max_source_seconds: int = field(default=900, metadata={"help": "index build: longest time to extract the text of one source PDF, in seconds (0 = no limit)"})
     slack_bot_token: str = field(default="", metadata={"env": "SLACK_BOT_TOKEN", "help": "Slack bot token (xoxb-…)"})
     slack_signing_secret: str = field(default="", metadata={"env": "SLACK_SIGNING_SECRET", "help": "Slack signing secret"})
     slack_app_token: str = field(default="", metadata={"env": "SLACK_APP_TOKEN", "help": "Slack app-level token (xapp-…) for Socket Mode"})
@@ -59,6 +65,16 @@ class Settings:
     def slack_enabled(self) -> bool:
         """True when HTTP-mode Slack can run (bot token and signing secret are set)."""
         return bool(self.slack_bot_token and self.slack_signing_secret)
+
+    def source_limits(self):
+        """The :class:`corpus.SourceLimits` of ``index build``; its errors name the variables that raise them."""
+        from corpus.reader import SourceLimits
+
+        names = {f.name: env_name(f) for f in fields(self)}
+        return SourceLimits(max_mb=self.max_source_mb or None, max_pages=self.max_source_pages or None,
+                            max_seconds=self.max_source_seconds or None,
+                            mb_setting=names["max_source_mb"], pages_setting=names["max_source_pages"],
+                            seconds_setting=names["max_source_seconds"])
 
     @property
     def index_dir(self) -> Path:
@@ -110,6 +126,9 @@ class Settings:
                 raise SettingsError(f"{name}={spec!r} is not COUNT/SECONDS: set it to e.g. 30/60, or 0 for no limit")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
+        for f in fields(cls):
+            if f.name.startswith("max_source_") and getattr(settings, f.name) < 0:
+                raise SettingsError(f"{env_name(f)} must be 0 (no limit) or more, not {getattr(settings, f.name)}")
         return settings
 
 

@@ -11,19 +11,19 @@ Only the standard library is imported here (pypdf is imported when a PDF is read
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Union
+from typing import Callable, Iterable, Union
 
 from corpus.chunker import BREADCRUMB_SEP, DEFAULT_MAX_CHARS, breadcrumb, chunk_document, content_hash
 from corpus.model import Chunk, Document, GlossaryEntry, Section
 from corpus.parser import OutlineError, parse_sources
-from corpus.reader import SourceError, SourceText, read_source
+from corpus.reader import SourceError, SourceLimits, SourceText, read_source
 from corpus.repair import nfkc, repair_lines
 
 __all__ = [
     "DEFAULT_SOURCE", "load_document", "load_chunks", "chunk_document", "read_source", "repair_lines",
     "nfkc", "breadcrumb", "content_hash", "BREADCRUMB_SEP", "DEFAULT_MAX_CHARS",
-    "Chunk", "Document", "GlossaryEntry", "Section", "SourceText", "SourceError", "OutlineError",
-    "CorpusError",
+    "Chunk", "Document", "GlossaryEntry", "Section", "SourceText", "SourceError", "SourceLimits", "OutlineError",
+    "CorpusError", "LoadProgress",
 ]
 
 DEFAULT_SOURCE = Path(__file__).resolve().parent / "outline-7th-summary.txt"
@@ -32,6 +32,12 @@ DEFAULT_SOURCE = Path(__file__).resolve().parent / "outline-7th-summary.txt"
 CorpusError = (SourceError, OutlineError)
 
 PathLike = Union[str, Path]
+
+LoadProgress = Callable[[str, str, int, int], None]
+"""progress(stage, source, done, total) while sources are loaded: "bytes" and "pages" while the file
+``source`` is read (see :data:`corpus.reader.ReadProgress`), "parse" once before the texts are
+parsed (0 of ``total`` characters, ``source`` empty), "chunk" after each section or glossary entry
+is cut into chunks."""
 
 
 def _paths(paths: PathLike | Iterable[PathLike] | None) -> list[Path]:
@@ -45,27 +51,41 @@ def _paths(paths: PathLike | Iterable[PathLike] | None) -> list[Path]:
     return out
 
 
-def load_document(paths: PathLike | Iterable[PathLike] | None = None) -> Document:
+def load_document(paths: PathLike | Iterable[PathLike] | None = None, *, limits: SourceLimits | None = None,
+                  progress: LoadProgress | None = None) -> Document:
     """Read, repair and parse source files into one :class:`Document`.
 
     Args:
         paths: one path or several (``.txt``/``.md``/``.pdf``); default the bundled outline.
+        limits: size, page and time bounds on each file (default: none).
+        progress: optional ``progress(stage, source, done, total)`` (see :data:`LoadProgress`).
 
     Returns:
         The document (title, sources with their sha256, sections, glossary).
 
     Raises:
-        SourceError: a file is missing, empty, binary, undecodable or a damaged PDF.
+        SourceError: a file is missing, empty, binary, undecodable, a damaged PDF or over a limit.
         OutlineError: a file has no outline content.
     """
-    return parse_sources([read_source(p) for p in _paths(paths)])
+    texts = []
+    for path in _paths(paths):
+        report = None
+        if progress:
+            def report(unit: str, done: int, total: int, _source: str = str(path)) -> None:
+                progress(unit, _source, done, total)
+        texts.append(read_source(path, limits=limits, progress=report))
+    if progress:
+        progress("parse", "", 0, sum(len(t.text) for t in texts))
+    return parse_sources(texts)
 
 
-def load_chunks(paths: PathLike | Iterable[PathLike] | Document | None = None, **kw) -> list[Chunk]:
+def load_chunks(paths: PathLike | Iterable[PathLike] | Document | None = None, *,
+                progress: LoadProgress | None = None, **kw) -> list[Chunk]:
     """Chunks of source files (or of an already parsed :class:`Document`).
 
     Args:
         paths: a Document, one path, several paths, or None for the bundled outline.
+        progress: optional ``progress("chunk", "", done, total)`` per section and glossary entry.
         **kw: passed to :func:`corpus.chunker.chunk_document` (``mode``, ``max_chars``, ``window`` …).
 
     Returns:
@@ -75,4 +95,8 @@ def load_chunks(paths: PathLike | Iterable[PathLike] | Document | None = None, *
         SourceError, OutlineError: as :func:`load_document`.
     """
     doc = paths if isinstance(paths, Document) else load_document(paths)
-    return chunk_document(doc, **kw)
+    report = None
+    if progress:
+        def report(done: int, total: int) -> None:
+            progress("chunk", "", done, total)
+    return chunk_document(doc, progress=report, **kw)

@@ -31,7 +31,7 @@ section's length can move the cut, changing the hash (never the ids) of its othe
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from corpus.model import Chunk, Document, GlossaryEntry, Section
 from corpus.parser import glossary_markers, resolve_markers
@@ -232,7 +232,8 @@ def _glossary_chunk(entry: GlossaryEntry, doc: Document) -> Chunk:
 
 
 def chunk_document(doc: Document, *, mode: str = "section", max_chars: int = DEFAULT_MAX_CHARS,
-                   window: int = 3, stride: int | None = None, glossary: bool = True) -> list[Chunk]:
+                   window: int = 3, stride: int | None = None, glossary: bool = True,
+                   progress: Callable[[int, int], None] | None = None) -> list[Chunk]:
     """Cut ``doc`` into chunks: body chunks in reading order, then one chunk per glossary entry.
 
     Args:
@@ -242,6 +243,7 @@ def chunk_document(doc: Document, *, mode: str = "section", max_chars: int = DEF
         window: window mode: items per chunk.
         stride: window mode: items between window starts (default ``window``: no overlap).
         glossary: include the glossary chunks.
+        progress: optional ``progress(done, total)`` after each section and glossary entry.
 
     Returns:
         The chunks; ids are unique.
@@ -254,9 +256,17 @@ def chunk_document(doc: Document, *, mode: str = "section", max_chars: int = DEF
     if max_chars < 1 or window < 1 or (stride is not None and stride < 1):
         raise ValueError("max_chars, window and stride must be positive")
     chunks: list[Chunk] = []
+    entries = doc.glossary if glossary else ()
+    total, done = len(doc.sections) + len(entries), 0
     for section in doc.sections:
         if section.items:
             chunks.extend(_section_chunks(section, doc, mode, max_chars, window, stride or window))
-    if glossary:
-        chunks.extend(_glossary_chunk(e, doc) for e in doc.glossary)
+        done += 1
+        if progress:
+            progress(done, total)
+    for entry in entries:
+        chunks.append(_glossary_chunk(entry, doc))
+        done += 1
+        if progress:
+            progress(done, total)
     return chunks

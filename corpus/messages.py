@@ -27,6 +27,20 @@ SOURCE_PROBLEMS: dict[str, tuple[str, str]] = {
                     "PDF から文字を取り出せません（画像だけの PDF ではありませんか）。文字情報のある PDF か .txt を使ってください"),
     "pdf_no_library": ("reading PDF needs the pypdf package (pip install pypdf)",
                        "PDF を読むには pypdf が必要です"),
+    # Limits (corpus.reader.SourceLimits): checked before the text is read; {setting} is what the
+    # caller says raises the limit (reformbot: an environment variable).
+    "too_large": ("the file is {size} MB, over the limit of {limit} MB for one source; check that it is the "
+                  "outline, split it, or raise the limit ({setting}={suggest})",
+                  "ファイルが {size} MB あり、1 ファイルの上限 {limit} MB を超えています。大綱のファイルか確かめ、"
+                  "分割するか、上限を上げてください（{setting}={suggest}）"),
+    "too_many_pages": ("the PDF has {pages} pages, over the limit of {limit} pages for one source; check that it "
+                       "is the outline, split it, or raise the limit ({setting}={pages})",
+                       "PDF が {pages} ページあり、1 ファイルの上限 {limit} ページを超えています。大綱のファイルか"
+                       "確かめ、分割するか、上限を上げてください（{setting}={pages}）"),
+    "too_slow": ("reading the PDF took over the limit of {limit} s for one source (stopped at page {page} of "
+                 "{pages}); use a .txt copy of its text, or raise the limit ({setting}={suggest})",
+                 "PDF の読み込みが 1 ファイルの上限 {limit} 秒を超えました（{pages} ページ中 {page} ページで中止）。"
+                 "本文の .txt を使うか、上限を上げてください（{setting}={suggest}）"),
 }
 
 OUTLINE_PROBLEMS: dict[str, tuple[str, str]] = {

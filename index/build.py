@@ -27,6 +27,7 @@ from index.store import (CHUNKS, DOCUMENT, FORMAT_VERSION, HNSW_THRESHOLD, LEXIC
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.settings import Settings
+    from corpus import LoadProgress, SourceLimits
     from index.embedder import Embedder
 
 log = logging.getLogger(__name__)
@@ -229,13 +230,20 @@ def build_from_settings(settings: "Settings", sources: Sequence[Path] | None = N
     return build_version_from_settings(settings, sources, progress).manifest
 
 
-def load_corpus(paths: Sequence[Path]) -> tuple[Document, list[Chunk]]:
+def load_corpus(paths: Sequence[Path], *, limits: "SourceLimits | None" = None,
+                progress: "LoadProgress | None" = None) -> tuple[Document, list[Chunk]]:
     """The parsed document and its chunks (corpus package defaults).
+
+    Args:
+        paths: the source files.
+        limits: size, page and time bounds on each file (default: none).
+        progress: optional ``progress(stage, source, done, total)`` while the files are read,
+            parsed and chunked (see :data:`corpus.LoadProgress`).
 
     Raises:
         corpus.SourceError, corpus.OutlineError: a source file cannot be used (message names it).
     """
     from corpus import load_chunks, load_document
 
-    document = load_document(list(paths))
-    return document, list(load_chunks(document, **CHUNKING))
+    document = load_document(list(paths), limits=limits, progress=progress)
+    return document, list(load_chunks(document, progress=progress, **CHUNKING))

@@ -44,27 +44,17 @@ def build(
         undo = _would_undo_a_revision(settings)
         if undo:
             _fail(f"{undo}{_still_serving(settings)}")
-    bar = None
-
-    def progress(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if stage != "embed" or total == 0:
-            return
-        if bar is None:
-            from tqdm import tqdm
-
-            bar = tqdm(total=total, desc="embedding chunks", unit="chunk", disable=as_json or watch_)
-        bar.update(done - bar.n)
+    from index.progress import BuildProgress
 
     def once():
-        nonlocal bar
+        # Progress goes to stderr in every mode (stdout keeps the report or the JSON): see index/progress.py.
+        shown = BuildProgress(settings.index_dir)
         try:
-            return build_version_from_settings(settings, sources=source or None, progress=progress,
-                                               switch=not no_switch, force=force)
+            return build_version_from_settings(settings, sources=source or None, progress=shown.build,
+                                               switch=not no_switch, force=force, load_progress=shown.load,
+                                               on_lock=shown.locked)
         finally:
-            if bar is not None:
-                bar.close()
-                bar = None
+            shown.close()
 
     if watch_:
         _watch(settings, source, once, as_json, interval)

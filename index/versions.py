@@ -5,7 +5,8 @@ Layout of ``<data_dir>/index/``::
     current                 pointer: {"version": ID, "previous": ID, "switched_at", "reason"}
                             (replaced with os.replace: readers see the old or the new, never half)
     history.jsonl           one line per switch (build, rollback), oldest first
-    .build.lock             held (flock) by the one build or switch running
+    .build.lock             held (flock) by the one build or switch running; holds its pid, what it
+                            does and since when, so whoever finds it held can say who holds it
     versions/<ID>/          a complete index (see index/store.py) + checksums.json
     versions/.staging-*     a build in progress; removed by the next build if a crash left it
 
@@ -21,12 +22,13 @@ import json
 import logging
 import os
 import shutil
+import socket
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from corpus.model import Chunk, Document
 from index.errors import BUILD_COMMAND, IndexBuildError, IndexError_, IndexMismatch, IndexNotBuilt
@@ -34,6 +36,7 @@ from index.store import (CHUNKS, CURRENT_POINTER, DOCUMENT, MANIFEST, VERSIONS_D
                          document_to_dict, load_index, read_manifest, resolve_index_dir)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from corpus import LoadProgress
     from index.build import Progress
     from index.embedder import Embedder
 
@@ -57,6 +60,28 @@ class VersionNotFound(VersionError):
 
 class BuildInProgress(VersionError):
     "Another build or switch holds the index lock."
+
+    def __init__(self, message: str, holder: "LockHolder | None" = None) -> None:
+        super().__init__(message)
+        self.holder = holder          # who holds the lock, when it recorded itself
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds the index lock: written into the lock file by the holder, read by whoever finds it held."""
+
+    pid: int
+    since: str                # UTC, ISO 8601 with Z
+    what: str                 # "build", "use", "rollback"
+    host: str = ""
+
+    def to_dict(self) -> dict:
+        return {"pid": self.pid, "since": self.since, "what": self.what, "host": self.host}
+
+    def describe(self) -> str:
+        """``pid 1234 (build) since 2026-11-27T04:02:11Z`` (the host too when it is another machine)."""
+        host = f" on {self.host}" if self.host and self.host != socket.gethostname() else ""
+        return f"pid {self.pid}{host} ({self.what}) since {self.since}"
 
 
 @dataclass(frozen=True)
@@ -188,20 +213,91 @@ def _fsync_dir(path: Path) -> None:
 
 
 @contextmanager
-def _locked(root: Path) -> Iterator[None]:
-    """Hold the index lock: one build or switch at a time (across processes)."""
+def _locked(root: Path, what: str = "build") -> Iterator[LockHolder]:
+    """Hold the index lock: one build or switch at a time (across processes).
+
+    The holder writes its pid, ``what`` and the time into the lock file, so that a second build
+    that finds the lock held says who holds it and since when instead of just failing.
+
+    Yields:
+        This process's :class:`LockHolder`.
+
+    Raises:
+        BuildInProgress: another process holds the lock (the message names it when it could be read).
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    fh = open(root / LOCK, "a+")
+    fh = open(root / LOCK, "a+", encoding="utf-8")
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BuildInProgress(f"another `reformbot index` build or switch is running on {root}; "
-                                  "wait for it to finish") from None
-        yield
+            holder = lock_holder(root)
+            raise BuildInProgress(_held_message(root, holder), holder) from None
+        me = LockHolder(pid=os.getpid(), since=_now(), what=what, host=socket.gethostname())
+        _record_holder(fh, me)
+        try:
+            yield me
+        finally:
+            _record_holder(fh, None)     # released: whoever reads it next finds nobody
     finally:
         fh.close()
+
+
+def _record_holder(fh, holder: LockHolder | None) -> None:
+    try:
+        fh.seek(0)
+        fh.truncate()
+        if holder is not None:
+            fh.write(json.dumps(holder.to_dict()))
+        fh.flush()
+    except OSError as exc:       # a full disk must not stop a build or a rollback: the lock itself holds
+        log.warning("could not record the index lock holder: %s", exc)
+
+
+def lock_holder(root: Path) -> LockHolder | None:
+    """Who recorded itself in the index lock file, or None (nobody, or not readable yet).
+
+    Only meaningful while the lock is held (``flock`` says so); a record whose process is gone on
+    this machine is ignored.
+    """
+    try:
+        d = json.loads((Path(root) / LOCK).read_text(encoding="utf-8"))
+        holder = LockHolder(pid=int(d["pid"]), since=str(d["since"]), what=str(d["what"]), host=str(d.get("host", "")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if holder.host in ("", socket.gethostname()):
+        try:
+            os.kill(holder.pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass                   # alive, another user's
+    return holder
+
+
+def _held_message(root: Path, holder: LockHolder | None) -> str:
+    if holder is None:
+        who = " (it has not recorded its pid yet)"
+    else:
+        who = f": the lock is held by {holder.describe()}{_ago(holder.since)}"
+    return (f"another `reformbot index` build or switch is running on {root}{who}; "
+            "wait for it to finish, then run this command again")
+
+
+def _ago(since: str) -> str:
+    try:
+        start = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    seconds = int((datetime.now(timezone.utc) - start).total_seconds())
+    if seconds < 0:
+        return ""
+    if seconds < 120:
+        return f" ({seconds} s ago)"
+    if seconds < 7200:
+        return f" ({seconds // 60} min ago)"
+    return f" ({seconds // 3600} h {seconds % 3600 // 60} min ago)"
 
 
 def _now() -> str:
@@ -330,7 +426,7 @@ def switch_to(root: Path, version: str, *, reason: str = "use", model_id: str | 
         IndexMismatch: the version failed verification (message says which file and why).
         BuildInProgress: a build holds the lock.
     """
-    with _locked(root):
+    with _locked(root, reason):
         return _switch(Path(root), version, reason=reason, model_id=model_id, dim=dim)
 
 
@@ -353,7 +449,7 @@ def rollback(root: Path, version: str | None = None, *, model_id: str | None = N
         VersionError: there is no previous version to go back to.
         VersionNotFound, IndexMismatch, BuildInProgress: as :func:`switch_to`.
     """
-    with _locked(root):
+    with _locked(root, "rollback"):
         root = Path(root)
         pointer = _pointer_or_none(root)
         if version is None:
@@ -449,6 +545,7 @@ def build_version(
     switch: bool = True,
     force: bool = False,
     keep: int = KEEP_VERSIONS,
+    on_lock: Callable[[LockHolder], None] | None = None,
 ) -> BuildReport:
     """Build a new version beside the current one, verify it, then switch ``current`` to it.
 
@@ -467,6 +564,8 @@ def build_version(
             half of the current version's sections or glossary terms (refused otherwise as a likely
             wrong file).
         keep: versions kept on disk (see :func:`prune`).
+        on_lock: called once the build holds the index lock, with this process's
+            :class:`LockHolder` (the CLI says so: a build never holds the lock silently).
 
     Returns:
         A :class:`BuildReport`.
@@ -479,7 +578,9 @@ def build_version(
     from index.build import build_index
 
     root = Path(root)
-    with _locked(root):
+    with _locked(root, "build") as holder:
+        if on_lock:
+            on_lock(holder)
         _clean_staging(root)
         pointer = _pointer_or_none(root)
         cur = None
@@ -545,21 +646,36 @@ def build_version(
 
 def build_version_from_settings(settings, sources: Sequence[Path] | None = None,
                                 progress: "Progress | None" = None, *, switch: bool = True,
-                                force: bool = False) -> BuildReport:
+                                force: bool = False, load_progress: "LoadProgress | None" = None,
+                                on_lock: Callable[[LockHolder], None] | None = None) -> BuildReport:
     """Parse the sources, chunk them, and build a new version in ``settings.index_dir``.
+
+    The sources are read before the lock is taken: a slow or refused file never blocks another
+    build or a rollback. Each file is held to ``settings.source_limits()`` (size, PDF pages, time).
+
+    Args:
+        settings: data dir, model, threads, default sources and source limits.
+        sources: source files; default ``settings.sources``.
+        progress: ``progress(stage, done, total)`` while embedding and writing (index/build.py).
+        switch, force: see :func:`build_version`.
+        load_progress: ``progress(stage, source, done, total)`` while reading, parsing and chunking.
+        on_lock: see :func:`build_version`.
 
     Raises:
         IndexBuildError, IndexMismatch, BuildInProgress: see :func:`build_version`.
         index.embedder.ModelNotAvailable: the model is not on this machine.
-        corpus.SourceError, corpus.OutlineError: a source file cannot be used (nothing was built).
+        corpus.SourceError, corpus.OutlineError: a source file cannot be used or is over a limit
+            (nothing was built).
     """
     from index.build import load_corpus
     from index.embedder import load_embedder
 
     paths = tuple(Path(p) for p in (sources or settings.sources))
-    document, chunks = load_corpus(paths)     # a bad file fails here, before anything is written
+    # a bad or oversized file fails here, before anything is written
+    document, chunks = load_corpus(paths, limits=settings.source_limits(), progress=load_progress)
     embedder = load_embedder(settings.embedding_model, settings.threads)
-    return build_version(chunks, document, settings.index_dir, embedder, progress, switch=switch, force=force)
+    return build_version(chunks, document, settings.index_dir, embedder, progress, switch=switch, force=force,
+                         on_lock=on_lock)
 
 
 def has_index(root: Path) -> bool:
@@ -572,8 +688,8 @@ def has_index(root: Path) -> bool:
 
 
 __all__ = [
-    "BUILD_COMMAND", "BuildInProgress", "BuildReport", "IndexBuildError", "Pointer", "VersionError",
+    "BUILD_COMMAND", "BuildInProgress", "BuildReport", "IndexBuildError", "LockHolder", "Pointer", "VersionError",
     "VersionInfo", "VersionNotFound", "build_version", "build_version_from_settings", "current_version",
-    "list_versions", "prune", "read_pointer", "rollback", "switch_to", "verify", "version_dir",
+    "list_versions", "lock_holder", "prune", "read_pointer", "rollback", "switch_to", "verify", "version_dir",
     "write_checksums", "MANIFEST",
 ]

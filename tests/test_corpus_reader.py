@@ -5,8 +5,9 @@ import dataclasses
 
 import pytest
 
-from corpus import DEFAULT_SOURCE, SourceError, load_chunks, load_document
+from corpus import DEFAULT_SOURCE, SourceError, SourceLimits, load_chunks, load_document
 from corpus.reader import read_source
+from pdf_support import make_pdf
 
 TEXT = DEFAULT_SOURCE.read_text(encoding="utf-8")
 
@@ -117,61 +118,6 @@ def test_several_sources_are_all_recorded(tmp_path):
 
 # --- PDF ------------------------------------------------------------------------------------
 
-def _to_unicode(chars: set[str]) -> bytes:
-    """A ToUnicode CMap mapping each character id (its UTF-16 code unit) to itself."""
-    codes = sorted({f"{u:04X}" for c in chars for u in (int.from_bytes(c.encode("utf-16-be")[i:i + 2], "big")
-                                                          for i in range(0, len(c.encode("utf-16-be")), 2))})
-    blocks = []
-    for i in range(0, len(codes), 100):   # at most 100 entries per bfchar block
-        part = codes[i:i + 100]
-        blocks.append(f"{len(part)} beginbfchar\n" + "\n".join(f"<{c}> <{c}>" for c in part) + "\nendbfchar")
-    return ("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
-            "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
-            "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
-            "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n" + "\n".join(blocks) +
-            "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend").encode("ascii")
-
-
-def make_pdf(lines: list[str], per_page: int = 50) -> bytes:
-    """A minimal PDF whose text layer holds ``lines`` (Japanese included), ``per_page`` a page.
-
-    A Type0 font with Identity-H encoding whose character ids are the UTF-16 code units, and a
-    ToUnicode CMap mapping each used id to itself: extraction sees the original characters. No
-    glyphs are embedded (nothing needs to render).
-    """
-    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
-    objs: list[bytes] = [b"", b""]   # 1 catalog, 2 pages tree: filled in below
-    font = 3
-    objs.append(b"<< /Type /Font /Subtype /Type0 /BaseFont /HeiseiKakuGo-W5 /Encoding /Identity-H "
-                b"/DescendantFonts [4 0 R] /ToUnicode 5 0 R >>")
-    objs.append(b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /HeiseiKakuGo-W5 "
-                b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
-    cmap = _to_unicode({c for line in lines for c in line})
-    objs.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(cmap), cmap))
-    kids = []
-    for page_lines in pages:
-        ops = ["BT", "/F1 10 Tf", "14 TL", "40 800 Td"]
-        ops += [f"<{line.encode('utf-16-be').hex().upper()}> Tj T*" for line in page_lines]
-        ops.append("ET")
-        content = "\n".join(ops).encode("ascii")
-        objs.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
-        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-                    b"/Contents %d 0 R >>" % (font, len(objs)))
-        kids.append(len(objs))
-    objs[0] = b"<< /Type /Catalog /Pages 2 0 R >>"
-    objs[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
-
-
 def test_pdf_of_the_outline_parses_like_the_text(tmp_path, reference):
     path = tmp_path / "outline.pdf"
     path.write_bytes(make_pdf(TEXT.splitlines()))   # blank lines and broken words included
@@ -226,3 +172,133 @@ def test_error_reason_keys_for_callers(tmp_path):
     with pytest.raises(SourceError) as err:
         read_source(path)
     assert err.value.reason == "binary" and err.value.problem_ja.startswith("バイナリ")
+
+
+# --- limits and progress (issue 9, finding 13) -----------------------------------------------
+
+LIMITS = SourceLimits(max_mb=50, max_pages=3, max_seconds=25, mb_setting="REFORMBOT_MAX_SOURCE_MB",
+                      pages_setting="REFORMBOT_MAX_SOURCE_PAGES", seconds_setting="REFORMBOT_MAX_SOURCE_SECONDS")
+
+
+def five_page_pdf(path):
+    """The outline as a PDF of five pages."""
+    lines = TEXT.splitlines()
+    per_page = -(-len(lines) // 5)
+    path.write_bytes(make_pdf(lines + [""] * (per_page * 5 - len(lines)), per_page=per_page))
+    return path
+
+
+def says_in_both_languages(err):
+    message = str(err.value)
+    assert str(err.value.path) in message and " / " in message
+    assert any("\u3040" <= c <= "\u30ff" for c in message.split(" / ", 1)[1])
+    return message
+
+
+def test_a_file_over_the_size_limit_is_refused_from_its_size_without_reading_it(tmp_path, monkeypatch):
+    path = tmp_path / "binder.txt"
+    with path.open("wb") as fh:          # sparse: 60 MB on paper, nothing on disk
+        fh.truncate(60 * 1024 * 1024 + 1)
+
+    def no_reading(*args, **kw):
+        raise AssertionError("the file was opened before its size was checked")
+
+    monkeypatch.setattr(type(path), "open", no_reading)
+    monkeypatch.setattr(type(path), "read_bytes", no_reading)
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=LIMITS)
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_large"
+    assert "60.0 MB, over the limit of 50 MB" in message and "REFORMBOT_MAX_SOURCE_MB=61" in message
+    assert "60.0 MB あり、1 ファイルの上限 50 MB" in message
+
+
+def test_a_file_that_grows_past_the_size_limit_while_read_is_stopped_at_the_limit(tmp_path):
+    import os
+    import threading
+
+    path = tmp_path / "still-being-saved.txt"
+    os.mkfifo(path)                        # its size on disk says 0: the limit must hold while reading
+    wrote = []
+
+    def writer():
+        try:
+            with open(path, "wb") as fh:
+                for _ in range(3):
+                    fh.write(TEXT.encode("utf-8") * 100)         # 1.1 MB each
+                    wrote.append(1)
+        except BrokenPipeError:            # the reader stopped: what the limit is for
+            pass
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    try:
+        with pytest.raises(SourceError) as err:
+            read_source(path, limits=dataclasses.replace(LIMITS, max_mb=2))
+    finally:
+        if t.is_alive():                   # the reader never opened it: let the writer's open() return
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        t.join(timeout=60)
+    assert err.value.reason == "too_large" and "over the limit of 2 MB" in str(err.value)
+    assert len(wrote) < 3
+
+
+def test_a_pdf_over_the_page_limit_is_refused_before_any_text_is_extracted(tmp_path, monkeypatch):
+    from pypdf import PageObject
+
+    path = five_page_pdf(tmp_path / "outline.pdf")
+
+    def no_extraction(*args, **kw):
+        raise AssertionError("text was extracted before the page count was checked")
+
+    monkeypatch.setattr(PageObject, "extract_text", no_extraction)
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=LIMITS)
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_many_pages"
+    assert "the PDF has 5 pages, over the limit of 3 pages" in message
+    assert "REFORMBOT_MAX_SOURCE_PAGES=5" in message and "5 ページあり" in message
+
+
+def test_a_pdf_whose_text_extraction_runs_over_the_time_limit_stops_between_pages(tmp_path):
+    path = five_page_pdf(tmp_path / "slow.pdf")
+    ticks = iter(range(0, 1000, 10))                 # every look at the clock: 10 s later
+    with pytest.raises(SourceError) as err:
+        read_source(path, limits=dataclasses.replace(LIMITS, max_pages=None), clock=lambda: next(ticks))
+    message = says_in_both_languages(err)
+    assert err.value.reason == "too_slow"
+    assert "over the limit of 25 s" in message and "stopped at page 3 of 5" in message
+    assert "REFORMBOT_MAX_SOURCE_SECONDS=60" in message      # 30 s for 3 pages -> 5 pages, +20%
+    assert "上限 25 秒" in message
+
+
+def test_within_the_limits_a_pdf_reads_as_before_and_reports_every_page(tmp_path, reference):
+    path = five_page_pdf(tmp_path / "outline.pdf")
+    seen = []
+    src = read_source(path, limits=dataclasses.replace(LIMITS, max_pages=5),
+                      progress=lambda unit, done, total: seen.append((unit, done, total)))
+    assert same_structure(load_document(path), reference) and src.encoding == "pdf"
+    size = path.stat().st_size
+    assert seen == [("bytes", size, size)] + [("pages", n, 5) for n in range(1, 6)]
+
+
+def test_a_large_text_file_reports_the_bytes_read(tmp_path):
+    path = tmp_path / "big.txt"
+    path.write_bytes(TEXT.encode("utf-8") * 300)      # 3.2 MB
+    seen = []
+    src = read_source(path, progress=lambda unit, done, total: seen.append((unit, done, total)))
+    size = path.stat().st_size
+    assert [u for u, _, _ in seen] == ["bytes"] * 4 and all(t == size for _, _, t in seen)
+    assert [d for _, d, _ in seen] == [1 << 20, 2 << 20, 3 << 20, size]
+    assert len(src.text) == len(TEXT) * 300
+
+
+def test_load_document_names_the_file_in_its_progress_and_announces_parsing(tmp_path):
+    path = five_page_pdf(tmp_path / "outline.pdf")
+    seen = []
+    load_chunks(load_document(path, progress=lambda *e: seen.append(e)), progress=lambda *e: seen.append(e))
+    stages = [(stage, source) for stage, source, _, _ in seen]
+    assert stages[:6] == [("bytes", str(path))] + [("pages", str(path))] * 5
+    assert stages[6] == ("parse", "") and seen[6][3] == len(read_source(path).text)
+    chunked = [e for e in seen if e[0] == "chunk"]
+    assert chunked[-1][2] == chunked[-1][3] == 28 + 8     # every section and glossary entry
