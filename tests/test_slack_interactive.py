@@ -250,3 +250,20 @@ def test_app_home_publish_error_is_logged(slack, caplog):
     slack.emulator.wait_until(lambda e: e.calls_to("views.publish"))
     slack.bot.close()                                     # the listener has finished (and logged)
     assert "not_enabled" in caplog.text
+
+
+# --- shared answers: the question stays text ---------------------------------------------
+def test_shared_answer_keeps_mentions_and_links_in_the_question_as_text(slack):
+    question = "<!channel> 計画期間は <https://evil.example|こちら> & <@U0BOSS>"
+    slack.post(slash_command(question, response_url=slack.emulator.response_url("cmd"), user="U0ASKER"))
+    [reply] = slack.emulator.wait_for("response_url")
+    slack.post(block_actions(bk.ACTION_POST, button_value(reply["blocks"], bk.ACTION_POST),
+                             response_url=slack.emulator.response_url("click"), user="U0ASKER", ephemeral=True))
+    [shared] = slack.emulator.wait_for("response_url", where=lambda c: c.get("response_type") == "in_channel")
+    assert "&lt;!channel&gt; 計画期間は &lt;https://evil.example|こちら&gt; &amp; &lt;@U0BOSS&gt;" in shared["text"]
+    blocks = json.dumps(shared["blocks"], ensure_ascii=False)
+    assert "&lt;!channel&gt;" in blocks and "<!channel>" not in blocks
+    # Whatever reached Slack's text fields (shared message, replies, posts): no mention, no link.
+    for call in slack.emulator.calls:
+        text = call.get("text") or ""
+        assert "<!channel>" not in text and "<https://evil.example" not in text and "<@U0BOSS>" not in text
