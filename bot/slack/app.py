@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol, Se
 from bot.contract import Answer
 from bot.settings import Settings
 from bot.slack import blocks as bk
+from bot.slack import intake
 from feedback.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:  # the Slack libraries load only when Slack is on
@@ -278,26 +279,66 @@ def build_slack_app(
     return app
 
 
-def slack_routes(bolt_app: "App", path: str = "/slack/events") -> "list[Route]":
+_REFUSAL_BODY = {400: "bad request", 401: "invalid request", 413: "request too large"}
+
+
+def slack_routes(
+    bolt_app: "App",
+    path: str = "/slack/events",
+    *,
+    max_body_bytes: int = intake.MAX_BODY_BYTES,
+) -> "list[Route]":
     """Starlette routes for events, slash commands and interactivity on one URL.
 
-    Bolt's dispatch (signature check, middleware, ack) runs on a worker thread so the event
-    loop never waits on it.
+    Before Bolt sees a request, and before anything in it is parsed: a declared size over
+    ``max_body_bytes`` gets 413; missing, malformed or stale (> 5 minutes) signature headers get 401;
+    the body is read only up to ``max_body_bytes`` (413 beyond, chunked or not); a signature that
+    does not match the raw body gets 401. A signed body Bolt cannot parse gets 400. Each refusal is
+    one log line, never a traceback (bot/slack/intake.py).
+
+    Bolt's dispatch (middleware, ack) runs on a worker thread so the event loop never waits on it.
 
     Raises:
         SlackConfigError: the app was built without a signing secret.
     """
-    from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+    from slack_bolt import BoltRequest
+    from slack_bolt.adapter.starlette.handler import to_starlette_response
     from starlette.concurrency import run_in_threadpool
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
+    from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    if not slack_bot(bolt_app).verifies_requests:
+    bot = slack_bot(bolt_app)
+    if not bot.verifies_requests:
         raise SlackConfigError("SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify requests")
+    secret = bot.settings.slack_signing_secret
+    clock = bot.ledger.clock
+
+    def dispatch(raw: bytes, headers, query):
+        """Parse and dispatch a signed body (on a worker thread)."""
+        try:
+            request = BoltRequest(body=raw.decode("utf-8"), query=query, headers=headers)
+        except Exception as exc:  # whatever Bolt's parser and context builder cannot read
+            raise intake.MalformedBody(f"{type(exc).__name__}: {exc}") from None
+        if not isinstance(request.body, dict):
+            raise intake.MalformedBody(f"the body is a JSON {type(request.body).__name__}, not an object")
+        return bolt_app.dispatch(request)
 
     async def slack_events(request: Request):
-        body = await request.body()
-        bolt_resp = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        peer = request.client.host if request.client else "?"
+        try:
+            # Everything that needs no body first, so an unsigned request is never read at all.
+            intake.check_declared_length(request.headers, max_body_bytes)
+            timestamp, signature = intake.signature_headers(request.headers, now=clock.wall())
+            raw = await intake.read_body(request, max_body_bytes)
+            intake.check_signature(secret, timestamp, signature, raw)
+            bolt_resp = await run_in_threadpool(dispatch, raw, request.headers, request.query_params)
+        except intake.RequestRefused as exc:
+            log.warning("Slack request from %s refused with %d: %s", peer, exc.status, exc)
+            return JSONResponse({"error": _REFUSAL_BODY.get(exc.status, "refused")}, status_code=exc.status)
+        except ClientDisconnect:
+            log.warning("Slack request from %s abandoned: the client disconnected while sending it", peer)
+            return JSONResponse({"error": "bad request"}, status_code=400)
         return to_starlette_response(bolt_resp)
 
     slack_events.bolt_app = bolt_app  # type: ignore[attr-defined]  # lets tests and plugins find the bot
