@@ -61,6 +61,12 @@ class MalformedBody(RequestRefused):
     status = 400
 
 
+class SlackNotReady(RequestRefused):
+    "The bot has not reached Slack yet (or Slack refused its token): the request cannot be handled now."
+
+    status = 503
+
+
 class _Streaming(Protocol):
     headers: Mapping[str, str]
 
