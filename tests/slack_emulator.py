@@ -1,6 +1,6 @@
 """A local Slack Web API emulator for tests and benchmarks.
 
-A small threaded HTTP server on a free 127.0.0.1 port. It records every call (method, parsed
+A small threaded HTTP server on a free 127.0.0.1 port (refusing connections until started). It records every call (method, parsed
 body, headers, arrival time), answers plausible JSON for the methods the bot uses, accepts
 ``response_url`` posts under ``/response/<name>``, and can be told to answer 429 (with
 Retry-After) or an error for a method. Tests wait for calls with :meth:`SlackEmulator.wait_for`,
@@ -67,8 +67,11 @@ class SlackEmulator:
         self._faults: dict[str, list[_Fault]] = {}
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        # Bound now (the port, and so base_url, is known) but listening only from start(): until
+        # then connections to it are refused, as when Slack is unreachable.
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class(), bind_and_activate=False)
         self._server.daemon_threads = True
+        self._server.server_bind()
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -86,13 +89,16 @@ class SlackEmulator:
         return f"http://127.0.0.1:{self.port}/response/{name}"
 
     def start(self) -> "SlackEmulator":
+        """Start answering (connections were refused until now)."""
+        self._server.server_activate()
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), name="slack-emulator",
                                         daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread is not None:        # shutdown() waits for serve_forever, which never ran otherwise
+            self._server.shutdown()
         self._server.server_close()
 
     def __enter__(self) -> "SlackEmulator":

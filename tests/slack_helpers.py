@@ -5,10 +5,12 @@ Slack signs every request: ``v0=HMAC_SHA256(secret, "v0:{timestamp}:{raw body}")
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import itertools
 import json
+import logging
 import threading
 import time
 from contextlib import contextmanager
@@ -294,7 +296,7 @@ def slack_harness(data_dir: Path, qa=None, *, settings_overrides: dict | None = 
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from bot.slack import build_slack_app, slack_routes
+    from bot.slack import build_slack_app, slack_bot, slack_routes
 
     qa = qa if qa is not None else FakeQA()
     with SlackEmulator() as emulator:
@@ -305,7 +307,47 @@ def slack_harness(data_dir: Path, qa=None, *, settings_overrides: dict | None = 
             bolt_app = build_slack_app(settings, qa, **build_kwargs)
             web = Starlette(routes=slack_routes(bolt_app))
         with TestClient(web) as http:
+            # A served app reaches Slack in the background at start-up: wait for it, as Slack would retry.
+            assert slack_bot(bolt_app).connection.wait(30), "the bot never reached the Slack emulator"
             yield SlackHarness(emulator=emulator, settings=settings, qa=qa, bolt_app=bolt_app, http=http)
-        from bot.slack import slack_bot
 
         slack_bot(bolt_app).close()          # in-flight listeners finish before the emulator stops
+
+
+@contextmanager
+def served(mount):
+    """A TestClient on ``mount.routes``, running its startup/shutdown the way bot.server's lifespan does."""
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        for fn in mount.startup:
+            fn()
+        yield
+        for fn in mount.shutdown:
+            fn()
+
+    with TestClient(Starlette(routes=mount.routes, lifespan=lifespan)) as client:
+        yield client
+
+
+class LogSignal(logging.Handler):
+    """Sets :attr:`seen` when ``logger`` logs a message containing ``needle`` (wait on it with a deadline)."""
+
+    def __init__(self, logger: str, needle: str) -> None:
+        super().__init__(logging.DEBUG)
+        self.needle = needle
+        self.seen = threading.Event()
+        self._logger = logging.getLogger(logger)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.needle in record.getMessage():
+            self.seen.set()
+
+    def __enter__(self) -> "LogSignal":
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self)

@@ -67,6 +67,21 @@ def test_citation_and_quote_escape_markup_but_keep_text():
     assert bk.quote(src.text, 100) == "> A &lt; B &amp; C &gt; D\n> 二行目"
 
 
+@pytest.mark.parametrize("found", [True, False])
+def test_fallback_text_is_escaped_like_the_blocks(found):
+    """The fallback ``text`` is mrkdwn too: a question or passage cannot become a mention or a link."""
+    question = "<!channel> <https://evil.example|こちら> & <@U0BOSS>"
+    src = Source(rank=1, text="A<B & <!here>", section="節 <x>", page=1, score=0.9, kind="body", id="c1")
+    answer = Answer(question=question, found=found, answer="A<B & <!here>", sources=(src,),
+                    glossary=(GlossaryNote("<T>", "<!everyone>"),) if found else (), index_version="v1")
+    msg = bk.answer_message(answer, lang="ja", contact="課<内線>", asked_by="U0ASKER")
+    for raw in ("<!channel>", "<https://", "<@U0BOSS>", "<!here>", "<!everyone>", "<x>", "<内線>", "<T>"):
+        assert raw not in msg.text
+    assert "&lt;!channel&gt; &lt;https://evil.example|こちら&gt; &amp; &lt;@U0BOSS&gt;" in msg.text
+    simple = bk.simple_message("<!channel> 失敗")
+    assert simple.text == "&lt;!channel&gt; 失敗"
+
+
 def test_lead_passage_not_repeated_when_it_is_a_source():
     answer = found_answer("計画期間は？")
     body = json.dumps(bk.answer_message(answer, lang="ja").blocks, ensure_ascii=False)

@@ -12,6 +12,7 @@ from slack_helpers import (
     block_actions,
     event_callback,
     mention,
+    sign,
     slack_harness,
     slash_command,
     strip_environment,
@@ -250,3 +251,79 @@ def test_app_home_publish_error_is_logged(slack, caplog):
     slack.emulator.wait_until(lambda e: e.calls_to("views.publish"))
     slack.bot.close()                                     # the listener has finished (and logged)
     assert "not_enabled" in caplog.text
+
+
+# --- shared answers: the question stays text ---------------------------------------------
+def test_shared_answer_keeps_mentions_and_links_in_the_question_as_text(slack):
+    question = "<!channel> 計画期間は <https://evil.example|こちら> & <@U0BOSS>"
+    slack.post(slash_command(question, response_url=slack.emulator.response_url("cmd"), user="U0ASKER"))
+    [reply] = slack.emulator.wait_for("response_url")
+    slack.post(block_actions(bk.ACTION_POST, button_value(reply["blocks"], bk.ACTION_POST),
+                             response_url=slack.emulator.response_url("click"), user="U0ASKER", ephemeral=True))
+    [shared] = slack.emulator.wait_for("response_url", where=lambda c: c.get("response_type") == "in_channel")
+    assert "&lt;!channel&gt; 計画期間は &lt;https://evil.example|こちら&gt; &amp; &lt;@U0BOSS&gt;" in shared["text"]
+    blocks = json.dumps(shared["blocks"], ensure_ascii=False)
+    assert "&lt;!channel&gt;" in blocks and "<!channel>" not in blocks
+    # Whatever reached Slack's text fields (shared message, replies, posts): no mention, no link.
+    for call in slack.emulator.calls:
+        text = call.get("text") or ""
+        assert "<!channel>" not in text and "<https://evil.example" not in text and "<@U0BOSS>" not in text
+
+
+# --- replays: same signed body, same timestamp, within Slack's 5 minutes -----------------
+def send_raw(slack, raw: str, headers: dict):
+    return slack.http.post("/slack/events", content=raw.encode(), headers=headers)
+
+
+def test_replayed_slash_command_is_answered_once(slack):
+    raw = slash_command("計画期間は？", response_url=slack.emulator.response_url("cmd"))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(raw)}
+    for _ in range(3):
+        assert send_raw(slack, raw, headers).status_code == 200
+    slack.post(slash_command("マーカー", response_url=slack.emulator.response_url("marker")))
+    slack.emulator.wait_for("response_url", where=lambda c: c.path == "/response/marker")
+    slack.bot.close()                                         # every listener has run
+    assert len([c for c in slack.emulator.calls_to("response_url") if c.path == "/response/cmd"]) == 1
+    assert [q for q, _ in slack.qa.calls] == ["計画期間は？", "マーカー"]
+    logged = rows(slack.settings.database_path, "select question from answer_log order by id")
+    assert logged == [{"question": "計画期間は？"}, {"question": "マーカー"}]
+
+
+def test_replayed_click_is_handled_once(slack):
+    slack.post(slash_command("計画期間は？", response_url=slack.emulator.response_url("cmd"), user="U0ASKER"))
+    [reply] = slack.emulator.wait_for("response_url")
+    raw = block_actions(bk.ACTION_POST, button_value(reply["blocks"], bk.ACTION_POST),
+                        response_url=slack.emulator.response_url("click"), user="U0ASKER", ephemeral=True)
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(raw)}
+    for _ in range(3):
+        assert send_raw(slack, raw, headers).status_code == 200
+    slack.bot.close()
+    shared = [c for c in slack.emulator.calls_to("response_url") if c.get("response_type") == "in_channel"]
+    assert len(shared) == 1
+    surfaces = rows(slack.settings.database_path, "select surface from answer_log order by id")
+    assert surfaces == [{"surface": "slash"}, {"surface": "shared"}]
+
+
+def test_two_invocations_with_the_same_text_are_both_answered(slack):
+    """Deduplication is per invocation (trigger_id), not per text: asking again is answered again."""
+    for name in ("first", "second"):
+        slack.post(slash_command("計画期間は？", response_url=slack.emulator.response_url(name)))
+    slack.bot.close()
+    assert sorted(c.path for c in slack.emulator.calls_to("response_url")) == ["/response/first", "/response/second"]
+
+
+@pytest.mark.parametrize("body, signature, key", [
+    ({"type": "event_callback", "event_id": "Ev1"}, None, "event:Ev1"),
+    ({"command": "/reform", "trigger_id": "13.45.ab"}, "v0=sig", "command:13.45.ab"),
+    ({"command": "/reform"}, "v0=sig", "command:v0=sig"),                      # no trigger_id: the signature
+    ({"type": "block_actions", "trigger_id": "13.46.cd"}, None, "interaction:13.46.cd"),
+    ({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_ts": "1.5"}]}, None, "interaction:U1:1.5"),
+    ({"type": "view_submission", "trigger_id": "13.47.ef"}, None, "interaction:13.47.ef"),
+    ({"type": "block_suggestion", "trigger_id": "x"}, "v0=sig", None),       # options loading: harmless to repeat
+    ({"type": "url_verification", "challenge": "c"}, "v0=sig", None),
+    ({"command": "/reform"}, None, None),                                      # nothing identifies it
+])
+def test_delivery_keys(body, signature, key):
+    from bot.slack.listeners import delivery_key
+
+    assert delivery_key(body, signature) == key

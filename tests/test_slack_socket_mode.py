@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from contextlib import contextmanager
 
 import pytest
 from aiohttp import WSMsgType, web
-from starlette.applications import Starlette
-from starlette.testclient import TestClient
 
 from bot.slack import mount_slack, slack_bot
 from slack_emulator import SlackEmulator
-from slack_helpers import APP_TOKEN, FakeQA, event_callback, mention, slack_settings, strip_environment
+from slack_helpers import APP_TOKEN, FakeQA, event_callback, mention, served, slack_settings, strip_environment
 
 
 @pytest.fixture(autouse=True)
@@ -103,23 +100,6 @@ class FakeSocketModeServer:
             return next(m for m in self.received if m.get("envelope_id") == envelope_id)
 
 
-@contextmanager
-def served(mount):
-    """Run the mount's startup/shutdown the way bot.server's lifespan does."""
-    import contextlib
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        for fn in mount.startup:
-            fn()
-        yield
-        for fn in mount.shutdown:
-            fn()
-
-    with TestClient(Starlette(routes=mount.routes, lifespan=lifespan)) as client:
-        yield client
-
-
 def test_socket_mode_receives_events_and_commands_and_answers(tmp_path):
     qa = FakeQA()
     fake = FakeSocketModeServer().start()
@@ -174,11 +154,3 @@ def test_slack_off_without_settings(tmp_path, caplog):
     mount = mount_slack(Settings(data_dir=tmp_path), FakeQA())
     assert mount.routes == [] and mount.startup == [] and mount.app is None
     assert "Slack is off" in caplog.text
-
-
-def test_bad_token_turns_slack_off_but_not_the_server(tmp_path, caplog):
-    with SlackEmulator() as emulator:
-        emulator.fail("auth.test", "invalid_auth")
-        mount = mount_slack(slack_settings(tmp_path / "data", emulator), FakeQA())
-    assert mount.routes == [] and mount.app is None
-    assert "invalid_auth" in caplog.text and "Slack is off" in caplog.text

@@ -167,10 +167,13 @@ def answer_message(
         A :class:`SlackMessage` within Block Kit limits.
     """
     body: list[dict] = []
+    # The fallback ``text`` is mrkdwn too (notifications, screen readers, clients without blocks):
+    # everything quoted into it is escaped exactly as in the blocks, so a question such as
+    # "<!channel>" or "<https://…|label>" stays text and never becomes a mention or a link.
     fallback: list[str] = []
     if asked_by:
         body.append(section(t(lang, "posted_by", user=asked_by, question=escape(fit(answer.question, 500)))))
-        fallback.append(t(lang, "question_line", question=fit(answer.question, 500)).replace("*", ""))
+        fallback.append(t(lang, "question_plain", question=escape(fit(answer.question, 500))))
 
     sources = list(answer.sources)
     if answer.found:
@@ -183,18 +186,18 @@ def answer_message(
                 passages[0] = (lead, passages[0][1])       # the lead is the first source, with its heading
             else:
                 body.append(section(quote(lead, PASSAGE_CHARS)))
-                fallback.append(fit(lead, 1000))
+                fallback.append(escape(fit(lead, 1000)))
         for i, (text, src) in enumerate(passages):
             if i == 1:
                 body.append(section(t(lang, "more_sources")))
             body.append(section(quote(text, PASSAGE_CHARS)))
             body.append(context("📖 " + escape(citation(src))))
-            fallback.append(f"{fit(' '.join(text.split()), 600)}\n— {citation(src)}")
+            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src)}"))
         if answer.glossary:
             body.append(section(t(lang, "glossary_heading")))
             for note in answer.glossary:
                 body.append(section(f"*{escape(note.term)}*：{escape(fit(note.definition, PASSAGE_CHARS))}"))
-                fallback.append(f"{note.term}: {fit(note.definition, 400)}")
+                fallback.append(escape(f"{note.term}: {fit(note.definition, 400)}"))
     else:
         body.append(section(f"*{t(lang, 'not_found')}*"))
         fallback.append(t(lang, "not_found"))
@@ -204,11 +207,11 @@ def answer_message(
             lines = []
             for src in sources[:MAX_SOURCES_SHOWN]:
                 lines.append(f"• {escape(citation(src))}\n{quote(src.text, RELATED_CHARS)}")
-                fallback.append(f"- {citation(src)}")
+                fallback.append(escape(f"- {citation(src)}"))
             for line in lines:
                 body.append(section(line))
         body.append(section(t(lang, "ask_contact", contact=escape(contact))))
-        fallback.append(t(lang, "ask_contact", contact=contact))
+        fallback.append(t(lang, "ask_contact", contact=escape(contact)))
 
     tail: list[dict] = [context(escape(index_context(status, lang)), block_id=BLOCK_CONTEXT)]
     if answer_id is not None:
@@ -245,7 +248,7 @@ def without_post_button(blocks: Sequence[dict]) -> list[dict]:
 
 def simple_message(text: str) -> SlackMessage:
     """A one-section message (errors, notes)."""
-    return SlackMessage(text=fit(text, MAX_FALLBACK), blocks=[section(escape(text))])
+    return SlackMessage(text=escape(fit(text, MAX_FALLBACK)), blocks=[section(escape(text))])
 
 
 def help_message(lang: str) -> SlackMessage:

@@ -47,20 +47,58 @@ def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
     return bool(user) and user != bot_user_id
 
 
+# Interactive payloads that do something (store a vote, post, open a modal); others (options
+# loading, a closed modal) are safe to handle again.
+ACTING_INTERACTIONS = frozenset({"block_actions", "view_submission", "shortcut", "message_action"})
+
+
+def delivery_key(body: dict, signature: str | None = None) -> str | None:
+    """What one delivery of ``body`` is, so a retry, redelivery or replay of it is handled once.
+
+    Events carry an ``event_id`` that Slack keeps on its retries. Slash commands and interactions
+    carry a ``trigger_id``, new for every invocation or click, so a re-sent copy of the same signed
+    body (a replay within Slack's 5-minute window) has the same one. Failing that, a click is its
+    ``action_ts``, and anything signed is its signature (HMAC over timestamp + body).
+
+    Returns:
+        ``"event:…"``, ``"command:…"`` or ``"interaction:…"``; None for what needs no claim
+        (url_verification, options loading, …).
+    """
+    if body.get("type") == "event_callback":
+        return f"event:{body['event_id']}" if body.get("event_id") else None
+    if body.get("command"):
+        kind = "command"
+    elif body.get("type") in ACTING_INTERACTIONS:
+        kind = "interaction"
+    else:
+        return None
+    unique = body.get("trigger_id") or _action_ts(body) or signature
+    return f"{kind}:{unique}" if unique else None
+
+
+def _action_ts(body: dict) -> str | None:
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict) and actions[0].get("action_ts"):
+        user = body.get("user") if isinstance(body.get("user"), dict) else {}
+        return f"{user.get('id', '')}:{actions[0]['action_ts']}"
+    return None
+
+
 def register_listeners(bot: SlackBot) -> None:
     """Attach every listener of the Q&A bot to ``bot.app``."""
     app = bot.app
     assert app is not None
 
     @app.middleware
-    def answer_each_event_once(body: dict, next, logger) -> "BoltResponse | None":  # noqa: A002
-        """Slack retries (X-Slack-Retry-Num) and redeliveries share an event_id: handle it once."""
-        if body.get("type") == "event_callback" and body.get("event_id"):
-            if not bot.ledger.claim("event:" + body["event_id"]):
-                from slack_bolt import BoltResponse
+    def handle_each_delivery_once(body: dict, request, next, logger) -> "BoltResponse | None":  # noqa: A002
+        """A retried, redelivered or replayed event, command or click is acked but handled once."""
+        signature = (request.headers.get("x-slack-signature") or [None])[0] if request is not None else None
+        key = delivery_key(body, signature)
+        if key is not None and not bot.ledger.claim(key):
+            from slack_bolt import BoltResponse
 
-                logger.info("duplicate delivery of %s ignored", body["event_id"])
-                return BoltResponse(status=200, body="")
+            logger.info("duplicate delivery of %s ignored", key)
+            return BoltResponse(status=200, body="")
         return next()
 
     @app.event("app_mention")

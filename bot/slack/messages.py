@@ -60,6 +60,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unavailable": "いまは大綱の索引を読み込めないため、お答えできません。管理者に `reformbot index build` の実行を依頼してください。",
         "posted_by": "<@{user}> さんの質問：{question}",
         "question_line": "*質問：* {question}",
+        "question_plain": "質問：{question}",
         "help_title": "行政改革大綱ボットの使い方",
         "help_body": (
             "第７次厚木市行政改革大綱（概要）の内容について、大綱の本文をそのまま引用して答えます。"
@@ -106,6 +107,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unavailable": "I cannot read the outline's index right now, so I cannot answer. Please ask the administrator to run `reformbot index build`.",
         "posted_by": "Question from <@{user}>: {question}",
         "question_line": "*Question:* {question}",
+        "question_plain": "Question: {question}",
         "help_title": "How to use the reform outline bot",
         "help_body": (
             "I answer questions about the 7th Atsugi City Administrative Reform Outline (summary) by quoting "
