@@ -98,7 +98,9 @@ def _get(store, ref: str, include_personal: bool = False):
     try:
         return store.get(ref, include_personal=include_personal)
     except ProposalNotFound:
-        _usage_error(f"no proposal {ref!r}: give a 受付番号 like 20261127-00001 or an id "
+        from .receipts import EXAMPLE
+
+        _usage_error(f"no proposal {ref!r}: give a 受付番号 like {EXAMPLE} or an id "
                      "(see `reformbot proposals list`)")
 
 

@@ -16,7 +16,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -26,6 +26,7 @@ from feedback.sqlite import enable_wal
 
 from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
                     Similar, StatusChange)
+from .receipts import candidates, normalise_receipt, receipt_day
 
 class ProposalNotFound(LookupError):
     "No proposal has that id or receipt number."
@@ -71,13 +72,14 @@ def m0001_proposals(db: Database) -> None:
     db["proposal_meta"].insert({"key": "form_secret", "value": secrets.token_hex(32)})
 
 
+@migrations(name="0002_receipt_secret")
+def m0002_receipt_secret(db: Database) -> None:
+    # Key that splits receipt numbers into real ones and the honeypot's decoys (receipts.py).
+    db["proposal_meta"].insert({"key": "receipt_secret", "value": secrets.token_hex(32)})
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def receipt_number(proposal_id: int, created: datetime) -> str:
-    """受付番号: JST date + the row id, e.g. ``20261127-00042`` (unique because the id is)."""
-    return f"{created.astimezone(JST):%Y%m%d}-{proposal_id:05d}"
 
 
 def local_time(iso_text: str) -> str:
@@ -89,14 +91,17 @@ def local_time(iso_text: str) -> str:
 class ProposalStore:
     """Proposals in one SQLite file. Thread-safe; open one per process."""
 
-    def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK, *,
+                 randbelow: Callable[[int], int] = secrets.randbelow):
         """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store.
 
         Args:
             path: the SQLite file, or None for an in-memory store.
             clock: time source for ``created_at``, receipt dates and status times.
+            randbelow: random source for receipt numbers (tests pass a scripted one).
         """
         self.clock = clock
+        self._randbelow = randbelow
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
@@ -112,6 +117,8 @@ class ProposalStore:
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
             self._migrate()
+        self._receipt_secret = bytes.fromhex(
+            self._read("SELECT value FROM proposal_meta WHERE key = 'receipt_secret'")[0]["value"])
 
     def _migrate(self) -> None:
         # Several processes may open a new file at once: hold the write lock (waiting up to the
@@ -179,12 +186,13 @@ class ProposalStore:
                 existing = None
             if existing is None:
                 new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM proposals").fetchone()[0]
+                receipt_no = self._unused_receipt(conn, now, decoy=False)
                 at = iso(now)
                 conn.execute(
                     "INSERT INTO proposals (id, receipt_no, submission_token, source, staff_user_id, title,"
                     " body, goal, residency, age_group, lang, consent_version, created_at, status,"
                     " status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'pending')",
-                    (new_id, receipt_number(new_id, now), item.submission_token, item.source,
+                    (new_id, receipt_no, item.submission_token, item.source,
                      item.staff_user_id, item.title, item.body, item.goal, item.residency,
                      item.age_group, item.lang, item.consent_version, at, "received", at))
                 if item.name or item.email:
@@ -194,7 +202,7 @@ class ProposalStore:
                 conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                              " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
                 fresh = Proposal(
-                    id=new_id, receipt_no=receipt_number(new_id, now), title=item.title, body=item.body,
+                    id=new_id, receipt_no=receipt_no, title=item.title, body=item.body,
                     goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
@@ -208,10 +216,19 @@ class ProposalStore:
             return False
         return bool(self._read("SELECT 1 AS x FROM proposals WHERE submission_token = ?", (token,)))
 
-    def next_receipt_no(self, now: datetime | None = None) -> str:
-        """A receipt number in the same form as a real one (shown to bots caught by the honeypot)."""
-        n = self._read("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM proposals")[0]["n"]
-        return receipt_number(n, now or self.clock.now())
+    def _unused_receipt(self, conn: sqlite3.Connection, now: datetime, *, decoy: bool) -> str:
+        # For a real proposal this runs inside the BEGIN IMMEDIATE write transaction, so no other
+        # writer can take the number between this check and the INSERT (the UNIQUE index backs it up).
+        for number in candidates(self._receipt_secret, receipt_day(now), decoy=decoy, randbelow=self._randbelow):
+            if not conn.execute("SELECT 1 FROM proposals WHERE receipt_no = ?", (number,)).fetchone():
+                return number
+        raise AssertionError("unreachable: candidates() never ends")
+
+    def decoy_receipt_no(self, now: datetime | None = None) -> str:
+        """A receipt number for a bot caught by the honeypot: shaped like a real one, never stored,
+        never issued to a proposal, and not equal to any number issued before."""
+        with self._lock:
+            return self._unused_receipt(self.db.conn, now or self.clock.now(), decoy=True)
 
     def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
                    now: datetime | None = None) -> Proposal:
@@ -303,10 +320,12 @@ class ProposalStore:
         return [r["proposal_id"] for r in rows], mat
 
     def _resolve(self, ref: int | str) -> int:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and "-" not in ref):
+        """The row id for an id or a receipt number as a person typed it (full-width, other dashes)."""
+        receipt = None if isinstance(ref, int) else normalise_receipt(str(ref))
+        if receipt is None and (isinstance(ref, int) or str(ref).strip().isdecimal()):
             rows = self._read("SELECT id FROM proposals WHERE id = ?", (int(ref),))
         else:
-            rows = self._read("SELECT id FROM proposals WHERE receipt_no = ?", (str(ref).strip(),))
+            rows = self._read("SELECT id FROM proposals WHERE receipt_no = ?", (receipt or str(ref).strip(),))
         if not rows:
             raise ProposalNotFound(f"no proposal {ref!r}")
         return rows[0]["id"]

@@ -153,8 +153,10 @@ class ProposalForm:
 
         if form.get("website", "").strip():
             # Honeypot: a person never sees this field. Answer exactly like a success, store nothing.
+            # The number is a decoy: never stored, never issued to anyone (receipts.py).
             log.warning("proposal form: honeypot filled from %s; not stored", client_key(request))
-            return self._receipt_page(lang, self.store.next_receipt_no(), iso(self.clock.now()),
+            now = self.clock.now()
+            return self._receipt_page(lang, self.store.decoy_receipt_no(now), iso(now),
                                       kept["title"].strip(), kept["body"].strip())
 
         if form.get("action") == "switch_lang":
