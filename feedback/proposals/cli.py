@@ -216,8 +216,14 @@ def export(
         writer.writerows({k: _defuse(v) for k, v in r.items()} for r in rows)
         text = buf.getvalue()
     if output:
+        text = ("\ufeff" if fmt is Format.csv else "") + text
         try:
-            output.write_text(("\ufeff" if fmt is Format.csv else "") + text, encoding="utf-8")
+            if include_personal:
+                from feedback.permissions import write_private
+
+                write_private(output, text)         # owner-only (0600), whatever the umask
+            else:
+                output.write_text(text, encoding="utf-8")
         except OSError as exc:
             from bot.cli_support import fail
 

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
-from feedback.sqlite import enable_wal
+from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
 from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
                     Similar, StatusChange)
@@ -105,14 +105,14 @@ class ProposalStore:
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            conn = connect_private(path, timeout=30)      # names, emails, secrets: owner-only
         self.path = Path(path) if path else None
         self._lock = threading.RLock()
         self.db = Database(conn)
         conn.execute("PRAGMA busy_timeout = 30000")
         if path is not None:
             enable_wal(self.db)
+            tighten_sidecars(path)
             conn.execute("PRAGMA synchronous = NORMAL")   # safe with WAL; durable at checkpoints
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
