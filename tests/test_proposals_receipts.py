@@ -8,7 +8,6 @@ import sqlite3
 from collections import deque
 
 import pytest
-from sqlite_utils import Database
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -18,9 +17,9 @@ from clock_support import ManualClock, jst
 from feedback.proposals.cli import proposals_app
 from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.model import ProposalInput
-from feedback.proposals.store import ProposalStore, migrations
+from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
-from proposals_support import receipt_no, submit
+from proposals_support import old_database, receipt_no, submit
 
 DAY = jst(2026, 11, 28, 10, 0, 0)
 
@@ -105,7 +104,7 @@ def test_honeypot_never_repeats_a_number_issued_in_the_old_format(tmp_path):
     """Before random numbers, 受付番号 were the row id; a decoy must not hit one of those either."""
     path = tmp_path / "p.db"
     old = [f"20261128-{i:05d}" for i in range(1, 41)]
-    _old_database(path, old)
+    old_database(path, old)
     rnd = ScriptedRandom()
     store = ProposalStore(path, clock=ManualClock(DAY), randbelow=rnd)
     rnd.push(*range(1, 41))                         # offered every old number first
@@ -114,25 +113,12 @@ def test_honeypot_never_repeats_a_number_issued_in_the_old_format(tmp_path):
     store.close()
 
 
-def _old_database(path, receipts: list[str], published: bool = False) -> None:
-    """A database as the code before issue 9 left it: first migration only, sequential 受付番号."""
-    db = Database(path)
-    migrations.apply(db, stop_before="0002_receipt_secret")
-    for i, no in enumerate(receipts, start=1):
-        db.execute("INSERT INTO proposals (id, receipt_no, source, title, body, goal, residency, lang, created_at,"
-                   " status, status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (i, no, "citizen", f"旧提案{i}", "本文です。", "unknown", "resident", "ja", "2026-11-28T01:00:00Z",
-                    "received", "2026-11-28T01:00:00Z", int(published), "linked"))
-    db.conn.commit()
-    db.conn.close()
-
-
 @pytest.mark.parametrize("typed", ["20261128-00004", "２０２６１１２８－００００４", "20261128ー00004",
                                    " 20261128 00004 ", "2026112800004", "２０２６１１２８ー００００４"])
 def test_old_receipt_numbers_are_still_found_as_typed(tmp_path, monkeypatch, typed):
     path = tmp_path / "data" / "reformbot.db"
     path.parent.mkdir()
-    _old_database(path, [f"20261128-{i:05d}" for i in range(1, 6)])
+    old_database(path, [f"20261128-{i:05d}" for i in range(1, 6)])
     r = CliRunner().invoke(proposals_app, ["show", typed, "--db", str(path)])
     assert r.exit_code == 0, r.output
     assert "受付番号   20261128-00004" in r.stdout and "旧提案4" in r.stdout

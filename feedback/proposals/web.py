@@ -24,7 +24,6 @@ from feedback.clock import Clock
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
-from .masking import excerpt, mask_personal
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
 from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
@@ -209,7 +208,8 @@ class ProposalForm:
         return proposal, created, 0.0
 
     def _similar(self, kept: dict):
-        """Published proposals close to the draft (no personal data; bodies masked and cut)."""
+        """Published proposals close to the draft, each shown only as the title and excerpt a staff
+        member approved when publishing it (never the stored text, masked or not)."""
         if self.similar is None or not (kept.get("title", "").strip() or kept.get("body", "").strip()):
             return None
         try:
@@ -218,8 +218,9 @@ class ProposalForm:
         except Exception:
             log.exception("similar-proposal search failed")
             return "unavailable"
-        return [{"receipt_no": s.receipt_no, "title": mask_personal(s.title),
-                 "excerpt": excerpt(self.store.get(s.proposal_id).body, 160)} for s in found]
+        public = self.store.public_texts([s.proposal_id for s in found])
+        return [{"receipt_no": s.receipt_no, "title": public[s.proposal_id].title,
+                 "excerpt": public[s.proposal_id].excerpt} for s in found if s.proposal_id in public]
 
 
 def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
