@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from feedback.clock import SYSTEM_CLOCK, Clock
-from feedback.sqlite import enable_wal
+from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
 VERDICTS = ("up", "down")
 
@@ -153,15 +153,18 @@ class FeedbackStore:
     def __init__(self, path: str | Path, clock: Clock = SYSTEM_CLOCK):
         self.path = str(path)
         self.clock = clock
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # One connection guarded by a lock: Bolt runs listeners on a thread pool.
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        # One connection guarded by a lock: Bolt runs listeners on a thread pool. The file is the
+        # one the proposals (personal data) live in: owner-only, like theirs.
+        if self.path == ":memory:":
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=10)
+        else:
+            conn = connect_private(self.path, timeout=10)
         self._lock = threading.RLock()
         self.db = Database(conn)
         with self._lock:
             if self.path != ":memory:":
                 enable_wal(self.db)
+                tighten_sidecars(self.path)
             self.db.execute("PRAGMA foreign_keys = ON")
             if migrations.pending(self.db):
                 with self._write():

@@ -150,7 +150,7 @@ def affected_proposals(store, chunk_ids: Iterable[str]) -> list[tuple[object, li
         ids).fetchall()
     out = []
     for (pid,) in rows:
-        p = store.get(pid)
+        p = store.redact(store.get(pid))     # the submitter's name masked too (issue 9)
         out.append((p, [s for s in p.sections if s.chunk_id in ids]))
     return out
 

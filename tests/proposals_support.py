@@ -21,6 +21,24 @@ VALID = {
 }
 
 
+def old_database(path, receipts: list[str], published: bool = False) -> None:
+    """A database as the code before issue 9 left it: the first migration only, sequential 受付番号,
+    and (``published``) proposals published without any approved public text."""
+    from sqlite_utils import Database
+
+    from feedback.proposals.store import migrations
+
+    db = Database(path)
+    migrations.apply(db, stop_before="0002_receipt_secret")
+    for i, no in enumerate(receipts, start=1):
+        db.execute("INSERT INTO proposals (id, receipt_no, source, title, body, goal, residency, lang, created_at,"
+                   " status, status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   (i, no, "citizen", f"旧提案{i}", "本文です。", "unknown", "resident", "ja", "2026-11-28T01:00:00Z",
+                    "received", "2026-11-28T01:00:00Z", int(published), "linked"))
+    db.conn.commit()
+    db.conn.close()
+
+
 def hidden(html: str, name: str) -> str:
     m = re.search(rf'name="{name}" value="([^"]*)"', html)
     assert m, f"no hidden field {name}"

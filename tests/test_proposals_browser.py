@@ -177,7 +177,7 @@ def test_similar_preview_without_javascript_returns_to_its_results(browser, tmp_
     pipeline = ProposalPipeline(store, None, finder)
     pipeline.submit(earlier.id)
     pipeline.join()
-    store.set_published(earlier.id, True, "cli:test")
+    store.set_published(earlier.id, True, "cli:test", public=store.public_draft(earlier.id))
     app = Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline))
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 700}, locale="ja-JP")
     page = ctx.new_page()

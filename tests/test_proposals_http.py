@@ -265,7 +265,7 @@ def test_similar_preview_without_javascript(tmp_path):
     draft = {**fresh_form(c), **VALID, "action": "similar", "title": "公民館の予約をオンラインで"}
     r = c.post("/proposals", data=draft)
     assert r.status_code == 200 and "似た公開済みの提案は見つかりませんでした" in r.text   # not published yet
-    store.set_published(first, True, "cli:test")
+    store.set_published(first, True, "cli:test", public=store.public_draft(first))   # the masked draft, approved
     r = c.post("/proposals", data=draft)
     assert first in r.text and "公民館の予約をオンラインで" in r.text
     assert "秘密の名前" not in r.text and "secret@example.jp" not in r.text and "090-1234-5678" not in r.text

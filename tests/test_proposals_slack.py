@@ -129,8 +129,60 @@ def test_publish_button_makes_a_proposal_visible_to_citizens(env):
     p = citizen(env.proposals)
     env.post(block_actions("proposal_publish", f"{p.id}:1", response_url=env.emulator.response_url(),
                            channel=CHANNEL, message={"ts": "1700000000.000001"}))
+    [opened] = env.emulator.wait_for("views.open")      # approve the public text first
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert not env.proposals.get(p.id).published
+    env.post(view_submission(view, {"public_title": {"value": "市民活動団体との協働"},
+                                    "public_excerpt": {"value": "NPOと協働して公共サービスを良くする提案。"}}))
+    [upd] = env.emulator.wait_for("chat.update")
+    assert upd["ts"] == "1700000000.000001" and "市民に表示: 市民活動団体との協働" in json.dumps(blocks_of(upd), ensure_ascii=False)
+    got = env.proposals.get(p.id)
+    assert got.published and got.public.excerpt == "NPOと協働して公共サービスを良くする提案。"
+    assert got.public.approved_by == "slack:U0STAFF2"
+    env.post(block_actions("proposal_publish", f"{p.id}:0", response_url=env.emulator.response_url(),
+                           channel=CHANNEL, message={"ts": "1700000000.000001"}))
+    env.emulator.wait_for("chat.update", count=2)
+    assert not env.proposals.get(p.id).published and env.proposals.get(p.id).public is None
+
+
+def test_publish_modal_offers_the_masked_text_and_refuses_personal_data(env):
+    """Issue 9, finding 8: staff approve what citizens see; the draft has the name and contact
+    details masked, and text that still holds them is refused next to its field."""
+    p = citizen(env.proposals, title="山田太郎からの提案", body="山田 太郎です。電話は〇九〇-一二三四-五六七八です。",
+                name="山田 太郎")
+    env.post(block_actions("proposal_publish", f"{p.id}:1", response_url=env.emulator.response_url(),
+                           channel=CHANNEL, message={"ts": "1700000000.000002"}))
+    [opened] = env.emulator.wait_for("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    assert view["callback_id"] == "proposal_publish_approve"
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "［氏名省略］からの提案" in shown and "［電話番号省略］" in shown
+    assert "山田" not in shown and "一二三四" not in shown and "太郎" not in shown
+    r = env.post(view_submission(view, {"public_title": {"value": "山田　太郎の提案"},
+                                        "public_excerpt": {"value": "連絡は０９０ー１２３４ー５６７８まで"}}))
+    errors = r.json()["errors"]
+    assert "提案者の氏名" in errors["public_title"] and "電話番号" in errors["public_excerpt"]
+    assert not env.proposals.get(p.id).published
+    env.post(view_submission(view, {"public_title": {"value": "市民からの提案"},
+                                    "public_excerpt": {"value": "窓口の改善についての提案です。"}}))
     env.emulator.wait_for("chat.update")
-    assert env.proposals.get(p.id).published
+    assert env.proposals.get(p.id).public.title == "市民からの提案"
+
+
+def test_submitters_name_and_kanji_phone_numbers_never_reach_slack(env):
+    store = env.proposals
+    p = citizen(store, title="厚木花子の提案", body="厚木　花子です。連絡は〇九〇-一二三四-五六七八、または０９０ー１２３４ー５６７８へ。",
+                name="厚木 花子", email="hanako@example.jp")
+    env.pipeline.process(p.id)
+    later = citizen(store, title="協働の提案", body="連絡は〇九〇-一二三四-五六七八、または０９０ー１２３４ー５６７８へ。")
+    env.pipeline.process(later.id)
+    posts = env.emulator.wait_for("chat.postMessage", count=2, where=lambda c: c.get("channel") == CHANNEL)
+    assert p.receipt_no in json.dumps(blocks_of(posts[1]), ensure_ascii=False)    # listed as similar, by title
+    home = json.dumps(home_blocks(store), ensure_ascii=False)
+    for out in [json.dumps(blocks_of(c), ensure_ascii=False) + c["text"] for c in posts] + [home]:
+        for secret in ("厚木花子", "厚木　花子", "花子", "一二三四", "１２３４"):
+            assert secret not in out, (secret, out)
+    assert "［氏名省略］の提案" in json.dumps(blocks_of(posts[0]), ensure_ascii=False)
 
 
 def test_hostile_text_cannot_ping_or_link_in_slack(env):

@@ -1,8 +1,9 @@
 """`reformbot proposals list|show|export|status|publish|unpublish|relink` (mounted by bot/cli.py).
 
 Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
-name and email, and contact details or My-Number-like numbers written inside the title or text
-(masked as in Slack).
+name and email, and contact details, My-Number-like numbers or the submitter's own name written
+inside the title or text (masked as in Slack). ``publish`` records the exact public title and
+excerpt a staff member approves; citizens see nothing else of a proposal.
 """
 from __future__ import annotations
 
@@ -50,16 +51,10 @@ def _store(db: Optional[Path], must_exist: bool = True):
              "(REFORMBOT_DATA_DIR or --db) and that it is the reformbot.db the server writes")
 
 
-def _private(p, include_personal: bool):
-    """``p`` as shown without --include-personal: contact details inside title and text masked."""
-    if include_personal:
-        return p
-    from dataclasses import replace
-
-    from .masking import mask_personal
-
-    return replace(p, title=mask_personal(p.title), body=mask_personal(p.body),
-                   similar=tuple(replace(s, title=mask_personal(s.title)) for s in p.similar))
+def _private(store, p, include_personal: bool):
+    """``p`` as shown without --include-personal: contact details and the submitter's name inside
+    title and text masked."""
+    return p if include_personal else store.redact(p)
 
 
 def _goal_shares(scores: dict) -> str:
@@ -98,7 +93,9 @@ def _get(store, ref: str, include_personal: bool = False):
     try:
         return store.get(ref, include_personal=include_personal)
     except ProposalNotFound:
-        _usage_error(f"no proposal {ref!r}: give a 受付番号 like 20261127-00001 or an id "
+        from .receipts import EXAMPLE
+
+        _usage_error(f"no proposal {ref!r}: give a 受付番号 like {EXAMPLE} or an id "
                      "(see `reformbot proposals list`)")
 
 
@@ -114,6 +111,8 @@ def _proposal_dict(p, include_personal: bool) -> dict:
         "similar": [{"receipt_no": s.receipt_no, "title": s.title, "score": s.score, "duplicate": s.duplicate}
                     for s in p.similar],
         "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": h.at} for h in p.history],
+        "public": ({"title": p.public.title, "excerpt": p.public.excerpt, "approved_by": p.public.approved_by,
+                    "approved_at": p.public.approved_at} if p.public else None),
     }
     if include_personal:
         d["name"], d["email"] = p.name, p.email
@@ -132,8 +131,7 @@ def list_(
     from . import messages as M
 
     store = _store(db)
-    rows = store.list(status=_status_code(status) if status else None, source=source, limit=limit)
-    rows = [_private(p, False) for p in rows]
+    rows = store.redact_all(store.list(status=_status_code(status) if status else None, source=source, limit=limit))
     if as_json:
         for p in rows:
             typer.echo(json.dumps(_proposal_dict(p, False), ensure_ascii=False))
@@ -158,7 +156,8 @@ def show(
     from . import messages as M
     from .store import local_time
 
-    p = _private(_get(_store(db), ref, include_personal), include_personal)
+    store = _store(db)
+    p = _private(store, _get(store, ref, include_personal), include_personal)
     if as_json:
         typer.echo(json.dumps(_proposal_dict(p, include_personal), ensure_ascii=False, indent=2))
         return
@@ -172,6 +171,9 @@ def show(
                f"  同意版 {p.consent_version or '-'}")
     if include_personal:
         typer.echo(f"氏名       {p.name or '-'}\nメール     {p.email or '-'}")
+    if p.public:
+        typer.echo(f"公開文     件名 {p.public.title}\n           抜粋 {p.public.excerpt}\n"
+                   f"           承認 {p.public.approved_by} {local_time(p.public.approved_at)}")
     typer.echo("\n" + p.body + "\n")
     typer.echo("関連する大綱の箇所:" if p.sections else f"関連する大綱の箇所: なし ({p.link_state})")
     for s in p.sections:
@@ -199,11 +201,7 @@ def export(
     db: Optional[Path] = DB_OPTION,
 ) -> None:
     """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default."""
-    rows = _store(db).export_rows(include_personal=include_personal)
-    if not include_personal:
-        from .masking import mask_personal
-
-        rows = [{**r, "title": mask_personal(r["title"]), "body": mask_personal(r["body"])} for r in rows]
+    rows = _store(db).export_rows(include_personal=include_personal)    # masked unless include_personal
     if fmt is Format.json:
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -214,8 +212,14 @@ def export(
         writer.writerows({k: _defuse(v) for k, v in r.items()} for r in rows)
         text = buf.getvalue()
     if output:
+        text = ("\ufeff" if fmt is Format.csv else "") + text
         try:
-            output.write_text(("\ufeff" if fmt is Format.csv else "") + text, encoding="utf-8")
+            if include_personal:
+                from feedback.permissions import write_private
+
+                write_private(output, text)         # owner-only (0600), whatever the umask
+            else:
+                output.write_text(text, encoding="utf-8")
         except OSError as exc:
             from bot.cli_support import fail
 
@@ -249,10 +253,10 @@ def set_status(
                      f"{M.STATUS_LABELS[code]['ja']} ({code}). Allowed: "
                      + ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in TRANSITIONS[p.status]))
     typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
-    _update_slack(p)
+    _update_slack(store, p)
 
 
-def _update_slack(p) -> None:
+def _update_slack(store, p) -> None:
     """Keep the proposal's Slack message in step with a change made here (when Slack is set up)."""
     if not p.slack_ts:
         return
@@ -265,28 +269,70 @@ def _update_slack(p) -> None:
     from .slack import SlackNotifier
 
     try:
-        SlackNotifier(make_web_client(settings), p.slack_channel, None).proposal_updated(p)
+        SlackNotifier(make_web_client(settings), p.slack_channel, store).proposal_updated(p)
     except Exception as exc:   # the change is stored; say why the message is stale
         typer.echo(f"(Slack message not updated: {exc})", err=True)
 
 
-def _set_published(ref: str, by: str, db: Optional[Path], published: bool) -> None:
-    store = _store(db)
-    p = store.set_published(_get(store, ref).id, published, actor=f"cli:{by}")
-    typer.echo(f"{p.receipt_no}: {'published' if published else 'unpublished'}")
-    _update_slack(p)
+def _read_excerpt(excerpt: Optional[str], excerpt_file: Optional[Path]) -> Optional[str]:
+    """The excerpt given with --excerpt or read from --excerpt-file (``-``: standard input)."""
+    if excerpt is not None and excerpt_file is not None:
+        _usage_error("give the excerpt with --excerpt or --excerpt-file, not both")
+    if excerpt_file is None:
+        return excerpt
+    if str(excerpt_file) == "-":
+        return sys.stdin.read()
+    try:
+        return excerpt_file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _usage_error(f"cannot read the excerpt from {excerpt_file}: {getattr(exc, 'strerror', None) or exc}")
 
 
 @proposals_app.command("publish")
-def publish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
-    """Show a proposal to citizens as a "similar proposal" (title and masked excerpt only)."""
-    _set_published(ref, by, db, True)
+def publish(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    title: Optional[str] = typer.Option(None, "--title", help="public title (default: the proposal's, masked)"),
+    excerpt: Optional[str] = typer.Option(None, "--excerpt", help="public excerpt (default: the start of the text, masked)"),
+    excerpt_file: Optional[Path] = typer.Option(None, "--excerpt-file", dir_okay=False,
+                                                help="read the public excerpt from this UTF-8 file (- for stdin)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="show the text citizens would see; publish nothing"),
+    by: str = typer.Option("admin", "--by", help="who approves it (recorded as cli:<by>)"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Show a proposal to citizens as a "similar proposal": only the public title and excerpt
+    printed here, which you approve by publishing (check them with --dry-run first; edit with
+    --title and --excerpt/--excerpt-file). Nothing else of the proposal is shown."""
+    from . import messages as M
+    from .store import BadPublicText
+
+    store = _store(db)
+    p = _get(store, ref)
+    body = _read_excerpt(excerpt, excerpt_file)
+    draft = store.public_draft(p.id)
+    checked = store.check_public_text(p.id, draft.title if title is None else title,
+                                      draft.excerpt if body is None else body, "en")
+    if not checked.ok:
+        _usage_error(" ".join(checked.errors.values()) + " (edit with --title / --excerpt / --excerpt-file)")
+    public = checked.value
+    shown = f"  {M.t('public_title', 'ja')}: {public.title}\n  {M.t('public_excerpt', 'ja')}: {public.excerpt}"
+    if dry_run:
+        typer.echo(f"{p.receipt_no}: not published (--dry-run); citizens would see:\n{shown}")
+        return
+    try:
+        p = store.set_published(p.id, True, actor=f"cli:{by}", public=public)
+    except BadPublicText as exc:     # checked just above; only a concurrent change gets here
+        _usage_error(str(exc))
+    typer.echo(f"{p.receipt_no}: published; citizens see only:\n{shown}")
+    _update_slack(store, p)
 
 
 @proposals_app.command("unpublish")
 def unpublish(ref: str = typer.Argument(...), by: str = typer.Option("admin", "--by"), db: Optional[Path] = DB_OPTION) -> None:
-    """Stop showing a proposal to citizens."""
-    _set_published(ref, by, db, False)
+    """Stop showing a proposal to citizens (its approved public text is forgotten)."""
+    store = _store(db)
+    p = store.set_published(_get(store, ref).id, False, actor=f"cli:{by}")
+    typer.echo(f"{p.receipt_no}: unpublished")
+    _update_slack(store, p)
 
 
 @proposals_app.command("relink")

@@ -48,6 +48,13 @@ SOURCE_LABELS = {
     "staff": {"ja": "職員", "en": "Staff"},
 }
 
+PERSONAL_KINDS = {
+    "email": {"ja": "メールアドレス", "en": "an email address"},
+    "phone": {"ja": "電話番号", "en": "a phone number"},
+    "number": {"ja": "個人番号などの長い番号", "en": "a long number (e.g. My Number)"},
+    "name": {"ja": "提案者の氏名", "en": "the submitter's name"},
+}
+
 _STRINGS: dict[str, dict[str, str]] = {
     # page chrome
     "site_name": {"ja": "厚木市 行政改革への市民提案", "en": "Atsugi City: citizen proposals for administrative reform"},
@@ -91,6 +98,14 @@ _STRINGS: dict[str, dict[str, str]] = {
         "en": "You may still send your proposal even if a similar one exists.",
     },
     "similar_unavailable": {"ja": "似た提案の検索は現在利用できません。", "en": "The search for similar proposals is not available right now."},
+    # publishing (staff): the text citizens will see
+    "public_title": {"ja": "公開する件名", "en": "Public title"},
+    "public_excerpt": {"ja": "公開する抜粋", "en": "Public excerpt"},
+    "error_public_personal": {
+        "ja": "{field}に{kinds}と思われる箇所があります。削除してから公開してください。",
+        "en": "{What} seems to contain {kinds}; remove it before publishing.",
+    },
+    "list_sep": {"ja": "・", "en": ", "},
     # errors
     "error_summary": {"ja": "入力内容に{n}件の問題があります。", "en": "There {is_are} {n} problem{s} with your input."},
     "error_required": {"ja": "{field}を入力してください。", "en": "Please enter {what}."},
@@ -146,6 +161,16 @@ _STRINGS: dict[str, dict[str, str]] = {
     "slack_published": {"ja": "公開中（似た提案として市民に表示）", "en": "Published (shown to citizens as similar)"},
     "slack_unknown_proposal": {"ja": "この提案は見つかりませんでした。", "en": "This proposal was not found."},
     "slack_bad_transition": {"ja": "「{src}」から「{dst}」には変更できません。", "en": "Cannot change from {src} to {dst}."},
+    "slack_publish_title": {"ja": "公開する内容の確認", "en": "Approve public text"},
+    "slack_publish_submit": {"ja": "公開する", "en": "Publish"},
+    "slack_publish_intro": {
+        "ja": "市民向けフォームの「似た提案」には、ここで承認した件名と抜粋だけが表示されます（受付番号 {receipt}）。"
+              "氏名・住所・連絡先など個人が分かる情報が残っていないか確認し、必要なら書き換えてください。",
+        "en": "Citizens see only the title and excerpt you approve here, in the form's similar proposals "
+              "(receipt {receipt}). Check that no name, address, contact detail or other personal "
+              "information is left, and edit them if needed.",
+    },
+    "slack_public_text": {"ja": "市民に表示: {title} — {excerpt}", "en": "Shown to citizens: {title} — {excerpt}"},
     "slack_idea_title": {"ja": "アイデアを登録", "en": "Submit an idea"},
     "slack_idea_submit": {"ja": "登録", "en": "Submit"},
     "slack_idea_cancel": {"ja": "キャンセル", "en": "Cancel"},
@@ -172,6 +197,8 @@ _EN_FIELD_PHRASES = {
     "name": ("your name or nickname", "Your name or nickname"),
     "email": ("your email address", "Your email address"),
     "age_group": ("your age group", "Your age group"),
+    "public_title": ("the public title", "The public title"),
+    "public_excerpt": ("the public excerpt", "The public excerpt"),
 }
 
 

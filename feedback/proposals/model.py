@@ -107,11 +107,23 @@ class Proposal:
     slack_ts: str | None = None
     name: str | None = None         # personal; None unless loaded with include_personal
     email: str | None = None        # personal; None unless loaded with include_personal
+    public: "PublicText | None" = None   # what citizens see, as a staff member approved it
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:
         """Earlier proposals flagged as near-duplicates."""
         return tuple(s for s in self.similar if s.duplicate)
+
+
+@dataclass(frozen=True)
+class PublicText:
+    """The title and excerpt of a published proposal that citizens see, exactly as a staff member
+    approved them (shown in the form's similar-proposals preview; nothing else of it is public)."""
+
+    title: str
+    excerpt: str
+    approved_by: str = ""      # "cli:<name>", "slack:U…"
+    approved_at: str = ""      # ISO 8601 UTC
 
 
 @dataclass(frozen=True)

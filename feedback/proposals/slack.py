@@ -4,12 +4,15 @@ Pure Block Kit builders (``proposal_message``, ``idea_modal``, ``home_blocks``) 
 :class:`Proposal`; the edge is :class:`SlackNotifier` (posts and updates messages) and
 :func:`proposals_plugin` / :func:`register_proposal_listeners` (Bolt listeners on the bot built by
 ``bot.slack.build_slack_app``). Personal data never reaches Slack: names and emails are not
-loaded, and emails, phone numbers and long digit strings inside the text are masked.
+sent, and emails, phone numbers, long digit strings and the submitter's own name inside the text
+are masked (``ProposalStore.redact``). The 公開する button opens a modal with the public title and
+excerpt; what the staff member approves there is exactly what citizens will see.
 Citizen text goes into ``plain_text`` objects (Slack does not parse mentions or links there) or
 is escaped for mrkdwn (``&``, ``<``, ``>``), so ``<!channel>`` or ``<http://x|y>`` stay text.
 """
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -17,9 +20,9 @@ from typing import TYPE_CHECKING, Sequence
 
 from . import messages as M
 from .masking import excerpt, mask_personal
-from .model import FINAL_STATUSES, GOAL_CHOICES, STATUSES, TRANSITIONS, Proposal
-from .store import BadTransition, ProposalNotFound, ProposalStore, local_time
-from .validation import validate_proposal
+from .model import FINAL_STATUSES, GOAL_CHOICES, STATUSES, TRANSITIONS, Proposal, PublicText
+from .store import BadPublicText, BadTransition, ProposalNotFound, ProposalStore, local_time
+from .validation import PUBLIC_LIMITS, validate_proposal
 
 if TYPE_CHECKING:
     from .linking import ProposalPipeline
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 STATUS_ACTION = "proposal_status"          # action_id prefix: proposal_status_<status>
 PUBLISH_ACTION = "proposal_publish"
+PUBLISH_CALLBACK = "proposal_publish_approve"   # the modal that approves the public text
 IDEA_CALLBACK = "proposal_idea"            # shortcut and modal callback_id
 MAX_TEXT = 3000                            # Block Kit text object limit
 MAX_HEADER = 150
@@ -68,7 +72,8 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
     """The channel post for a proposal: ``(fallback text, blocks)``.
 
     Title, masked excerpt, linked goal and sections with 大綱P.x, similar proposals, status and
-    buttons for the allowed status changes. ``p`` should be loaded without personal data.
+    buttons for the allowed status changes. ``p`` should come from ``ProposalStore.redact`` (its
+    submitter's name masked); contact details are masked here as well.
     """
     head = M.t("slack_new_staff" if p.source == "staff" else "slack_new", lang)
     title = mask_personal(p.title)
@@ -108,6 +113,9 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
     if p.published:
         status += f"\n{M.t('slack_published', lang)}"
     blocks.append({"type": "section", "text": _md(status)})
+    if p.published and p.public:
+        blocks.append({"type": "context", "elements": [_plain(M.t(
+            "slack_public_text", lang, title=p.public.title, excerpt=_fit(p.public.excerpt, 300)))]})
     buttons = []
     for target in TRANSITIONS[p.status]:
         b = {"type": "button", "action_id": f"{STATUS_ACTION}_{target}", "value": f"{p.id}:{target}",
@@ -146,6 +154,29 @@ def idea_modal(lang: str = "ja", channel_id: str = "", title: str = "") -> dict:
     }
 
 
+def publish_modal(p: Proposal, draft: PublicText, lang: str = "ja", channel: str = "", ts: str = "") -> dict:
+    """The modal that approves what citizens will see of ``p``: its public title and excerpt,
+    prefilled with the masked draft for the staff member to check and edit."""
+    meta = json.dumps({"id": p.id, "channel": channel or p.slack_channel or "", "ts": ts or p.slack_ts or ""})
+    return {
+        "type": "modal",
+        "callback_id": PUBLISH_CALLBACK,
+        "private_metadata": meta,
+        "title": _plain(M.t("slack_publish_title", lang), 24),
+        "submit": _plain(M.t("slack_publish_submit", lang), 24),
+        "close": _plain(M.t("slack_idea_cancel", lang), 24),
+        "blocks": [
+            {"type": "section", "text": _plain(M.t("slack_publish_intro", lang, receipt=p.receipt_no))},
+            {"type": "input", "block_id": "public_title", "label": _plain(M.t("public_title", lang)),
+             "element": {"type": "plain_text_input", "action_id": "value",
+                         "max_length": PUBLIC_LIMITS["public_title"], "initial_value": draft.title}},
+            {"type": "input", "block_id": "public_excerpt", "label": _plain(M.t("public_excerpt", lang)),
+             "element": {"type": "plain_text_input", "action_id": "value", "multiline": True,
+                         "max_length": PUBLIC_LIMITS["public_excerpt"], "initial_value": draft.excerpt}},
+        ],
+    }
+
+
 def home_blocks(store: ProposalStore, lang: str = "ja", per_status: int = 5) -> list[dict]:
     """App Home section: count per 重点目標, recent proposals by status, how to submit ideas."""
     counts = store.counts_by_goal()
@@ -159,7 +190,7 @@ def home_blocks(store: ProposalStore, lang: str = "ja", per_status: int = 5) -> 
             f"{M.label(M.STATUS_LABELS, s, lang)} {by_status[s]}" for s in STATUSES))]},
     ]
     for status in STATUSES:
-        recent = store.list(status=status, limit=per_status)
+        recent = store.redact_all(store.list(status=status, limit=per_status))
         if not recent and status in FINAL_STATUSES:
             continue
         label = M.label(M.STATUS_LABELS, status, lang)
@@ -182,9 +213,12 @@ class SlackNotifier:
     store: ProposalStore
     lang: str = "ja"
 
+    def _redacted(self, p: Proposal) -> Proposal:
+        return self.store.redact(p) if self.store is not None else p
+
     def proposal_created(self, p: Proposal) -> None:
         """Post ``p`` and remember the message (so status changes can update it)."""
-        text, blocks = proposal_message(p, self.lang)
+        text, blocks = proposal_message(self._redacted(p), self.lang)
         resp = self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks, unfurl_links=False,
                                             unfurl_media=False)
         self.store.set_slack_message(p.id, resp["channel"], resp["ts"])
@@ -194,7 +228,7 @@ class SlackNotifier:
         channel, ts = channel or p.slack_channel, ts or p.slack_ts
         if not (channel and ts):
             return
-        text, blocks = proposal_message(p, self.lang)
+        text, blocks = proposal_message(self._redacted(p), self.lang)
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
@@ -231,9 +265,13 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
 
     def update_message(body: dict, p: Proposal, client) -> None:
         container = body.get("container") or {}
-        channel = container.get("channel_id") or p.slack_channel
-        ts = container.get("message_ts") or p.slack_ts
-        text, blocks = proposal_message(store.get(p.id), lang)
+        refresh(p, client, container.get("channel_id"), container.get("message_ts"))
+
+    def refresh(p: Proposal, client, channel: str | None, ts: str | None) -> None:
+        channel, ts = channel or p.slack_channel, ts or p.slack_ts
+        if not (channel and ts):
+            return
+        text, blocks = proposal_message(store.redact(store.get(p.id)), lang)
         try:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except Exception as exc:
@@ -269,14 +307,54 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
 
     @app.action(PUBLISH_ACTION)
     def on_publish(ack, body: dict, action: dict, client) -> None:
+        """公開する opens the approval modal (nothing is public yet); 非公開にする acts at once."""
         ack()
+        user = body["user"]["id"]
         try:
             pid, flag = _parse_value(action.get("value", ""))
-            p = store.set_published(pid, flag == "1", actor=f"slack:{body['user']['id']}")
+            if flag == "1":
+                p = store.get(pid)
+                container = body.get("container") or {}
+                view = publish_modal(p, store.public_draft(pid), bot.user_lang(user),
+                                     container.get("channel_id") or "", container.get("message_ts") or "")
+                try:
+                    client.views_open(trigger_id=body["trigger_id"], view=view)
+                except Exception as exc:     # nothing was published; the button can be clicked again
+                    log.error("opening the publish modal for proposal %s failed: %s", p.receipt_no, exc)
+                return
+            p = store.set_published(pid, False, actor=f"slack:{user}")
         except (ProposalNotFound, ValueError):
             tell(client, body, M.t("slack_unknown_proposal", lang))
             return
         update_message(body, p, client)
+
+    @app.view(PUBLISH_CALLBACK)
+    def on_publish_approved(ack, body: dict, view: dict, client) -> None:
+        user = body["user"]["id"]
+        user_lang = bot.user_lang(user)
+        values = view.get("state", {}).get("values", {})
+
+        def value(block: str) -> str:
+            return (values.get(block, {}).get("value", {}) or {}).get("value") or ""
+
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            pid = int(meta["id"])
+            checked = store.check_public_text(pid, value("public_title"), value("public_excerpt"), user_lang)
+        except (ProposalNotFound, ValueError, KeyError, TypeError):
+            ack(response_action="errors", errors={"public_title": M.t("slack_unknown_proposal", user_lang)})
+            return
+        if not checked.ok:
+            ack(response_action="errors", errors=checked.errors)
+            return
+        ack()
+        try:
+            p = store.set_published(pid, True, actor=f"slack:{user}", public=checked.value)
+        except BadPublicText as exc:     # checked just above; only a concurrent change gets here
+            log.error("publishing proposal %s failed: %s", pid, exc)
+            return
+        log.info("proposal %s published by %s", p.receipt_no, user)
+        refresh(p, client, meta.get("channel"), meta.get("ts"))
 
     def open_modal(client, trigger_id: str, user_lang: str, channel_id: str = "", title: str = "") -> None:
         client.views_open(trigger_id=trigger_id, view=idea_modal(user_lang, channel_id, title))

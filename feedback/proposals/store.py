@@ -1,7 +1,9 @@
 """The proposals store: SQLite through sqlite-utils, numbered migrations, WAL.
 
 Personal data (name, email) lives in its own table ``proposal_personal`` so that listings,
-exports and Slack never touch it unless asked to. Vectors for "similar by meaning" are kept as
+exports and Slack never show it unless asked to; :meth:`ProposalStore.redact` reads the name only
+to mask it where the submitter repeated it in the text. What citizens see of a published proposal
+is only the title and excerpt a staff member approved (``proposal_public``). Vectors for "similar by meaning" are kept as
 float32 blobs in ``proposal_vectors`` (one row per proposal and model).
 
 One connection per store, shared by threads behind a lock; several processes may open the
@@ -14,18 +16,22 @@ import secrets
 import sqlite3
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
-from feedback.sqlite import enable_wal
+from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
-from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, SectionLink,
-                    Similar, StatusChange)
+from .masking import excerpt, mask_personal
+from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, PublicText,
+                    SectionLink, Similar, StatusChange)
+from .receipts import candidates, normalise_receipt, receipt_day
+from .validation import PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_public_text
 
 class ProposalNotFound(LookupError):
     "No proposal has that id or receipt number."
@@ -33,6 +39,10 @@ class ProposalNotFound(LookupError):
 
 class BadTransition(ValueError):
     "The status cannot change from its current value to the one asked for."
+
+
+class BadPublicText(ValueError):
+    "Publishing needs an approved public title and excerpt free of personal data."
 
 
 migrations = Migrations("reformbot.proposals")
@@ -71,13 +81,29 @@ def m0001_proposals(db: Database) -> None:
     db["proposal_meta"].insert({"key": "form_secret", "value": secrets.token_hex(32)})
 
 
+@migrations(name="0002_receipt_secret")
+def m0002_receipt_secret(db: Database) -> None:
+    # Key that splits receipt numbers into real ones and the honeypot's decoys (receipts.py).
+    db["proposal_meta"].insert({"key": "receipt_secret", "value": secrets.token_hex(32)})
+
+
+@migrations(name="0003_public_text")
+def m0003_public_text(db: Database) -> None:
+    # What citizens see of a published proposal: the title and excerpt a staff member approved.
+    db["proposal_public"].create({
+        "proposal_id": int, "title": str, "excerpt": str, "approved_by": str, "approved_at": str,
+    }, pk="proposal_id", not_null={"title", "excerpt"}, foreign_keys=[("proposal_id", "proposals", "id")])
+    # Proposals published before showed a regex's masking of their text to anyone; none of it was
+    # approved. They go back to unpublished (kept in their history) until staff publish them again.
+    at = iso(datetime.now(timezone.utc))
+    for pid, status in db.execute("SELECT id, status FROM proposals WHERE published = 1").fetchall():
+        db.execute("UPDATE proposals SET published = 0 WHERE id = ?", (pid,))
+        db.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at) VALUES (?,?,?,?,?)",
+                   (pid, status, "system", "unpublished: publish again to approve the text citizens see", at))
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def receipt_number(proposal_id: int, created: datetime) -> str:
-    """受付番号: JST date + the row id, e.g. ``20261127-00042`` (unique because the id is)."""
-    return f"{created.astimezone(JST):%Y%m%d}-{proposal_id:05d}"
 
 
 def local_time(iso_text: str) -> str:
@@ -89,29 +115,34 @@ def local_time(iso_text: str) -> str:
 class ProposalStore:
     """Proposals in one SQLite file. Thread-safe; open one per process."""
 
-    def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK):
+    def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK, *,
+                 randbelow: Callable[[int], int] = secrets.randbelow):
         """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store.
 
         Args:
             path: the SQLite file, or None for an in-memory store.
             clock: time source for ``created_at``, receipt dates and status times.
+            randbelow: random source for receipt numbers (tests pass a scripted one).
         """
         self.clock = clock
+        self._randbelow = randbelow
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+            conn = connect_private(path, timeout=30)      # names, emails, secrets: owner-only
         self.path = Path(path) if path else None
         self._lock = threading.RLock()
         self.db = Database(conn)
         conn.execute("PRAGMA busy_timeout = 30000")
         if path is not None:
             enable_wal(self.db)
+            tighten_sidecars(path)
             conn.execute("PRAGMA synchronous = NORMAL")   # safe with WAL; durable at checkpoints
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
             self._migrate()
+        self._receipt_secret = bytes.fromhex(
+            self._read("SELECT value FROM proposal_meta WHERE key = 'receipt_secret'")[0]["value"])
 
     def _migrate(self) -> None:
         # Several processes may open a new file at once: hold the write lock (waiting up to the
@@ -179,12 +210,13 @@ class ProposalStore:
                 existing = None
             if existing is None:
                 new_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM proposals").fetchone()[0]
+                receipt_no = self._unused_receipt(conn, now, decoy=False)
                 at = iso(now)
                 conn.execute(
                     "INSERT INTO proposals (id, receipt_no, submission_token, source, staff_user_id, title,"
                     " body, goal, residency, age_group, lang, consent_version, created_at, status,"
                     " status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'pending')",
-                    (new_id, receipt_number(new_id, now), item.submission_token, item.source,
+                    (new_id, receipt_no, item.submission_token, item.source,
                      item.staff_user_id, item.title, item.body, item.goal, item.residency,
                      item.age_group, item.lang, item.consent_version, at, "received", at))
                 if item.name or item.email:
@@ -194,7 +226,7 @@ class ProposalStore:
                 conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                              " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
                 fresh = Proposal(
-                    id=new_id, receipt_no=receipt_number(new_id, now), title=item.title, body=item.body,
+                    id=new_id, receipt_no=receipt_no, title=item.title, body=item.body,
                     goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
@@ -208,10 +240,19 @@ class ProposalStore:
             return False
         return bool(self._read("SELECT 1 AS x FROM proposals WHERE submission_token = ?", (token,)))
 
-    def next_receipt_no(self, now: datetime | None = None) -> str:
-        """A receipt number in the same form as a real one (shown to bots caught by the honeypot)."""
-        n = self._read("SELECT COALESCE(MAX(id), 0) + 1 AS n FROM proposals")[0]["n"]
-        return receipt_number(n, now or self.clock.now())
+    def _unused_receipt(self, conn: sqlite3.Connection, now: datetime, *, decoy: bool) -> str:
+        # For a real proposal this runs inside the BEGIN IMMEDIATE write transaction, so no other
+        # writer can take the number between this check and the INSERT (the UNIQUE index backs it up).
+        for number in candidates(self._receipt_secret, receipt_day(now), decoy=decoy, randbelow=self._randbelow):
+            if not conn.execute("SELECT 1 FROM proposals WHERE receipt_no = ?", (number,)).fetchone():
+                return number
+        raise AssertionError("unreachable: candidates() never ends")
+
+    def decoy_receipt_no(self, now: datetime | None = None) -> str:
+        """A receipt number for a bot caught by the honeypot: shaped like a real one, never stored,
+        never issued to a proposal, and not equal to any number issued before."""
+        with self._lock:
+            return self._unused_receipt(self.db.conn, now or self.clock.now(), decoy=True)
 
     def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
                    now: datetime | None = None) -> Proposal:
@@ -234,15 +275,92 @@ class ProposalStore:
                          " VALUES (?,?,?,?,?)", (pid, status, actor, note, at))
         return self.get(pid)
 
-    def set_published(self, ref: int | str, published: bool, actor: str) -> Proposal:
-        """Publish (shown to citizens as a similar proposal, without personal data) or unpublish."""
+    def public_draft(self, ref: int | str) -> PublicText:
+        """The public title and excerpt offered to a staff member for approval: the proposal's own,
+        with contact details, long numbers and the submitter's name masked, the excerpt cut short."""
+        p = self.redact(self.get(ref))
+        title = " ".join(p.title.split())
+        if len(title) > PUBLIC_LIMITS["public_title"]:
+            title = title[: PUBLIC_LIMITS["public_title"] - 1] + "…"
+        return PublicText(title, excerpt(p.body, PUBLIC_EXCERPT_CHARS))
+
+    def check_public_text(self, ref: int | str, title: str | None, excerpt_text: str | None,
+                          lang: str = "ja") -> Validation:
+        """Validate a public title and excerpt for proposal ``ref`` (see :func:`validate_public_text`),
+        including that the submitter's name does not appear in them."""
         pid = self._resolve(ref)
+        return validate_public_text(title, excerpt_text, lang, self._names([pid]).get(pid, ()))
+
+    def set_published(self, ref: int | str, published: bool, actor: str,
+                      public: PublicText | None = None) -> Proposal:
+        """Publish a proposal with the public text a staff member approved, or unpublish it.
+
+        Citizens see a published proposal in the form's similar-proposals preview, as ``public``
+        says and nothing more. Unpublishing forgets the approved text, so publishing again means
+        approving again.
+
+        Raises:
+            ProposalNotFound: no such proposal.
+            BadPublicText: publishing without ``public``, or with text that fails
+                :meth:`check_public_text` (the edges check first and show why).
+        """
+        pid = self._resolve(ref)
+        at = iso(self.clock.now())
+        if published:
+            if public is None:
+                raise BadPublicText("publishing needs the public title and excerpt a staff member approved")
+            checked = self.check_public_text(pid, public.title, public.excerpt, "en")
+            if not checked.ok:
+                raise BadPublicText("; ".join(checked.errors.values()))
+            public = checked.value
         with self._write() as conn:
             conn.execute("UPDATE proposals SET published = ? WHERE id = ?", (int(published), pid))
+            conn.execute("DELETE FROM proposal_public WHERE proposal_id = ?", (pid,))
+            if published:
+                conn.execute("INSERT INTO proposal_public (proposal_id, title, excerpt, approved_by, approved_at)"
+                             " VALUES (?,?,?,?,?)", (pid, public.title, public.excerpt, actor, at))
             conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                          " VALUES (?, (SELECT status FROM proposals WHERE id = ?), ?, ?, ?)",
-                         (pid, pid, actor, "published" if published else "unpublished", iso(self.clock.now())))
+                         (pid, pid, actor, "published" if published else "unpublished", at))
         return self.get(pid)
+
+    def public_texts(self, ids: list[int]) -> dict[int, PublicText]:
+        """Approved public text of those of ``ids`` that are published (what citizens may see)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = self._read(
+            "SELECT u.* FROM proposal_public u JOIN proposals p ON p.id = u.proposal_id"
+            f" WHERE p.published = 1 AND u.proposal_id IN ({marks})", list(ids))
+        return {r["proposal_id"]: PublicText(r["title"], r["excerpt"], r["approved_by"] or "", r["approved_at"] or "")
+                for r in rows}
+
+    def _names(self, ids: list[int]) -> dict[int, tuple[str, ...]]:
+        """Submitters' names by proposal id, only to mask them; never returned to callers."""
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = self._read(f"SELECT proposal_id, name FROM proposal_personal WHERE proposal_id IN ({marks})"
+                          " AND name IS NOT NULL AND name != ''", list(dict.fromkeys(ids)))
+        return {r["proposal_id"]: (r["name"],) for r in rows}
+
+    def redact(self, p: Proposal) -> Proposal:
+        """``p`` as staff see it without personal data: emails, phone numbers, long numbers and the
+        submitter's own name masked in its title and text, and in the titles of its similar proposals.
+
+        Everything that shows proposals without ``--include-personal`` (Slack, listings, exports)
+        goes through this; the name is read here and never handed out.
+        """
+        return self.redact_all([p])[0]
+
+    def redact_all(self, proposals: list[Proposal]) -> list[Proposal]:
+        """:meth:`redact` for many proposals with one query for the names."""
+        names = self._names([p.id for p in proposals] + [s.proposal_id for p in proposals for s in p.similar])
+        return [replace(p, title=mask_personal(p.title, names.get(p.id, ())),
+                        body=mask_personal(p.body, names.get(p.id, ())),
+                        similar=tuple(replace(s, title=mask_personal(s.title, names.get(s.proposal_id, ())))
+                                      for s in p.similar))
+                for p in proposals]
 
     def save_link(self, pid: int, link: LinkResult | None, similar: list[Similar] = ()) -> None:
         """Record the outline links and similar proposals found for ``pid`` (None: linking failed)."""
@@ -291,8 +409,8 @@ class ProposalStore:
         sql = ("SELECT v.proposal_id, v.dim, v.vector FROM proposal_vectors v JOIN proposals p"
                " ON p.id = v.proposal_id WHERE v.model = ?")
         params: list = [model]
-        if published_only:
-            sql += " AND p.published = 1"
+        if published_only:   # published with approved public text: what citizens may see
+            sql += " AND p.published = 1 AND EXISTS (SELECT 1 FROM proposal_public u WHERE u.proposal_id = p.id)"
         if exclude is not None:
             sql += " AND v.proposal_id != ?"
             params.append(exclude)
@@ -303,10 +421,12 @@ class ProposalStore:
         return [r["proposal_id"] for r in rows], mat
 
     def _resolve(self, ref: int | str) -> int:
-        if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and "-" not in ref):
+        """The row id for an id or a receipt number as a person typed it (full-width, other dashes)."""
+        receipt = None if isinstance(ref, int) else normalise_receipt(str(ref))
+        if receipt is None and (isinstance(ref, int) or str(ref).strip().isdecimal()):
             rows = self._read("SELECT id FROM proposals WHERE id = ?", (int(ref),))
         else:
-            rows = self._read("SELECT id FROM proposals WHERE receipt_no = ?", (str(ref).strip(),))
+            rows = self._read("SELECT id FROM proposals WHERE receipt_no = ?", (receipt or str(ref).strip(),))
         if not rows:
             raise ProposalNotFound(f"no proposal {ref!r}")
         return rows[0]["id"]
@@ -333,7 +453,8 @@ class ProposalStore:
         if include_personal:
             got = self._read("SELECT name, email FROM proposal_personal WHERE proposal_id = ?", (pid,))
             personal = got[0] if got else {}
-        return _proposal(row, sections, similar, history, personal)
+        return replace(_proposal(row, sections, similar, history, personal),
+                       public=self.public_texts([pid]).get(pid))
 
     def list(self, status: str | None = None, limit: int = 50, offset: int = 0,
              source: str | None = None) -> list[Proposal]:
@@ -379,10 +500,13 @@ class ProposalStore:
         return counts
 
     def export_rows(self, include_personal: bool = False) -> list[dict]:
-        """Flat rows for CSV/JSON export; personal data only when ``include_personal``."""
+        """Flat rows for CSV/JSON export; personal data only when ``include_personal`` (otherwise
+        the text is masked as :meth:`redact` does)."""
         rows = []
         for p in self.list(limit=-1):
             full = self.get(p.id, include_personal=include_personal)
+            if not include_personal:
+                full = self.redact(full)
             row = {
                 "id": full.id, "receipt_no": full.receipt_no, "created_at": full.created_at,
                 "source": full.source, "staff_user_id": full.staff_user_id or "", "status": full.status,
@@ -392,6 +516,8 @@ class ProposalStore:
                 "consent_version": full.consent_version or "",
                 "sections": "; ".join(f"{s.chunk_id} ({s.score:.3f})" for s in full.sections),
                 "duplicates": "; ".join(s.receipt_no for s in full.duplicate_of),
+                "public_title": full.public.title if full.public else "",
+                "public_excerpt": full.public.excerpt if full.public else "",
             }
             if include_personal:
                 row["name"] = full.name or ""

@@ -8,12 +8,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from . import messages as M
-from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, ProposalInput
+from .masking import personal_kinds
+from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, ProposalInput, PublicText
 
 LIMITS = {"title": 100, "body": 4000, "name": 50, "email": 254}
+# What citizens see of a published proposal: a title and a short excerpt a staff member approved.
+PUBLIC_LIMITS = {"public_title": 100, "public_excerpt": 300}
+PUBLIC_EXCERPT_CHARS = 160     # the excerpt offered for approval
 FIELDS = ("title", "body", "goal", "residency", "age_group", "name", "email", "consent")
 # A pragmatic address check (local@domain.tld, no spaces); RFC 5322 in full accepts things
 # no mail server of the city would deliver to.
@@ -27,7 +31,7 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 class Validation:
     """The outcome of validating one submission."""
 
-    value: ProposalInput | None
+    value: ProposalInput | PublicText | None
     errors: dict[str, str] = field(default_factory=dict)   # field -> message, in form order
     form: dict[str, str] = field(default_factory=dict)     # what to put back in the form
 
@@ -117,3 +121,41 @@ def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_vers
         lang=lang, source=source, staff_user_id=staff_user_id,
     )
     return Validation(value, {}, kept)
+
+
+def validate_public_text(title: str | None, excerpt: str | None, lang: str = "ja",
+                         names: Iterable[str | None] = ()) -> Validation:
+    """Check the public title and excerpt a staff member is about to publish.
+
+    Besides blanks, lengths and control characters, refuses text in which the masker still finds
+    an email, phone number, long number or the submitter's own name: approval means a person
+    looked, and what the checks can find must already be gone.
+
+    Args:
+        title: the public title (one line).
+        excerpt: the public excerpt (line breaks allowed).
+        lang: language of the error messages.
+        names: the submitter's name as typed into the form.
+
+    Returns:
+        A :class:`Validation` whose ``value`` is a :class:`PublicText` when there are no errors
+        (errors keyed ``public_title`` / ``public_excerpt``).
+    """
+    kept = {"public_title": clean_text(title), "public_excerpt": clean_text(excerpt)}
+    errors: dict[str, str] = {}
+    for key, multiline in (("public_title", False), ("public_excerpt", True)):
+        text, label = kept[key], M.t(key, lang)
+        if is_blank(text):
+            errors[key] = M.t("error_required", lang, field=label)
+        elif not multiline and "\n" in text:
+            errors[key] = M.t("error_newline", lang, field=label)
+        elif has_control_chars(text, allow_newlines=multiline):
+            errors[key] = M.t("error_control", lang, field=label)
+        elif len(text) > PUBLIC_LIMITS[key]:
+            errors[key] = M.t("error_too_long", lang, field=label, max=PUBLIC_LIMITS[key], n=len(text))
+        elif kinds := personal_kinds(text, names):
+            errors[key] = M.t("error_public_personal", lang, field=label,
+                              kinds=M.t("list_sep", lang).join(M.label(M.PERSONAL_KINDS, k, lang) for k in kinds))
+    if errors:
+        return Validation(None, errors, kept)
+    return Validation(PublicText(kept["public_title"], kept["public_excerpt"]), {}, kept)

@@ -25,7 +25,6 @@ from feedback.clock import Clock
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
-from .masking import excerpt, mask_personal
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
 from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
@@ -159,8 +158,10 @@ class ProposalForm:
 
         if form.get("website", "").strip():
             # Honeypot: a person never sees this field. Answer exactly like a success, store nothing.
+            # The number is a decoy: never stored, never issued to anyone (receipts.py).
             log.warning("proposal form: honeypot filled from %s; not stored", client_key(request))
-            return self._receipt_page(lang, self.store.next_receipt_no(), iso(self.clock.now()),
+            now = self.clock.now()
+            return self._receipt_page(lang, self.store.decoy_receipt_no(now), iso(now),
                                       kept["title"].strip(), kept["body"].strip())
 
         if form.get("action") == "switch_lang":
@@ -213,7 +214,8 @@ class ProposalForm:
         return proposal, created, 0.0
 
     def _similar(self, kept: dict):
-        """Published proposals close to the draft (no personal data; bodies masked and cut)."""
+        """Published proposals close to the draft, each shown only as the title and excerpt a staff
+        member approved when publishing it (never the stored text, masked or not)."""
         if self.similar is None or not (kept.get("title", "").strip() or kept.get("body", "").strip()):
             return None
         try:
@@ -222,8 +224,9 @@ class ProposalForm:
         except Exception:
             log.exception("similar-proposal search failed")
             return "unavailable"
-        return [{"receipt_no": s.receipt_no, "title": mask_personal(s.title),
-                 "excerpt": excerpt(self.store.get(s.proposal_id).body, 160)} for s in found]
+        public = self.store.public_texts([s.proposal_id for s in found])
+        return [{"receipt_no": s.receipt_no, "title": public[s.proposal_id].title,
+                 "excerpt": public[s.proposal_id].excerpt} for s in found if s.proposal_id in public]
 
 
 def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
