@@ -111,6 +111,9 @@ def create_app(
         startup: callables run once the server starts (e.g. Socket Mode).
         slack_client: Slack Web API client to use instead of building one (tests).
     """
+    from feedback.permissions import private_dir
+
+    private_dir(settings.data_dir)      # databases with personal data live here: owner-only (0700)
     qa = qa or QAService(settings)
     pool = AnswerPool(settings.ask_workers, settings.ask_queue)
     answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit))

@@ -44,7 +44,10 @@ def build(
         undo = _would_undo_a_revision(settings)
         if undo:
             _fail(f"{undo}{_still_serving(settings)}")
+    from feedback.permissions import private_dir
     from index.progress import BuildProgress
+
+    private_dir(settings.data_dir)      # the data dir also holds personal data (reformbot.db): 0700
 
     def once():
         # Progress goes to stderr in every mode (stdout keeps the report or the JSON): see index/progress.py.

@@ -108,3 +108,31 @@ def test_a_refused_chmod_is_a_warning_not_a_failure(tmp_path, monkeypatch, caplo
     store.close()
     assert mode(data) == 0o755
     assert any(str(data) in r.getMessage() and "restrict it by hand" in r.getMessage() for r in caplog.records)
+
+
+def test_index_build_and_server_make_the_data_dir_owner_only(tmp_path, monkeypatch):
+    """`reformbot index build` on a fresh machine (the first command `make run` runs) and the
+    server both create the data dir 0700, whatever the umask."""
+    import os
+    import stat
+
+    from typer.testing import CliRunner
+
+    from bot import cli
+    from bot.server import create_app
+    from bot.settings import Settings
+
+    old = os.umask(0o022)
+    try:
+        data = tmp_path / "fresh" / "data"
+        monkeypatch.setenv("REFORMBOT_DATA_DIR", str(data))
+        monkeypatch.setenv("REFORMBOT_EMBEDDING_MODEL", "fake")
+        cli._add_subcommands()
+        r = CliRunner().invoke(cli.app, ["index", "build"])
+        assert r.exit_code == 0, r.output
+        assert stat.S_IMODE(data.stat().st_mode) == 0o700
+        served = tmp_path / "served" / "data"
+        create_app(Settings(data_dir=served))
+        assert stat.S_IMODE(served.stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
