@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-clocks install index chromium bench clean
+.PHONY: run test test-clocks install index chromium fonts screenshots bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,14 @@ test-clocks: install chromium
 	  echo "== TZ=$$tz --clock-start=$$start"; \
 	  TZ=$$tz LC_ALL=C $(BIN)/python -m pytest -q -p no:cacheprovider --clock-start=$$start || exit 1; \
 	done; done
+
+# The README's pictures (docs/images/): the real index and server in headless Chromium. Japanese
+# text needs a CJK font, emoji a colour-emoji font (Debian packages).
+fonts:
+	@dpkg -s fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk fonts-noto-color-emoji; }
+
+screenshots: install chromium fonts
+	$(BIN)/python scripts/screenshots.py
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

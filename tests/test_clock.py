@@ -2,7 +2,7 @@
 
 Each test sets its own clock (``ManualClock``) and, where the machine's time zone could leak in,
 runs under several ``TZ`` values; the whole suite can also be run with the wall clock moved
-(``pytest --clock-start=…``, see docs in the README).
+(``pytest --clock-start=…``, see docs/testing.md).
 """
 from __future__ import annotations
 
