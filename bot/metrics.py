@@ -22,7 +22,7 @@ import asyncio
 import hmac
 import ipaddress
 import logging
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -120,6 +120,12 @@ class _ScrapeTimeGauges:
     def __init__(self) -> None:
         self.index_status: Callable[[], dict] | None = None
         self.backlog: Callable[[], int] | None = None
+        self._said: dict[str, str] = {}     # the last failure logged per gauge: once, not every scrape
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        if self._said.get(what) != str(exc):
+            log.warning("metrics: %s unavailable: %s", what, exc)
+            self._said[what] = str(exc)
 
     def describe(self) -> list:
         return []       # names are not reserved: collect() reads the index, never at registration
@@ -132,9 +138,10 @@ class _ScrapeTimeGauges:
             try:
                 status = self.index_status()
             except Exception as exc:     # not built or damaged: say so with a 0, the cause goes to the log
-                log.warning("metrics: index status unavailable: %s", exc)
+                self._failed("index status", exc)
                 up.add_metric([], 0)
             else:
+                self._said.pop("index status", None)
                 info.add_metric([str(status.get("index_version", "")), str(status.get("model", ""))], 1)
                 up.add_metric([], 1)
             yield info
@@ -145,8 +152,9 @@ class _ScrapeTimeGauges:
             try:
                 backlog.add_metric([], self.backlog())
             except Exception as exc:
-                log.warning("metrics: proposals backlog unavailable: %s", exc)
+                self._failed("proposals backlog", exc)
             else:
+                self._said.pop("proposals backlog", None)
                 yield backlog
 
 

@@ -257,7 +257,7 @@ def test_each_app_has_its_own_registry():
     assert REGISTRY.get_sample_value("reformbot_answers_total", {"surface": "api", "result": "found"}) is None
 
 
-def test_gauges_are_read_at_scrape_time_and_survive_failures():
+def test_gauges_are_read_at_scrape_time_and_survive_failures(caplog):
     m = Metrics()
     versions = iter(["v1", "v2"])
     m.watch_index(lambda: {"index_version": next(versions), "model": "e5"})
@@ -280,10 +280,16 @@ def test_gauges_are_read_at_scrape_time_and_survive_failures():
 
     m.watch_index(unbuilt)
     m.watch_linking_backlog(closed)
-    broken = Scrape(m.exposition().decode())
+    with caplog.at_level("WARNING", logger="bot.metrics"):
+        broken = Scrape(m.exposition().decode())
+        Scrape(m.exposition().decode())
     assert broken.value("reformbot_index_available") == 0
     assert not broken.families["reformbot_index_info"].samples
     assert "reformbot_proposals_linking_backlog" not in broken.families
+    # each cause logged once, not at every scrape (Prometheus scrapes every 15 s or so)
+    assert [r.getMessage() for r in caplog.records] == [
+        "metrics: index status unavailable: data/index/current",
+        "metrics: proposals backlog unavailable: database closed"]
 
 
 def test_an_unbuilt_index_is_a_zero_not_an_error(tmp_path):
