@@ -9,7 +9,7 @@ export OMP_NUM_THREADS ?= 2
 export OPENBLAS_NUM_THREADS ?= 2
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-clocks install index chromium fonts screenshots bench clean
+.PHONY: run test test-clocks install index chromium fonts screenshots ops-tools bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,14 +31,21 @@ run: index
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-test: install chromium
+# docs/operations.md is run by tests/test_operations_doc.py: Debian's nginx in front of the server,
+# the sqlite3 shell for backups, curl and openssl (nginx is in /usr/sbin, off some users' PATH).
+OPS_TOOLS := nginx sqlite3 curl openssl
+ops-tools:
+	@for t in $(OPS_TOOLS); do command -v $$t >/dev/null 2>&1 || test -x /usr/sbin/$$t || missing=1; done; \
+	test -z "$$missing" || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(OPS_TOOLS); }
+
+test: install chromium ops-tools
 	$(BIN)/python -m pytest -q
 
 # The whole suite under four time zones, the wall clock started just before and just after
 # midnight JST (time-machine, ticking; the monotonic clock is untouched), in the C locale.
 CLOCK_ZONES  ?= UTC Asia/Tokyo America/Los_Angeles Pacific/Kiritimati
 CLOCK_STARTS ?= 2026-11-27T23:59:30+09:00 2026-11-28T00:00:00+09:00
-test-clocks: install chromium
+test-clocks: install chromium ops-tools
 	@for tz in $(CLOCK_ZONES); do for start in $(CLOCK_STARTS); do \
 	  echo "== TZ=$$tz --clock-start=$$start"; \
 	  TZ=$$tz LC_ALL=C $(BIN)/python -m pytest -q -p no:cacheprovider --clock-start=$$start || exit 1; \

@@ -166,6 +166,10 @@ class AccessLog:
 
     Never the query string (questions travel in ``?q=``), never a body or a header value. A path
     that matched no route is logged as ``(unmatched)``, since it is whatever the client typed.
+
+    ``on_done(method, route, status, ms)`` is called after each request (``/metrics`` counts
+    there) with the matched route's template (``/static/{path}``, from Starlette's
+    ``scope["route"]``), or ``(unmatched)``: never the path the client sent.
     """
 
     def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.perf_counter,
@@ -194,7 +198,14 @@ class AccessLog:
             path = scope["path"] if status != 404 else "(unmatched)"
             access_log.info("%s %s %d %.1fms", scope["method"], path[:120], status, ms)
             if self.on_done is not None:
-                self.on_done(scope["method"], path, status, ms)
+                self.on_done(scope["method"], route_template(scope), status, ms)
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that handled the request (``/proposals/static/{path}``), or
+    ``(unmatched)``: a label with no user text and a bounded number of values."""
+    template = getattr(scope.get("route"), "path_format", None)
+    return template if isinstance(template, str) and template else "(unmatched)"
 
 
 async def read_body(request, limit: int) -> bytes:

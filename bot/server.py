@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import logging
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -21,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from bot import messages
 from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
+from bot.metrics import Metrics, MetricsEndpoint
 from bot.render_text import split_lead
 from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
 from feedback.proposals.guard import RateLimiter
@@ -61,13 +63,18 @@ def question_digest(question: str) -> str:
 class Answering:
     """The one way the web surfaces answer: clean, rate-limit, then compute on the worker pool.
 
-    Returns ``(answer or None, error message or None, HTTP status, extra headers)``.
+    Returns ``(answer or None, error message or None, HTTP status, extra headers)``. Answers
+    (found, not found, failed) are counted in ``metrics`` under ``surface``.
     """
 
-    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter):
-        self.qa, self.pool, self.limiter = qa, pool, limiter
+    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter, metrics: Metrics | None = None):
+        self.qa, self.pool, self.limiter, self.metrics = qa, pool, limiter, metrics
 
-    async def __call__(self, request: Request, question: str, lang: str):
+    def _count(self, surface: str, found: bool | None, started: float) -> None:
+        if self.metrics is not None:
+            self.metrics.answered(surface, found, time.perf_counter() - started)
+
+    async def __call__(self, request: Request, question: str, lang: str, surface: str = "web"):
         text = messages.WEB[lang]
         try:
             question = clean_question(question)
@@ -79,19 +86,23 @@ class Answering:
         if wait:
             log.info("ask: rate limit for a client; retry in %.0f s", wait)
             return None, text["rate_limited"], 429, {"Retry-After": str(math.ceil(wait))}
+        started = time.perf_counter()
         try:
-            return await self.pool.run(self.qa.ask, question), None, 200, {}
+            answer = await self.pool.run(self.qa.ask, question)
         except Busy:
             log.warning("ask: %d answers running or queued; 503", self.pool.capacity)
             return None, text["busy"], 503, {"Retry-After": str(BUSY_RETRY_AFTER)}
         except Exception as exc:  # index missing or mismatched, or a bug: log the cause, answer politely
             from index.errors import IndexError_  # lazy; named errors live there
 
+            self._count(surface, None, started)
             if isinstance(exc, IndexError_):
                 log.error("index unavailable: %s", exc)
                 return None, text["unavailable"], 503, {}
             log.exception("answering question %s failed", question_digest(question))
             return None, text["error"], 500, {}
+        self._count(surface, answer.found, started)
+        return answer, None, 200, {}
 
 
 def create_app(
@@ -116,7 +127,9 @@ def create_app(
     private_dir(settings.data_dir)      # databases with personal data live here: owner-only (0700)
     qa = qa or QAService(settings)
     pool = AnswerPool(settings.ask_workers, settings.ask_queue)
-    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit))
+    metrics = Metrics()                 # GET /metrics; a registry of this app's own
+    metrics.watch_index(qa.status)
+    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit), metrics)
     routes: list = []
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
@@ -165,7 +178,7 @@ def create_app(
     async def api_ask(request: Request) -> Response:
         q = request.query_params.get("q", "")
         lang = _lang(request, q)
-        answer, error, status, headers = await answering(request, q, lang)
+        answer, error, status, headers = await answering(request, q, lang, surface="api")
         if answer is None:
             return JSONResponse({"error": error}, status_code=status, headers=headers)
         return JSONResponse(answer.to_dict())
@@ -184,6 +197,7 @@ def create_app(
         Route("/", home),
         Route("/api/ask", api_ask),
         Route("/healthz", healthz),
+        Route("/metrics", MetricsEndpoint(metrics, settings.metrics_token), methods=["GET"]),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
 
@@ -194,6 +208,8 @@ def create_app(
     proposals = mount_proposals(settings, qa, slack_client=slack_client)
     routes += proposals.routes
     on_start += proposals.startup
+    proposals.store.add_listener(lambda p: metrics.proposal_received(p.source))
+    metrics.watch_linking_backlog(proposals.store.pending_count)
     on_stop += proposals.shutdown
     # --- proposals: end ---
 
@@ -201,10 +217,13 @@ def create_app(
     # mount_slack decides: HTTP routes when bot token + signing secret are set, Socket Mode
     # (started on startup) when SLACK_APP_TOKEN is set too, else it logs that Slack is off.
     from bot.slack import mount_slack
+    from bot.slack.metrics import metrics_plugin
 
     from index.announce import slack_plugin as revisions_plugin  # switch announcements, /reform changes
 
-    slack = mount_slack(settings, qa, client=slack_client, plugins=[revisions_plugin, proposals.slack_plugin])
+    # The metrics plugin last: it wraps Bolt's error handler, which @app.error would replace.
+    slack = mount_slack(settings, qa, client=slack_client,
+                        plugins=[revisions_plugin, proposals.slack_plugin, metrics_plugin(metrics)])
     routes += slack.routes
     on_start += slack.startup
     on_stop += slack.shutdown       # Socket Mode closed, running listeners finished, store closed
@@ -228,7 +247,7 @@ def create_app(
                 log.exception("shutdown step %r failed", fn)
 
     middleware = [
-        Middleware(AccessLog),
+        Middleware(AccessLog, on_done=metrics.request_done),
         Middleware(SecurityHeaders),
         Middleware(BodyLimit, default=DEFAULT_BODY_LIMIT, limits=BODY_LIMITS),
     ]
@@ -237,6 +256,7 @@ def create_app(
     app.state.settings = settings
     app.state.index_watcher = watcher
     app.state.answer_pool = pool
+    app.state.metrics = metrics
     return app
 
 

@@ -47,6 +47,7 @@ class Settings:
     ask_workers: int = field(default=1, metadata={"help": "answers computed at once (each uses REFORMBOT_THREADS CPU threads)"})
     ask_queue: int = field(default=8, metadata={"help": "questions waiting for a worker; beyond this the answer is a polite 503"})
     forwarded_allow_ips: str = field(default="127.0.0.1", metadata={"help": "reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or *)"})
+    metrics_token: str = field(default="", metadata={"help": "bearer token required for GET /metrics (empty: served to loopback clients only)"})
     # Source limits of `reformbot index build` (corpus.reader.SourceLimits). Generous for a city plan:
     # an outline is tens of pages, a comprehensive plan with appendices a few hundred and a few tens
     # of MB with photos; past that the file is almost surely the wrong one (a whole binder, a scan).

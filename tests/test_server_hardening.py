@@ -12,7 +12,6 @@ import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import replace
 
 import httpx
@@ -23,6 +22,7 @@ from typer.testing import CliRunner
 from bot.contract import Answer
 from bot.server import create_app, uvicorn_options
 from bot.settings import Settings
+from server_support import live
 
 PERSONAL = ["鈴木花子", "hanako@example.jp", "1234 5678 9012", "090-1234-5678"]
 
@@ -48,32 +48,6 @@ class QuickQA(BlockingQA):
     def __init__(self):
         super().__init__()
         self.release.set()
-
-
-@contextmanager
-def live(app, settings: Settings):
-    """``app`` on a free loopback port, run with ``reformbot serve``'s uvicorn options."""
-    import uvicorn
-
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(2048)
-    opts = {**uvicorn_options(settings), "log_level": "warning", "lifespan": "on", "backlog": 2048}
-    opts.pop("host"), opts.pop("port")
-    server = uvicorn.Server(uvicorn.Config(app, **opts))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}", sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(30)
-        sock.close()
 
 
 def settings_for(tmp_path, **kw) -> Settings:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the Slack libraries load only when Slack is on
     from slack_sdk import WebClient
     from starlette.routing import Route
 
+    from bot.metrics import Metrics
     from feedback.answers import FeedbackStore
 
 log = logging.getLogger("bot.slack")
@@ -154,6 +155,7 @@ class SlackBot:
     verifies_requests: bool = True
     executor: "Executor | None" = None
     owns_store: bool = False
+    metrics: "Metrics | None" = None       # set by bot.slack.metrics.metrics_plugin; listeners count answers
     _user_langs: dict[str, str] = field(default_factory=dict)
 
     # --- extension points ----------------------------------------------------------------

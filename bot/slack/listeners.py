@@ -10,7 +10,8 @@ import html
 import json
 import logging
 import re
-from typing import TYPE_CHECKING
+import time
+from typing import TYPE_CHECKING, Sequence
 
 from bot.slack import blocks as bk
 from bot.slack.app import SLASH_COMMAND, SlackBot, _cause
@@ -19,6 +20,8 @@ from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 
 if TYPE_CHECKING:
     from slack_bolt import BoltResponse
+
+    from bot.contract import Answer
 
 log = logging.getLogger("bot.slack")
 
@@ -177,6 +180,25 @@ def failure_text(exc: BaseException, lang: str) -> str:
     return t(lang, "error")
 
 
+def ask(bot: SlackBot, question: str, *, surface: str, history: Sequence[str] = ()) -> "Answer":
+    """``bot.qa.ask``, timed and counted as an answer on ``surface`` when the bot has metrics.
+
+    A question refused as empty or too long is not counted; any other failure counts as an error.
+    """
+    from bot.service import EmptyQuestion, QuestionTooLong
+
+    started = time.perf_counter()
+    try:
+        answer = bot.qa.ask(question, history=tuple(history))
+    except Exception as exc:
+        if bot.metrics is not None and not isinstance(exc, (EmptyQuestion, QuestionTooLong)):
+            bot.metrics.answered(surface, None, time.perf_counter() - started)
+        raise
+    if bot.metrics is not None:
+        bot.metrics.answered(surface, answer.found, time.perf_counter() - started)
+    return answer
+
+
 # --- conversations ----------------------------------------------------------------------
 def answer_in_conversation(
     bot: SlackBot, event: dict, bot_user_id: str | None, *, surface: str, reply_thread_ts: str | None
@@ -208,7 +230,7 @@ def answer_in_conversation(
     reacted = _react(client, "reactions_add", channel, ts)
     try:
         history = bot.store.thread_questions(channel, event["thread_ts"]) if event.get("thread_ts") else []
-        answer = bot.qa.ask(question, history=tuple(history))
+        answer = ask(bot, question, surface=surface, history=history)
         answer_id = bot.store.record_answer(
             question=question,
             chunk_ids=[s.id for s in answer.sources],
@@ -264,7 +286,7 @@ def handle_command(bot: SlackBot, command: dict, respond, client) -> None:
         return
     lang = detect_language(text)
     try:
-        answer = bot.qa.ask(text)
+        answer = ask(bot, text, surface="slash")
         answer_id = bot.store.record_answer(
             question=text,
             chunk_ids=[s.id for s in answer.sources],
@@ -355,7 +377,7 @@ def share_to_channel(bot: SlackBot, body: dict, action: dict, respond) -> None:
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id", "")
     try:
         record = bot.store.get_answer(int(action["value"]))
-        answer = bot.qa.ask(record.question)
+        answer = ask(bot, record.question, surface="shared")
         answer_id = bot.store.record_answer(
             question=record.question,
             chunk_ids=[s.id for s in answer.sources],

@@ -12,6 +12,7 @@ same file (WAL + ``BEGIN IMMEDIATE`` + busy timeout serialise the writers).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -32,6 +33,9 @@ from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, Proposal
                     SectionLink, Similar, StatusChange)
 from .receipts import candidates, normalise_receipt, receipt_day
 from .validation import PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_public_text
+
+log = logging.getLogger(__name__)
+
 
 class ProposalNotFound(LookupError):
     "No proposal has that id or receipt number."
@@ -132,6 +136,7 @@ class ProposalStore:
             conn = connect_private(path, timeout=30)      # names, emails, secrets: owner-only
         self.path = Path(path) if path else None
         self._lock = threading.RLock()
+        self._added_listeners: list[Callable[[Proposal], None]] = []
         self.db = Database(conn)
         conn.execute("PRAGMA busy_timeout = 30000")
         if path is not None:
@@ -189,6 +194,11 @@ class ProposalStore:
 
     # --- writing -------------------------------------------------------------------------------
 
+    def add_listener(self, listener: Callable[[Proposal], None]) -> None:
+        """Call ``listener(proposal)`` after each proposal :meth:`add` stores (not for a double
+        submit), once it is committed; errors are logged. ``/metrics`` counts proposals here."""
+        self._added_listeners.append(listener)
+
     def add(self, item: ProposalInput, now: datetime | None = None) -> tuple[Proposal, bool]:
         """Store a proposal, once per ``submission_token``.
 
@@ -231,7 +241,13 @@ class ProposalStore:
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
                     history=(StatusChange("received", actor, "", at),))
-                return fresh, True     # built here: no read-back on the hot path
+        if existing is None:
+            for listener in list(self._added_listeners):
+                try:
+                    listener(fresh)
+                except Exception:
+                    log.exception("proposal listener %r failed", listener)
+            return fresh, True     # built here: no read-back on the hot path
         return self.get(existing), created
 
     def token_used(self, token: str | None) -> bool:
@@ -469,6 +485,10 @@ class ProposalStore:
         sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
         params += [limit, offset]
         return [_proposal(r) for r in self._read(sql, params)]
+
+    def pending_count(self) -> int:
+        """How many proposals wait to be linked to the outline (the pipeline's backlog)."""
+        return self._read("SELECT COUNT(*) AS n FROM proposals WHERE link_state = 'pending'")[0]["n"]
 
     def pending_links(self) -> list[int]:
         """Ids of proposals not linked to the outline yet (e.g. after a restart)."""
