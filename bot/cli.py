@@ -92,11 +92,21 @@ def serve(
     """Run the HTTP server: staff Q&A page, /api/ask, /healthz, Slack and the proposal form."""
     from dataclasses import replace
 
+    from bot.ports import PortUnavailable, ensure_free
     from bot.server import serve as run
 
     settings = settings_or_exit()
     settings = replace(settings, host=host or settings.host, port=port or settings.port,
                        forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips)
+    try:
+        ensure_free(settings.host, settings.port)       # before loading anything: one clear line
+    except PortUnavailable as exc:
+        if exc.host_problem:
+            _fail(f"{exc}: listen on one of this machine's addresses instead, e.g. "
+                  f"`REFORMBOT_HOST=127.0.0.1 make run` or `reformbot serve --host 127.0.0.1`")
+        other = settings.port + 1 if settings.port < 65535 else settings.port - 1
+        _fail(f"{exc}: choose another port, e.g. `REFORMBOT_PORT={other} make run` "
+              f"or `reformbot serve --port {other}`")
     run(settings)
 
 
