@@ -49,10 +49,28 @@ def ask(
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-        return
-    from bot.render_text import render_answer
+    else:
+        from bot.render_text import render_answer
 
-    typer.echo(render_answer(answer, contact=settings.contact))
+        typer.echo(render_answer(answer, contact=settings.contact))
+    _log_answer(settings, answer)
+
+
+def _log_answer(settings: Settings, answer) -> None:
+    """Log an answer shown here for `reformbot feedback stats` (surface ``cli``); never fails the command."""
+    from bot.messages import is_english
+    from feedback.answers import FeedbackStore
+
+    try:
+        store = FeedbackStore(settings.database_path)
+        try:
+            store.record_answer(question=answer.question, chunk_ids=[s.id for s in answer.sources],
+                                found=answer.found, lang="en" if is_english(answer.question) else "ja",
+                                surface="cli", index_version=answer.index_version)
+        finally:
+            store.close()
+    except Exception as exc:      # the answer was printed; only its line in the log is missing
+        logging.getLogger(__name__).warning("answer not logged for `reformbot feedback stats`: %s", exc)
 
 
 @app.command("eval")

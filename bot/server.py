@@ -23,6 +23,7 @@ from bot import messages
 from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.render_text import split_lead
 from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
+from bot.web_feedback import ANSWER_ID_HEADER, VOTE_PATH, WebFeedback
 from feedback.proposals.guard import RateLimiter
 
 if TYPE_CHECKING:
@@ -59,15 +60,16 @@ def question_digest(question: str) -> str:
 
 
 class Answering:
-    """The one way the web surfaces answer: clean, rate-limit, then compute on the worker pool.
+    """The one way the web surfaces answer: clean, rate-limit, compute on the worker pool, log.
 
-    Returns ``(answer or None, error message or None, HTTP status, extra headers)``.
+    Returns ``(answer or None, error message or None, HTTP status, extra headers)``; the headers
+    carry ``X-Answer-Id`` when the answer was logged for feedback.
     """
 
-    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter):
-        self.qa, self.pool, self.limiter = qa, pool, limiter
+    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter, feedback: WebFeedback | None = None):
+        self.qa, self.pool, self.limiter, self.feedback = qa, pool, limiter, feedback
 
-    async def __call__(self, request: Request, question: str, lang: str):
+    async def __call__(self, request: Request, question: str, lang: str, surface: str = "web"):
         text = messages.WEB[lang]
         try:
             question = clean_question(question)
@@ -80,7 +82,7 @@ class Answering:
             log.info("ask: rate limit for a client; retry in %.0f s", wait)
             return None, text["rate_limited"], 429, {"Retry-After": str(math.ceil(wait))}
         try:
-            return await self.pool.run(self.qa.ask, question), None, 200, {}
+            answer = await self.pool.run(self.qa.ask, question)
         except Busy:
             log.warning("ask: %d answers running or queued; 503", self.pool.capacity)
             return None, text["busy"], 503, {"Retry-After": str(BUSY_RETRY_AFTER)}
@@ -92,6 +94,8 @@ class Answering:
                 return None, text["unavailable"], 503, {}
             log.exception("answering question %s failed", question_digest(question))
             return None, text["error"], 500, {}
+        answer_id = await self.feedback.record(answer, lang=lang, surface=surface) if self.feedback else None
+        return answer, None, 200, ({ANSWER_ID_HEADER: str(answer_id)} if answer_id is not None else {})
 
 
 def create_app(
@@ -111,16 +115,19 @@ def create_app(
         startup: callables run once the server starts (e.g. Socket Mode).
         slack_client: Slack Web API client to use instead of building one (tests).
     """
+    from feedback.answers import FeedbackStore
     from feedback.permissions import private_dir
 
     private_dir(settings.data_dir)      # databases with personal data live here: owner-only (0700)
     qa = qa or QAService(settings)
     pool = AnswerPool(settings.ask_workers, settings.ask_queue)
-    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit))
+    feedback_store = FeedbackStore(settings.database_path)     # answers shown here, and votes on them
+    feedback = WebFeedback(feedback_store)
+    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit), feedback)
     routes: list = []
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
-    on_stop: list[Callable[[], None]] = [pool.shutdown]
+    on_stop: list[Callable[[], None]] = [feedback_store.close, pool.shutdown]     # run in reverse order
 
     # --- revisions: begin ---
     # Follow `reformbot index build | rollback` without a restart: a thread polls the `current`
@@ -134,15 +141,17 @@ def create_app(
         on_stop.append(watcher.stop)
     # --- revisions: end ---
 
-    async def home(request: Request) -> Response:
-        q = request.query_params.get("q", "")
-        lang = _lang(request, q)
-        answer, error, status = (None, None, 200)
-        headers: dict = {}
-        if "q" in request.query_params:
-            answer, error, status, headers = await answering(request, q, lang)
+    def page(request: Request, lang: str, *, q: str = "", answer=None, error=None, status: int = 200,
+             headers: dict | None = None, notice: str | None = None, notice_error: bool = False) -> Response:
+        headers = dict(headers or {})
+        vote, new_cookie = None, None
+        if answer is not None and ANSWER_ID_HEADER in headers:
+            cookie, is_new = feedback.voter(request)
+            new_cookie = cookie if is_new else None
+            vote = feedback.form(cookie, int(headers[ANSWER_ID_HEADER]))
+            headers["Cache-Control"] = "no-store"           # the vote form carries a token for this browser
         lead, others = split_lead(answer)
-        return templates.TemplateResponse(
+        response = templates.TemplateResponse(
             request,
             "index.html",
             {
@@ -154,6 +163,9 @@ def create_app(
                 "lead": lead,
                 "others": others,
                 "error": error,
+                "notice": notice,
+                "notice_error": notice_error,
+                "vote": vote,
                 "examples": messages.EXAMPLES[lang],
                 "contact": settings.contact,
                 "maxlen": MAX_QUESTION_CHARS,
@@ -161,14 +173,37 @@ def create_app(
             status_code=status,
             headers=headers,
         )
+        if new_cookie:
+            feedback.set_cookie(response, new_cookie, request)
+        return response
+
+    async def home(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        lang = _lang(request, q)
+        answer, error, status = (None, None, 200)
+        headers: dict = {}
+        if "q" in request.query_params:
+            answer, error, status, headers = await answering(request, q, lang, surface="web")
+        return page(request, lang, q=q, answer=answer, error=error, status=status, headers=headers)
+
+    async def vote(request: Request) -> Response:
+        """👍/👎 from the staff page's form under an answer (no JavaScript)."""
+        try:
+            async with request.form(max_files=0, max_fields=10) as raw:
+                form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        except Exception:          # malformed body, too many fields
+            form = {}
+        lang = form.get("lang") if form.get("lang") in messages.WEB else _lang(request)
+        outcome, status = await feedback.vote(request, form)
+        return page(request, lang, status=status, notice=messages.WEB[lang][outcome], notice_error=status >= 400)
 
     async def api_ask(request: Request) -> Response:
         q = request.query_params.get("q", "")
         lang = _lang(request, q)
-        answer, error, status, headers = await answering(request, q, lang)
+        answer, error, status, headers = await answering(request, q, lang, surface="api")
         if answer is None:
             return JSONResponse({"error": error}, status_code=status, headers=headers)
-        return JSONResponse(answer.to_dict())
+        return JSONResponse(answer.to_dict(), headers=headers)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -182,6 +217,7 @@ def create_app(
 
     routes += [
         Route("/", home),
+        Route(VOTE_PATH, vote, methods=["POST"]),
         Route("/api/ask", api_ask),
         Route("/healthz", healthz),
         Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"),
@@ -237,6 +273,7 @@ def create_app(
     app.state.settings = settings
     app.state.index_watcher = watcher
     app.state.answer_pool = pool
+    app.state.feedback_store = feedback_store
     return app
 
 
