@@ -49,10 +49,28 @@ def ask(
         _fail(str(exc))
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
-        return
-    from bot.render_text import render_answer
+    else:
+        from bot.render_text import render_answer
 
-    typer.echo(render_answer(answer, contact=settings.contact))
+        typer.echo(render_answer(answer, contact=settings.contact))
+    _log_answer(settings, answer)
+
+
+def _log_answer(settings: Settings, answer) -> None:
+    """Log an answer shown here for `reformbot feedback stats` (surface ``cli``); never fails the command."""
+    from bot.messages import is_english
+    from feedback.answers import FeedbackStore
+
+    try:
+        store = FeedbackStore(settings.database_path)
+        try:
+            store.record_answer(question=answer.question, chunk_ids=[s.id for s in answer.sources],
+                                found=answer.found, lang="en" if is_english(answer.question) else "ja",
+                                surface="cli", index_version=answer.index_version)
+        finally:
+            store.close()
+    except Exception as exc:      # the answer was printed; only its line in the log is missing
+        logging.getLogger(__name__).warning("answer not logged for `reformbot feedback stats`: %s", exc)
 
 
 @app.command("eval")
@@ -92,11 +110,21 @@ def serve(
     """Run the HTTP server: staff Q&A page, /api/ask, /healthz, Slack and the proposal form."""
     from dataclasses import replace
 
+    from bot.ports import PortUnavailable, ensure_free
     from bot.server import serve as run
 
     settings = settings_or_exit()
     settings = replace(settings, host=host or settings.host, port=port or settings.port,
                        forwarded_allow_ips=forwarded_allow_ips or settings.forwarded_allow_ips)
+    try:
+        ensure_free(settings.host, settings.port)       # before loading anything: one clear line
+    except PortUnavailable as exc:
+        if exc.host_problem:
+            _fail(f"{exc}: listen on one of this machine's addresses instead, e.g. "
+                  f"`REFORMBOT_HOST=127.0.0.1 make run` or `reformbot serve --host 127.0.0.1`")
+        other = settings.port + 1 if settings.port < 65535 else settings.port - 1
+        _fail(f"{exc}: choose another port, e.g. `REFORMBOT_PORT={other} make run` "
+              f"or `reformbot serve --port {other}`")
     run(settings)
 
 

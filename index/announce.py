@@ -331,4 +331,4 @@ def slack_plugin(bot) -> None:
         respond(text=text, blocks=blocks, response_type="ephemeral")
 
     for word in ("changes", "改訂", "変更点"):
-        bot.add_subcommand(word, changes)
+        bot.add_subcommand(word, changes, {lang: t(lang, "command_summary") for lang in ("ja", "en")})

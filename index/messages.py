@@ -29,6 +29,7 @@ REVISION = {
         "proposals_header": "改訂で関連する節が変わった提案があります（版 {new}）",
         "proposal_line": "• *{receipt}* {title} — 変わった節: {sections}",
         "proposals_note": "提案が前提としていた記述が変わった可能性があります。内容をご確認ください。",
+        "command_summary": "最新の改訂で大綱の何が変わったかを表示します（`/reform changes en` で英語）",
     },
     "en": {
         "header": "The outline index was updated",
@@ -54,6 +55,7 @@ REVISION = {
         "proposals_header": "Proposals whose linked sections changed in this revision (version {new})",
         "proposal_line": "• *{receipt}* {title} — changed: {sections}",
         "proposals_note": "What these proposals relied on may have changed; please review them.",
+        "command_summary": "shows what the latest revision of the outline changed (`/reform changes en` in English)",
     },
 }
 

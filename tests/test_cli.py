@@ -150,3 +150,69 @@ def test_ask_text_cites_the_quoted_answer_once(env_real):
     assert "計画期間" in lines[cite] and lines[cite].endswith("(大綱P.5)")
     assert "６年間（令和３年度から令和８年度まで）" in "\n".join(lines[:cite])
     assert r.stdout.count("６年間（令和３年度から令和８年度まで）") == 1
+
+
+# --- serve: the port is checked before anything starts --------------------------------------------
+
+@pytest.fixture
+def held_port():
+    """A port another program is listening on: a real socket, set up as uvicorn sets up its own."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        yield holder.getsockname()[1]
+
+
+@pytest.fixture
+def no_server(monkeypatch):
+    """Fail the test if `serve` goes on to build and run the server."""
+    import bot.server
+
+    def started(settings):
+        raise AssertionError(f"the server was started on {settings.host}:{settings.port}")
+
+    monkeypatch.setattr(bot.server, "serve", started)
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_serve_on_a_taken_port_is_one_line_naming_it_and_how_to_choose_another(held_port, no_server,
+                                                                                monkeypatch, how):
+    if how == "option":
+        args = ["serve", "--port", str(held_port)]
+    else:
+        monkeypatch.setenv("REFORMBOT_PORT", str(held_port))
+        args = ["serve"]
+    r = runner.invoke(cli.app, args)
+    assert r.exit_code == 1, r.output
+    assert r.stdout == ""
+    [line] = r.stderr.splitlines()
+    nxt = held_port + 1
+    assert line == (f"error: 127.0.0.1:{held_port} is already in use (another reformbot, or another program, "
+                    f"is listening there): choose another port, e.g. `REFORMBOT_PORT={nxt} make run` "
+                    f"or `reformbot serve --port {nxt}`")
+
+
+def test_serve_on_an_address_not_of_this_machine_says_to_choose_another_host(no_server):
+    r = runner.invoke(cli.app, ["serve", "--host", "192.0.2.1", "--port", "8000"])     # TEST-NET-1
+    assert r.exit_code == 1, r.output
+    [line] = r.stderr.splitlines()
+    assert line.startswith("error: 192.0.2.1:8000 cannot be used: that address is not one of this machine's")
+    assert "--host 127.0.0.1" in line
+
+
+def test_port_check_lets_a_free_port_through_and_leaves_it_free(held_port):
+    import socket
+
+    from bot.ports import PortUnavailable, ensure_free
+
+    with pytest.raises(PortUnavailable) as caught:
+        ensure_free("127.0.0.1", held_port)
+    assert (caught.value.host, caught.value.port, caught.value.host_problem) == ("127.0.0.1", held_port, False)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    ensure_free("127.0.0.1", free)                   # no error
+    ensure_free("127.0.0.1", free)                   # and the check did not keep it

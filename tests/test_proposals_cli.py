@@ -173,3 +173,75 @@ def test_unusable_database_or_output_path_is_a_one_line_error(db, tmp_path):
     assert "error: cannot open the proposals database" in r.output and "Traceback" not in r.output
     r = runner.invoke(proposals_app, ["export", "-o", str(tmp_path / "no" / "such" / "dir.csv")])
     assert r.exit_code == 1 and "error: cannot write" in r.output and "nothing was exported" in r.output
+
+
+# --- list --json tells the whole proposal; times are Japan time ---------------------------------
+
+@pytest.fixture
+def far_from_japan(monkeypatch):
+    """The machine's zone is not Japan's: nothing printed may depend on it."""
+    import time
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def linked_after_midnight_jst(tmp_path, monkeypatch):
+    """One proposal received at 00:30 JST on 28 November (still the 27th in UTC), linked to three
+    sections, published, with a status change."""
+    from clock_support import ManualClock, jst
+
+    from feedback.proposals.model import PublicText, Similar
+
+    monkeypatch.setenv("REFORMBOT_DATA_DIR", str(tmp_path / "data"))
+    clock = ManualClock(jst(2026, 11, 28, 0, 30, 0))
+    store = ProposalStore(tmp_path / "data" / "reformbot.db", clock=clock)
+    other, _ = store.add(ProposalInput(title="図書館の開館時間", body="夜も開けてほしい", goal="3"))
+    p, _ = store.add(ProposalInput(title="公民館の予約", body="オンライン予約を", goal="3", name="厚木太郎"))
+    sections = tuple(SectionLink(i, f"s5-3-{i}", f"重点目標３ › 節{i}", 5 + i, 0.9 - i / 10) for i in (1, 2, 3))
+    store.save_link(p.id, LinkResult("3", {"3": 1.0}, sections), [Similar(other.id, other.receipt_no, other.title, 0.8, False)])
+    clock.advance(3600)
+    store.set_status(p.id, "reviewing", actor="cli:suzuki")
+    store.set_published(p.id, True, actor="cli:suzuki", public=PublicText("公民館の予約", "オンライン予約を"))
+    store.close()
+    return p.receipt_no
+
+
+def test_list_json_lines_show_what_show_json_shows(linked_after_midnight_jst):
+    receipt = linked_after_midnight_jst
+    shown = json.loads(run("show", receipt, "--json"))
+    assert len(shown["sections"]) == 3
+    listed = {d["receipt_no"]: d for d in map(json.loads, run("list", "--json").splitlines())}
+    assert listed[receipt] == shown                  # sections, similar, history, public: nothing left empty
+    assert [s["page"] for s in listed[receipt]["sections"]] == [6, 7, 8]
+    assert listed[receipt]["similar"][0]["title"] == "図書館の開館時間"
+    assert [h["status"] for h in listed[receipt]["history"]] == ["received", "reviewing", "reviewing"]
+    assert listed[receipt]["public"]["title"] == "公民館の予約"
+    assert "name" not in listed[receipt] and "email" not in listed[receipt]
+
+
+def test_times_in_json_and_exports_are_japan_time_with_the_receipt_date(linked_after_midnight_jst, far_from_japan):
+    receipt = linked_after_midnight_jst
+    assert receipt.startswith("20261128-")
+    received, reviewed = "2026-11-28T00:30:00+09:00", "2026-11-28T01:30:00+09:00"
+    shown = json.loads(run("show", receipt, "--json"))
+    assert shown["created_at"] == received
+    assert [h["at"] for h in shown["history"]] == [received, reviewed, reviewed]
+    assert shown["public"]["approved_at"] == reviewed
+    [listed] = [json.loads(line) for line in run("list", "--json").splitlines() if receipt in line[:40]]
+    assert listed["created_at"] == received
+    [exported] = [r for r in json.loads(run("export", "--format", "json")) if r["receipt_no"] == receipt]
+    assert exported["created_at"] == received
+    [row] = [r for r in csv.DictReader(io.StringIO(run("export"))) if r["receipt_no"] == receipt]
+    assert row["created_at"] == received
+    assert row["created_at"][:10].replace("-", "") == receipt[:8]     # the date people see agrees
+
+
+def test_cli_help_says_times_are_japan_time():
+    for command in ("list", "show", "export"):
+        r = runner.invoke(proposals_app, [command, "--help"])
+        assert "+09:00" in r.stdout, command

@@ -62,3 +62,77 @@ def test_language_switch_stays_on_one_line_on_a_phone(server, browser):
     line_height = float(link.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
     assert link.bounding_box()["height"] < 1.5 * line_height        # 「日本語」 not broken as 日本/語
     ctx.close()
+
+
+# --- 👍/👎 and the proposal form, with JavaScript off ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def own_server(tmp_path_factory, real_settings, real_qa):
+    """A server with a reformbot.db of its own (votes land there), on a copy of the real index."""
+    import shutil
+
+    from bot.settings import Settings
+
+    data = tmp_path_factory.mktemp("vote-browser") / "data"
+    shutil.copytree(real_settings.index_dir, data / "index")
+    settings = Settings(data_dir=data, ask_rate_limit="0")
+    with live_server(create_app(settings, qa=real_qa)) as s:
+        s.settings = settings
+        yield s
+
+
+@pytest.fixture
+def no_js_page(browser):
+    ctx = browser.new_context(locale="ja-JP", java_script_enabled=False)
+    p = ctx.new_page()
+    yield p
+    ctx.close()
+
+
+VOTES = [
+    ("ja", "PFIとは何ですか", "役に立った", "up", "評価ありがとうございました"),
+    ("en", "What does BCP stand for?", "Not helpful", "down", "Thank you for rating the answer"),
+]
+
+
+def rate(server, page, lang, question, button) -> int:
+    """Ask on the page, press 👍 or 👎 under the answer; the answer's id."""
+    page.goto(server.url + f"/?lang={lang}&q=" + quote(question))
+    vote = page.locator("form.vote")
+    expect(vote).to_be_visible()
+    answer_id = int(vote.locator("input[name=answer_id]").get_attribute("value"))
+    vote.get_by_role("button", name=button, exact=True).click()
+    return answer_id
+
+
+@pytest.mark.parametrize("lang, question, button, verdict, thanks", VOTES)
+def test_staff_rates_an_answer_without_javascript(own_server, no_js_page, lang, question, button, verdict, thanks):
+    import sqlite3
+
+    answer_id = rate(own_server, no_js_page, lang, question, button)
+    expect(no_js_page.locator("p.notice")).to_contain_text(thanks)
+    expect(no_js_page.locator("html")).to_have_attribute("lang", lang)
+    conn = sqlite3.connect(own_server.settings.database_path)
+    try:
+        verdicts = conn.execute("select verdict from answer_votes where answer_id = ?", (answer_id,)).fetchall()
+    finally:
+        conn.close()
+    assert verdicts == [(verdict,)]
+
+
+@pytest.mark.parametrize("lang, question, button, verdict, thanks", VOTES)
+def test_vote_form_and_thank_you_page_are_accessible(own_server, page, lang, question, button, verdict, thanks):
+    page.goto(own_server.url + f"/?lang={lang}&q=" + quote(question))
+    expect(page.locator("form.vote")).to_be_visible()
+    assert serious_violations(page) == []                    # the answer page with its vote form
+    page.locator("form.vote").get_by_role("button", name=button, exact=True).click()
+    expect(page.locator("p.notice")).to_contain_text(thanks)
+    assert serious_violations(page) == []                    # the thank-you page
+
+
+def test_staff_page_leads_to_the_proposal_form(own_server, no_js_page):
+    page = no_js_page
+    page.goto(own_server.url + "/?lang=en")
+    page.get_by_role("link", name="Propose a reform idea").click()
+    expect(page).to_have_url(re.compile(r"/proposals/new\?lang=en$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -327,3 +327,77 @@ def test_delivery_keys(body, signature, key):
     from bot.slack.listeners import delivery_key
 
     assert delivery_key(body, signature) == key
+
+
+# --- /reform help lists every subcommand the server registers ------------------------------
+def served_bot(settings, qa):
+    """The server as `reformbot serve` composes it (every plugin), with Slack on."""
+    from bot.server import create_app
+
+    web = create_app(settings, qa=qa)
+    [route] = [r for r in web.routes if getattr(r, "path", "") == "/slack/events"]
+    return web, route.endpoint.bolt_app
+
+
+@pytest.fixture
+def served(tmp_path):
+    with slack_harness(tmp_path / "data", starlette_app=served_bot) as h:
+        yield h
+
+
+def help_reply(slack, user="U0STAFF1"):
+    slack.post(slash_command("help", response_url=slack.emulator.response_url(), user=user))
+    [reply] = slack.emulator.wait_for("response_url")
+    return reply["text"], json.dumps(reply["blocks"], ensure_ascii=False)
+
+
+def test_slash_help_lists_every_registered_subcommand_in_japanese(served):
+    text, blocks = help_reply(served)
+    for shown in (text, blocks):
+        assert "`/reform [質問] | changes | idea | help`" in shown
+        assert "`/reform idea`（`アイデア` でも可） — 職員のアイデアを登録するフォームを開きます" in shown
+        assert "`/reform changes`（`改訂`、`変更点` でも可） — 最新の改訂で大綱の何が変わったか" in shown
+        assert "`/reform help` — この使い方を表示します" in shown
+
+
+def test_slash_help_lists_every_registered_subcommand_in_english(served):
+    served.emulator.locales["U0EN"] = "en-US"
+    text, blocks = help_reply(served, user="U0EN")
+    for shown in (text, blocks):
+        assert "`/reform [question] | changes | idea | help`" in shown
+        assert "`/reform idea` (or `アイデア`) — opens the form to submit a staff idea" in shown
+        assert "`/reform changes` (or `改訂`, `変更点`) — shows what the latest revision of the outline changed" in shown
+        assert "`/reform help` — shows this help" in shown
+
+
+def test_help_is_built_from_what_is_registered_not_a_list(tmp_path):
+    def register(bot):
+        def hello(*, bot, command, args, respond, client):
+            respond(text="こんにちは", response_type="ephemeral")
+
+        bot.add_subcommand("hello", hello, {"ja": "あいさつします", "en": "says hello"})
+        bot.add_subcommand("quiet", hello)                  # an alias without a summary of its own
+        bot.add_subcommand("bare", lambda **kw: None)       # no summary at all: listed by name
+
+    with slack_harness(tmp_path / "data", plugins=[register]) as slack:
+        text, _ = help_reply(slack)
+        assert "`/reform [質問] | hello | bare | help`" in text
+        assert "• `/reform hello`（`quiet` でも可） — あいさつします" in text
+        assert "• `/reform bare`\n" in text
+        slack.event(mention("help"))                        # help in a mention says the same
+        [post] = slack.emulator.wait_for("chat.postMessage")
+        assert "`/reform [質問] | hello | bare | help`" in post["text"]
+
+
+def test_manifest_usage_hint_names_every_registered_subcommand(served):
+    """The hint Slack shows while typing `/reform` (the manifests are pasted by an admin)."""
+    from pathlib import Path
+
+    import yaml
+
+    expected = bk.usage_line(served.bot.commands("ja"), "ja")
+    root = Path(__file__).resolve().parent.parent / "slack"
+    for name in ("manifest.yml", "manifest-socket-mode.yml"):
+        m = yaml.safe_load((root / name).read_text(encoding="utf-8"))
+        [command] = m["features"]["slash_commands"]
+        assert command["usage_hint"] == expected, name

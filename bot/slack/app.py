@@ -151,6 +151,7 @@ class SlackBot:
     ledger: EventLedger = field(default_factory=EventLedger)
     connection: SlackConnection = field(default_factory=lambda: SlackConnection(ready=True))
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    subcommand_summaries: dict[str, Mapping[str, str]] = field(default_factory=dict)
     home_sections: list[tuple[str, bk.HomeSection]] = field(default_factory=list)
     verifies_requests: bool = True
     executor: "Executor | None" = None
@@ -159,9 +160,34 @@ class SlackBot:
     _user_langs: dict[str, str] = field(default_factory=dict)
 
     # --- extension points ----------------------------------------------------------------
-    def add_subcommand(self, word: str, handler: Subcommand) -> None:
-        """Route ``/reform <word> …`` to ``handler`` (see :data:`Subcommand`)."""
+    def add_subcommand(self, word: str, handler: Subcommand, summary: Mapping[str, str] | None = None) -> None:
+        """Route ``/reform <word> …`` to ``handler`` (see :data:`Subcommand`).
+
+        Args:
+            word: the first word after ``/reform``; words sharing a handler are one command's aliases.
+            handler: called after the ack.
+            summary: what it does, by language (``{"ja": …, "en": …}``), shown by ``/reform help``.
+        """
         self.subcommands[word.lower()] = handler
+        if summary:
+            self.subcommand_summaries[word.lower()] = summary
+
+    def commands(self, lang: str) -> list[bk.CommandHelp]:
+        """Every registered subcommand, once per handler in registration order, with its aliases."""
+        grouped: dict[int, list[str]] = {}
+        handlers: dict[int, Subcommand] = {}
+        for word, handler in self.subcommands.items():
+            grouped.setdefault(id(handler), []).append(word)
+            handlers[id(handler)] = handler
+        out = []
+        for words in grouped.values():
+            summary = next((self.subcommand_summaries[w] for w in words if w in self.subcommand_summaries), {})
+            out.append(bk.CommandHelp(words=tuple(words), summary=summary.get(lang) or summary.get("ja", "")))
+        return out
+
+    def help_message(self, lang: str) -> bk.SlackMessage:
+        """``/reform help``: usage, every registered subcommand, example questions."""
+        return bk.help_message(lang, self.commands(lang))
 
     def add_home_section(self, name: str, provider: bk.HomeSection) -> None:
         """Add blocks to the App Home tab; a provider named ``"ideas"`` replaces the default

@@ -251,15 +251,41 @@ def simple_message(text: str) -> SlackMessage:
     return SlackMessage(text=escape(fit(text, MAX_FALLBACK)), blocks=[section(escape(text))])
 
 
-def help_message(lang: str) -> SlackMessage:
-    """``/reform help``: what the bot does and example questions."""
+@dataclass(frozen=True)
+class CommandHelp:
+    """One ``/reform`` subcommand as help shows it: its words (the first is the main one) and summary."""
+
+    words: tuple[str, ...]
+    summary: str = ""
+
+
+def usage_line(commands: Sequence[CommandHelp], lang: str) -> str:
+    """``[質問] | idea | changes | help``: what may follow ``/reform`` (the manifest's usage hint)."""
+    return " | ".join([t(lang, "usage_question"), *(c.words[0] for c in commands), "help"])
+
+
+def help_message(lang: str, commands: Sequence[CommandHelp] = ()) -> SlackMessage:
+    """``/reform help``: what the bot does, the usage with every subcommand, and example questions.
+
+    Args:
+        lang: wording language.
+        commands: the registered subcommands (:meth:`bot.slack.app.SlackBot.commands`).
+    """
     examples = "\n".join(f"• `{q}`" for q in EXAMPLE_QUESTIONS[lang])
+    lines = [t(lang, "usage", usage=usage_line(commands, lang))]
+    for c in commands:
+        others = t(lang, "list_separator").join(f"`{w}`" for w in c.words[1:])
+        aliases = t(lang, "command_aliases", words=others) if others else ""
+        lines.append(f"• `/reform {c.words[0]}`{aliases}" + (f" — {escape(c.summary)}" if c.summary else ""))
+    lines.append(f"• `/reform help` — {t(lang, 'command_help')}")
+    usage = "\n".join(lines)
     blocks = [
         {"type": "header", "text": plain(fit(t(lang, "help_title"), MAX_HEADER))},
         section(t(lang, "help_body")),
+        section(fit(usage, MAX_TEXT)),
         section(f"{t(lang, 'help_examples')}\n{examples}"),
     ]
-    text = f"{t(lang, 'help_title')}\n{t(lang, 'help_body')}\n" + "\n".join(EXAMPLE_QUESTIONS[lang])
+    text = f"{t(lang, 'help_title')}\n{t(lang, 'help_body')}\n{usage}\n" + "\n".join(EXAMPLE_QUESTIONS[lang])
     return SlackMessage(text=fit(text, MAX_FALLBACK), blocks=blocks)
 
 

@@ -224,7 +224,7 @@ def answer_in_conversation(
         post(bk.simple_message(t(lang, "empty_question", example=EXAMPLE_QUESTIONS[lang][0])))
         return
     if question.lower() in HELP_WORDS:
-        post(bk.help_message(lang))
+        post(bot.help_message(lang))
         return
 
     reacted = _react(client, "reactions_add", channel, ts)
@@ -282,7 +282,7 @@ def handle_command(bot: SlackBot, command: dict, respond, client) -> None:
         return
     if not text or text.lower() in HELP_WORDS:
         lang = "en" if text.lower() == "help" and bot.user_lang(command.get("user_id", "")) == "en" else "ja"
-        _respond(respond, bk.help_message(lang), response_type="ephemeral")
+        _respond(respond, bot.help_message(lang), response_type="ephemeral")
         return
     lang = detect_language(text)
     try:

@@ -71,6 +71,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• 回答の 👍 / 👎 で、役に立ったかどうかを教えてください。"
         ),
         "help_examples": "*質問の例*",
+        "usage": "*使い方：* `/reform {usage}`",
+        "usage_question": "[質問]",
+        "command_aliases": "（{words} でも可）",
+        "list_separator": "、",
+        "command_help": "この使い方を表示します",
         "home_title": "第７次厚木市行政改革大綱 Q&A",
         "home_knows": "*このボットが参照している文書*\n{title}\n索引 {version}・作成 {built}\n節 {sections} ・ 用語 {terms} ・ チャンク {chunks}",
         "home_unavailable": "索引をまだ読み込めていません。管理者に `reformbot index build` の実行を依頼してください。",
@@ -119,6 +124,11 @@ MESSAGES: dict[str, dict[str, str]] = {
             "• Tell me with 👍 / 👎 whether an answer helped."
         ),
         "help_examples": "*Example questions*",
+        "usage": "*Usage:* `/reform {usage}`",
+        "usage_question": "[question]",
+        "command_aliases": " (or {words})",
+        "list_separator": ", ",
+        "command_help": "shows this help",
         "home_title": "7th Administrative Reform Outline Q&A",
         "home_knows": "*What I know*\n{title}\nindex {version} · built {built}\n{sections} sections · {terms} glossary terms · {chunks} chunks",
         "home_unavailable": "The index is not loaded yet. Ask an administrator to run `reformbot index build`.",

@@ -4,6 +4,9 @@ Listings, ``show`` and exports leave personal data out unless ``--include-person
 name and email, and contact details, My-Number-like numbers or the submitter's own name written
 inside the title or text (masked as in Slack). ``publish`` records the exact public title and
 excerpt a staff member approves; citizens see nothing else of a proposal.
+
+Times in JSON and exports are Japan time in ISO 8601 with the offset (``2026-11-28T00:30:00+09:00``):
+the same date as the 受付番号 (the database keeps UTC).
 """
 from __future__ import annotations
 
@@ -100,8 +103,11 @@ def _get(store, ref: str, include_personal: bool = False):
 
 
 def _proposal_dict(p, include_personal: bool) -> dict:
+    """Everything ``show --json`` and ``list --json`` print of ``p``: one shape for both."""
+    from .store import jst_iso
+
     d = {
-        "id": p.id, "receipt_no": p.receipt_no, "created_at": p.created_at, "source": p.source,
+        "id": p.id, "receipt_no": p.receipt_no, "created_at": jst_iso(p.created_at), "source": p.source,
         "staff_user_id": p.staff_user_id, "status": p.status, "published": p.published, "title": p.title,
         "body": p.body, "goal": p.goal, "linked_goal": p.linked_goal, "goal_scores": p.goal_scores,
         "residency": p.residency, "age_group": p.age_group, "lang": p.lang,
@@ -110,9 +116,9 @@ def _proposal_dict(p, include_personal: bool) -> dict:
                      for s in p.sections],
         "similar": [{"receipt_no": s.receipt_no, "title": s.title, "score": s.score, "duplicate": s.duplicate}
                     for s in p.similar],
-        "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": h.at} for h in p.history],
+        "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": jst_iso(h.at)} for h in p.history],
         "public": ({"title": p.public.title, "excerpt": p.public.excerpt, "approved_by": p.public.approved_by,
-                    "approved_at": p.public.approved_at} if p.public else None),
+                    "approved_at": jst_iso(p.public.approved_at)} if p.public else None),
     }
     if include_personal:
         d["name"], d["email"] = p.name, p.email
@@ -124,18 +130,25 @@ def list_(
     status: Optional[str] = typer.Option(None, "--status", "-s", help="only this status (code or label, e.g. 検討中)"),
     source: Optional[str] = typer.Option(None, "--source", help="citizen or staff"),
     limit: int = typer.Option(50, "--limit", "-n", min=1, max=10000),
-    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines, one proposal each, as `show --json` prints it"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """Newest proposals first: 受付番号, status, goal, title."""
+    """Newest proposals first: 受付番号, status, goal, title.
+
+    With --json each line holds what `show --json` shows (outline sections, similar proposals,
+    history), without personal data. Times are Japan time, ISO 8601 with +09:00 (the 受付番号's date).
+    """
     from . import messages as M
 
     store = _store(db)
-    rows = store.redact_all(store.list(status=_status_code(status) if status else None, source=source, limit=limit))
+    rows = store.list(status=_status_code(status) if status else None, source=source, limit=limit)
     if as_json:
-        for p in rows:
+        # store.list() leaves out sections, similar proposals, history and public text; printed as
+        # empty they would say "none", so each line is the whole proposal, as `show` reads it.
+        for p in store.redact_all([store.get(p.id) for p in rows]):
             typer.echo(json.dumps(_proposal_dict(p, False), ensure_ascii=False))
         return
+    rows = store.redact_all(rows)
     if not rows:
         typer.echo("(no proposals)")
         return
@@ -152,7 +165,10 @@ def show(
     as_json: bool = typer.Option(False, "--json"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """One proposal: text, outline links, similar proposals, status history."""
+    """One proposal: text, outline links, similar proposals, status history.
+
+    Times are Japan time (in --json, ISO 8601 with +09:00: the 受付番号's date).
+    """
     from . import messages as M
     from .store import local_time
 
@@ -200,7 +216,11 @@ def export(
     output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, help="file (default: stdout)"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default."""
+    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default.
+
+    created_at is Japan time, ISO 8601 with +09:00 (e.g. 2026-11-28T00:30:00+09:00): its date is
+    the 受付番号's.
+    """
     rows = _store(db).export_rows(include_personal=include_personal)    # masked unless include_personal
     if fmt is Format.json:
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"

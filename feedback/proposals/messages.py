@@ -174,6 +174,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "slack_idea_title": {"ja": "アイデアを登録", "en": "Submit an idea"},
     "slack_idea_submit": {"ja": "登録", "en": "Submit"},
     "slack_idea_cancel": {"ja": "キャンセル", "en": "Cancel"},
+    "slack_idea_command": {"ja": "職員のアイデアを登録するフォームを開きます（`/reform idea 件名` で件名入り）",
+                           "en": "opens the form to submit a staff idea (`/reform idea title` fills in the title)"},
     "slack_idea_saved": {"ja": "アイデアを受付番号 {receipt} で登録しました。", "en": "Your idea was saved as {receipt}."},
     "slack_home_heading": {"ja": "市民提案", "en": "Citizen proposals"},
     "slack_home_counts": {"ja": "重点目標ごとの件数", "en": "Count per goal"},

@@ -363,8 +363,9 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
         open_modal(client, command["trigger_id"], bot.user_lang(command.get("user_id", "")),
                    command.get("channel_id", ""), args)
 
-    bot.add_subcommand("idea", idea_subcommand)
-    bot.add_subcommand("アイデア", idea_subcommand)
+    summary = {lang: M.t("slack_idea_command", lang) for lang in ("ja", "en")}
+    bot.add_subcommand("idea", idea_subcommand, summary)
+    bot.add_subcommand("アイデア", idea_subcommand, summary)
 
     @app.shortcut(IDEA_CALLBACK)
     def on_shortcut(ack, body: dict, client) -> None:

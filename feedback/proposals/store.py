@@ -110,6 +110,15 @@ def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def jst_iso(iso_text: str | None) -> str | None:
+    """A stored UTC timestamp as ISO 8601 in Japan time, e.g. ``2026-11-28T00:30:00+09:00``: the
+    date is the one in the 受付番号, and the offset says which zone it is (exports, JSON output)."""
+    if not iso_text:
+        return iso_text
+    dt = datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return dt.astimezone(JST).isoformat(timespec="seconds")
+
+
 def local_time(iso_text: str) -> str:
     """An ISO UTC timestamp shown in Japan time, e.g. ``2026-11-27 09:41 JST``."""
     dt = datetime.strptime(iso_text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
@@ -353,11 +362,12 @@ class ProposalStore:
 
     def _names(self, ids: list[int]) -> dict[int, tuple[str, ...]]:
         """Submitters' names by proposal id, only to mask them; never returned to callers."""
+        ids = list(dict.fromkeys(ids))        # a listed proposal may also be another's similar one
         if not ids:
             return {}
         marks = ",".join("?" for _ in ids)
         rows = self._read(f"SELECT proposal_id, name FROM proposal_personal WHERE proposal_id IN ({marks})"
-                          " AND name IS NOT NULL AND name != ''", list(dict.fromkeys(ids)))
+                          " AND name IS NOT NULL AND name != ''", ids)
         return {r["proposal_id"]: (r["name"],) for r in rows}
 
     def redact(self, p: Proposal) -> Proposal:
@@ -521,14 +531,15 @@ class ProposalStore:
 
     def export_rows(self, include_personal: bool = False) -> list[dict]:
         """Flat rows for CSV/JSON export; personal data only when ``include_personal`` (otherwise
-        the text is masked as :meth:`redact` does)."""
+        the text is masked as :meth:`redact` does). ``created_at`` is Japan time with its offset
+        (:func:`jst_iso`), so its date is the 受付番号's."""
         rows = []
         for p in self.list(limit=-1):
             full = self.get(p.id, include_personal=include_personal)
             if not include_personal:
                 full = self.redact(full)
             row = {
-                "id": full.id, "receipt_no": full.receipt_no, "created_at": full.created_at,
+                "id": full.id, "receipt_no": full.receipt_no, "created_at": jst_iso(full.created_at),
                 "source": full.source, "staff_user_id": full.staff_user_id or "", "status": full.status,
                 "published": full.published, "title": full.title, "body": full.body, "goal": full.goal,
                 "linked_goal": full.linked_goal or "", "residency": full.residency,
