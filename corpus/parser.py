@@ -144,6 +144,7 @@ class ParsedText:
     glossary: tuple[GlossaryEntry, ...]
     glossary_title: str = GLOSSARY_TITLE
     schemes: tuple[str, ...] = ()          # heading schemes by level: ("digit", "(digit)", "kana", "(kana)")
+    scheme_examples: tuple[str, ...] = ()  # the first heading number of each: ("１", "(1)", "ア", "(ｱ)")
     page_source: str = "none"              # "markers" | "printed" | "pdf" | "none": where pages come from
     pages: int = 1                         # pages of the source (1 when it has none)
     removed: tuple[Line, ...] = ()         # running headers/footers and page numbers taken out
@@ -352,9 +353,11 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
 
     readings, notes = _first_pass(body)
     order: list[str] = []
+    examples: list[str] = []
     for r in readings:
         if r.kind == "heading" and r.heading.scheme not in order:
             order.append(r.heading.scheme)
+            examples.append(r.heading.number or r.heading.title[:10])
     uses_markers = any(r.heading.page is not None for r in readings if r.kind == "heading")
     physical = not uses_markers and paged.pages > 1
     page_source = "markers" if uses_markers else ("printed" if paged.printed else "pdf") if paged.pages > 1 else "none"
@@ -388,7 +391,7 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
 
     def current(line: Line) -> _Node:
         if not stack:
-            open_section("", title or source, 1, None if uses_markers else line.page, "0")
+            open_section("", title or source, 1, line.page, "0")
         return stack[-1]
 
     for i, (line, reading) in enumerate(zip(body, readings)):
@@ -412,8 +415,10 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
             continue
         if reading.kind == "heading":
             h = reading.heading
-            page = h.page if uses_markers else line.page
-            open_section(h.number, h.title, order.index(h.scheme) + 1, page, h.key)
+            node = open_section(h.number, h.title, order.index(h.scheme) + 1, h.page if uses_markers else line.page,
+                                h.key)
+            if node.page is None:
+                node.page = line.page     # before the first page marker: the page it is on, if known
             continue
         node = current(line)
         if node.label_open and _is_plain(text):
@@ -443,7 +448,7 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
         raise OutlineError(source, "no_outline")
     notes += _marker_notes(sections, glossary, marks)
     return ParsedText(title=title, sections=sections, glossary=glossary, glossary_title=glossary_title,
-                      schemes=tuple(order), page_source=page_source, pages=paged.pages,
+                      schemes=tuple(order), scheme_examples=tuple(examples), page_source=page_source, pages=paged.pages,
                       removed=paged.removed, unplaced=tuple(unplaced), notes=tuple(notes),
                       blank_pages=paged.blank_pages)
 
