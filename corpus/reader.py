@@ -242,7 +242,7 @@ def _docx_lines(paragraph, rendered_breaks: bool) -> list[str]:
     body = text.replace("\f", "")
     lead, trail = text[: len(text) - len(text.lstrip("\f"))], text[len(text.rstrip("\f")):]
     if not body.strip():
-        return [lead + trail] if (lead or trail) else []
+        return ["\f" * text.count("\f")] if "\f" in text else []
     level = _outline_level(paragraph)
     if level is not None:
         body = "#" * level + " " + " ".join(body.split())
