@@ -11,8 +11,8 @@ On each page, the first and last :data:`ZONE` lines are where running lines stan
   「file:///…/outline.txt 3/7」 repeat even though their numbers vary), is a running header or footer and
   is removed; a number in it that grows with the page (「3/7」) is the page's printed number.
 
-The first line of the first page is kept even when it repeats as a running header: it is the
-title. A page's number is its printed number, else one counted from a neighbour that has one,
+The first line of the first page is kept even when it repeats as a running header (a plan's name
+printed at the top of every page is also its title), unless it holds a URL, a time or a date. A page's number is its printed number, else one counted from a neighbour that has one,
 else (with form feeds) its place in the file.
 """
 from __future__ import annotations
@@ -145,7 +145,7 @@ def read_pages(text: str) -> PagedText:
             keep = []
             for j, line in enumerate(page):
                 in_zone = j < ZONE or j >= len(page) - ZONE
-                if in_zone and _key(line.text) in running and not (i == 0 and j == 0):
+                if in_zone and _key(line.text) in running and not (i == 0 and j == 0 and _titlelike(line.text)):
                     removed.append(Line(line.text, i + 1 if counted else printed[i]))
                     continue
                 keep.append(line)
@@ -154,6 +154,16 @@ def read_pages(text: str) -> PagedText:
     numbers = _fill(printed) if has_printed else [i + 1 for i in range(len(pages))]
     lines = tuple(Line(line.text, numbers[i], line.indent) for i, page in enumerate(pages) for line in page)
     return PagedText(lines, tuple(removed), len(pages), has_printed, blank)
+
+
+# What a title never holds and page furniture often does: a URL, a time of day, a date, 「n/N」.
+_FURNITURE = re.compile(r"://|[0-9]{1,2}:[0-9]{2}|[0-9]+/[0-9]+/[0-9]+|[0-9]+ ?/ ?[0-9]+$")
+
+
+def _titlelike(text: str) -> bool:
+    """Whether a running line at the very top of the first page may be the document's title (a
+    plan's name printed as the running header), not a date, a URL or a page count."""
+    return not _FURNITURE.search(text)
 
 
 def _zone(page: Sequence[Line]) -> list[str]:
@@ -174,9 +184,13 @@ def _running_keys(pages: Sequence[Sequence[Line]]) -> set[str]:
 
 
 def _numbers_in_running(pages: Sequence[Sequence[Line]], running: set[str]) -> list[int | None]:
-    """Per page, a number in a running line that grows by one from page to page (「3/7」), if any."""
-    found: list[int | None] = [None] * len(pages)
-    for key in running:
+    """Per page, a number in a running line that grows by one from page to page (「3/7」), if any.
+
+    Of several such numbers (a time that moves on by a minute a page would be one) the one that
+    counts from 1 is taken, else the one nearest its line's end.
+    """
+    candidates: list[tuple[int, int, dict[int, int]]] = []     # (|offset|, -position, page -> number)
+    for key in sorted(running):
         if "#" not in key:
             continue
         per_page: dict[int, list[int]] = {}
@@ -190,12 +204,12 @@ def _numbers_in_running(pages: Sequence[Sequence[Line]], running: set[str]) -> l
         width = min(len(v) for v in per_page.values())
         for pos in range(width):
             offsets = {v[pos] - i for i, v in per_page.items()}
-            values = {v[pos] for v in per_page.values()}
-            if len(offsets) == 1 and len(values) > 1:
-                for i, v in per_page.items():
-                    if found[i] is None:
-                        found[i] = v[pos]
-                break
+            if len(offsets) == 1 and len({v[pos] for v in per_page.values()}) > 1:
+                candidates.append((abs(offsets.pop() - 1), -pos, {i: v[pos] for i, v in per_page.items()}))
+    found: list[int | None] = [None] * len(pages)
+    if candidates:
+        for i, n in min(candidates, key=lambda c: c[:2])[2].items():
+            found[i] = n
     return found
 
 
