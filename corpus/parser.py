@@ -113,7 +113,6 @@ class _Node:
     items: list[str] = field(default_factory=list)
     item_pages: list[int | None] = field(default_factory=list)
     label_open: bool = False   # the last item is a 【label】 block still taking plain lines
-    children: int = 0          # unnumbered children so far (their ids count them)
 
     def freeze(self, marks: tuple[str, ...], physical: bool) -> Section:
         items = tuple(display_spacing(i) for i in self.items)
@@ -368,16 +367,17 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
     unplaced: list[Line] = []
     glossary_title = GLOSSARY_TITLE
     captions: dict[str, int] = {}
+    unnumbered: dict[str, int] = {}
 
     def open_section(number: str, title_: str, level: int, page: int | None, key: str,
                      caption: bool = False) -> _Node:
         while stack and stack[-1].level >= level:
             stack.pop()
         parent = stack[-1] if stack else None
-        if not key:
-            if parent is not None:
-                parent.children += 1
-            key = f"h{parent.children if parent is not None else len(nodes) + 1}"
+        if not key:      # an unnumbered heading (a styled .docx heading): counted among its siblings
+            owner = parent.id if parent is not None else ""
+            unnumbered[owner] = unnumbered.get(owner, 0) + 1
+            key = f"h{unnumbered[owner]}"
         ident = f"{parent.id}-{key}" if parent else f"s{key}"
         if page is None and parent is not None and uses_markers:
             page = parent.page
