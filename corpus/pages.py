@@ -9,7 +9,9 @@ On each page, the first and last :data:`ZONE` lines are where running lines stan
 - a page-number line (「- 3 -」, 「3」, 「3/12」, 「P.3」) is removed and gives the page's printed number;
 - a line that stands there on most pages, once its digits are masked (so 「11/27/26, 10:55 PM」 and
   「file:///…/outline.txt 3/7」 repeat even though their numbers vary), is a running header or footer and
-  is removed; a number in it that grows with the page (「3/7」) is the page's printed number.
+  is removed; a number in it that grows with the page (「3/7」) is the page's printed number. A line
+  numbered like a heading counts only as the very first or last line of a page: 「(1) 事業の目的」 under
+  the title of every sheet of an evaluation is content, 「第２章 基本計画」 above every page a header.
 
 The first line of the first page is kept even when it repeats as a running header (a plan's name
 printed at the top of every page is also its title), unless it holds a URL, a time or a date. A page's number is its printed number, else one counted from a neighbour that has one,
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from corpus.normalize import canonical_line
-from corpus.schemes import page_number_line
+from corpus.schemes import match_heading, page_number_line
 
 __all__ = ["Line", "PagedText", "read_pages", "ZONE"]
 
@@ -145,7 +147,7 @@ def read_pages(text: str) -> PagedText:
             keep = []
             for j, line in enumerate(page):
                 in_zone = j < ZONE or j >= len(page) - ZONE
-                if in_zone and _key(line.text) in running and not (i == 0 and j == 0 and _titlelike(line.text)):
+                if _may_run(page, j) and _key(line.text) in running and not (i == 0 and j == 0 and _titlelike(line.text)):
                     removed.append(Line(line.text, i + 1 if counted else printed[i]))
                     continue
                 keep.append(line)
@@ -166,8 +168,15 @@ def _titlelike(text: str) -> bool:
     return not _FURNITURE.search(text)
 
 
+def _may_run(page: Sequence[Line], j: int) -> bool:
+    """Whether line ``j`` of ``page`` stands where a running header or footer can."""
+    if not (j < ZONE or j >= len(page) - ZONE):
+        return False
+    return j in (0, len(page) - 1) or match_heading(page[j].text) is None
+
+
 def _zone(page: Sequence[Line]) -> list[str]:
-    return [line.text for line in list(page[:ZONE]) + list(page[-ZONE:])]
+    return [line.text for j, line in enumerate(page) if _may_run(page, j)]
 
 
 def _running_keys(pages: Sequence[Sequence[Line]]) -> set[str]:

@@ -166,6 +166,20 @@ def test_running_lines_whose_numbers_vary_are_removed_and_give_the_page():
     assert len(paged.removed) == 6
 
 
+def test_a_heading_on_every_page_is_content_unless_it_is_the_pages_first_or_last_line():
+    sheets = [("窓口改革事業", "手続を減らす", "待ち時間を半減"), ("施設再編事業", "施設を集約する", "延床面積を８％削減"),
+              ("人材育成事業", "研修を充実する", "受講者が倍増")]
+    pages = [f"事務事業評価シート\n{name}\n(1) 事業の目的\n・{aim}\n(2) 成果\n・{result}\n- {i} -"
+             for i, (name, aim, result) in enumerate(sheets, 1)]
+    paged = read_pages("\f".join(pages))
+    assert [line.text for line in paged.lines].count("(1) 事業の目的") == 3      # content on every sheet
+    assert [line.text for line in paged.removed] == ["- 1 -", "- 2 -", "- 3 -", "事務事業評価シート", "事務事業評価シート"]
+    chapter = read_pages("\f".join(f"第２章 基本計画\n・本文{k}です。\n・続き{k}です。\n- {i} -"
+                                    for i, k in enumerate("一二三", 1)))
+    assert [line.text for line in chapter.lines] == ["第２章 基本計画"] + [f"・{w}{k}です。" for k in "一二三"
+                                                                           for w in ("本文", "続き")]
+
+
 def test_pdf_pages_count_when_nothing_is_printed_and_a_cover_is_not_page_one():
     paged = read_pages("表紙\f本文の一\n- 1 -\f本文の二\n- 2 -")
     assert [(line.text, line.page) for line in paged.lines] == [("表紙", None), ("本文の一", 1), ("本文の二", 2)]
