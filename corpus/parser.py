@@ -441,8 +441,9 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
         if e.page is None and not uses_markers:
             e.page = e.physical_page
         elif e.page is None:
-            # The page of the first section that marks the term: where the reader meets it.
-            e.page = next((s.page for s in sections if e.number in s.glossary_refs), None)
+            # The page of the first section that marks the term: where the reader meets it; else
+            # (marked nowhere) the page the entry is on, if the file has pages.
+            e.page = next((s.page for s in sections if e.number in s.glossary_refs), e.physical_page)
     glossary = _freeze_entries(entries, taken)
     if not sections and not glossary:
         raise OutlineError(source, "no_outline")

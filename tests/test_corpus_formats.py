@@ -38,10 +38,12 @@ def assert_same_reading(text_path: Path, other: Path) -> None:
     marker, which a text file cannot)."""
     a, b = load_document(text_path), load_document(other)
     assert [s.path for s in b.sections] == [s.path for s in a.sections], "section tree"
-    assert b.glossary == a.glossary
-    paged = [dataclasses.replace(y, page=x.page) if x.page is None else y for x, y in zip(a.sections, b.sections)]
+    def paged(xs, ys):
+        return tuple(dataclasses.replace(y, page=x.page) if x.page is None else y for x, y in zip(xs, ys))
+
     strip = dict(sources=(), source_hashes={})
-    assert dataclasses.replace(b, sections=tuple(paged), **strip) == dataclasses.replace(a, **strip)
+    assert dataclasses.replace(b, sections=paged(a.sections, b.sections), glossary=paged(a.glossary, b.glossary),
+                               **strip) == dataclasses.replace(a, **strip)
     ca, cb = load_chunks(a), load_chunks(b)
     assert [(c.id, c.section, c.text) for c in cb] == [(c.id, c.section, c.text) for c in ca]
     assert [y.page for x, y in zip(ca, cb) if x.page is not None] == [x.page for x in ca if x.page is not None]
