@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Sequence
 
 from corpus.chunker import chunk_document
-from corpus.model import Document, GlossaryEntry, Section
+from corpus.model import GlossaryEntry, Section
 from corpus.pages import Line
-from corpus.parser import parse_text
+from corpus.parser import merge, parse_text
 from corpus.reader import SourceLimits, read_source
 
 __all__ = ["Inspection", "inspect_source", "format_inspection"]
@@ -87,9 +87,7 @@ def inspect_source(path: str | Path, *, limits: SourceLimits | None = None) -> I
     """
     src = read_source(path, limits=limits)
     parsed = parse_text(src.text, source=src.path)
-    doc = Document(title=parsed.title or src.title or src.name, sources=(src.name,),
-                   source_hashes={src.name: src.sha256}, sections=parsed.sections, glossary=parsed.glossary,
-                   glossary_title=parsed.glossary_title)
+    doc = merge([src], [parsed])
     chunks = chunk_document(doc)
     notes = list(parsed.notes)
     if parsed.blank_pages:

@@ -45,7 +45,7 @@ from corpus.repair import nfkc, repair_page_lines
 from corpus.schemes import (Heading, Sequence as NumberSequence, glossary_heading, match_heading, note_marker,
                             split_page_marker)
 
-__all__ = ["parse_text", "parse_sources", "ParsedText", "OutlineError", "glossary_markers",
+__all__ = ["parse_text", "parse_sources", "merge", "ParsedText", "OutlineError", "glossary_markers",
            "resolve_markers", "GLOSSARY_TITLE"]
 
 GLOSSARY_TITLE = "用語説明"
@@ -494,22 +494,23 @@ def parse_sources(sources: Sequence[SourceText]) -> Document:
         OutlineError: a source has nothing to parse.
     """
     taken: set[str] = set()
+    return merge(sources, [parse_text(src.text, source=src.path, taken_ids=taken) for src in sources])
+
+
+def merge(sources: Sequence[SourceText], parsed: Sequence[ParsedText]) -> Document:
+    """One :class:`Document` of sources and their parses (``parsed[i]`` of ``sources[i]``, ids already
+    unique across them)."""
     title = ""
-    sections: list[Section] = []
-    entries: list[GlossaryEntry] = []
     glossary_title = GLOSSARY_TITLE
-    for src in sources:
-        parsed = parse_text(src.text, source=src.path, taken_ids=taken)
-        title = title or parsed.title or src.title
-        sections.extend(parsed.sections)
-        entries.extend(parsed.glossary)
-        if parsed.glossary:
-            glossary_title = parsed.glossary_title
+    for src, p in zip(sources, parsed):
+        title = title or p.title or src.title
+        if p.glossary:
+            glossary_title = p.glossary_title
     return Document(
         title=title or (sources[0].name if sources else ""),
         sources=tuple(s.name for s in sources),
         source_hashes={s.name: s.sha256 for s in sources},
-        sections=tuple(sections),
-        glossary=tuple(entries),
+        sections=tuple(s for p in parsed for s in p.sections),
+        glossary=tuple(e for p in parsed for e in p.glossary),
         glossary_title=glossary_title,
     )
