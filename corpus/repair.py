@@ -18,6 +18,14 @@ previous one when the next line does not start a new item (bullet, numbered head
 4. the next line is a single character (nothing can stand alone as one character);
 5. the previous line is about as wide as the text column (the extractor wrapped it), in
    display width against the 95th-percentile line width of the file.
+
+A line indented with an ideographic space (字下げ) opens a paragraph. After a numbered heading,
+hiragana can start the paragraph under it (「さくら市では、…」), so rule 1 does not apply to
+hiragana there, and a line holding a sentence (。) or as wide as the column is never the rest of
+a short heading. A numbered line starts an item only when its number fits its scheme's sequence
+(:class:`corpus.schemes.Sequence`): 「11 ポイント上昇」 at the start of a wrapped line is no heading.
+Lines come in canonical form with their pages (:mod:`corpus.pages`); each logical line keeps the
+page of its first physical line.
 """
 from __future__ import annotations
 
