@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import browser  # noqa: F401  (the Chromium fixture)
 from corpus import DEFAULT_SOURCE, SourceError, load_chunks, load_document
 from pdf_support import chromium_pdf, chromium_print_text, page_lines, reportlab_pdf
 
@@ -110,9 +111,6 @@ def test_a_scanned_pdf_without_text_says_what_to_do(tmp_path):
 
 
 # --- Chromium (Debian chromium, Noto CJK) ---------------------------------------------------------
-
-from browser_support import browser  # noqa: E402,F401  (fixture)
-
 
 @pytest.mark.browser
 def test_the_outline_printed_from_chromium_reads_like_the_text(tmp_path, browser):  # noqa: F811
