@@ -27,9 +27,11 @@ index: install
 run: index
 	$(BIN)/reformbot serve
 
-# Browser tests need Debian's chromium (never a browser download).
+# Browser tests need Debian's chromium (never a browser download), and the PDF tests its print to
+# PDF with Japanese text, which needs Debian's Noto CJK fonts.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
 
 # docs/operations.md is run by tests/test_operations_doc.py: Debian's nginx in front of the server,
 # the sqlite3 shell for backups, curl and openssl (nginx is in /usr/sbin, off some users' PATH).

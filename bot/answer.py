@@ -112,9 +112,7 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     glossary = hits[0].definition_asked
     t = thresholds
     # Abbreviations are read as the outline's words first (「第６次行革」 is its 第６次行政改革).
-    unknown = unknown_ordinals(retriever.lexicon.rewrite(question) if _JAPANESE.search(question) else question,
-                               retriever.corpus_text)
-    unknown += unknown_years(question, retriever.corpus_text)
+    unknown = unknown_items(question, retriever.corpus_text, retriever.lexicon)
     if unknown:
         return Decision(False, coverage, dense, glossary, f"the outline does not mention {unknown[0]}")
     if glossary:
@@ -191,6 +189,12 @@ _NOUN_CUE_END = re.compile("(?:" + _NOUN_CUE.pattern + ")$")
 _RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffーa-z]+")
 _FOCUS_AFTER = re.compile(r"^(?:は|って|を|が|も|とは|[?？]|$)")
 _ASKED_PERSON = re.compile(r"([\u3400-\u9fff\u30a0-\u30ff]{2,})(?:は|って|が)(?:誰|だれ|どなた)")
+# A post (本部長, 委員長, 担当者): 「本部長は誰」 asks for the post; 「進行管理は誰が行う」 asks who acts.
+_POST = re.compile(r"(?:[長者員官役]|リーダー|担当|代表)$")
+# A number and the thing it counts, for a count question: 「158手続」 answers 「手続はいくつ」, and the
+# last of an enumeration (「基本方針Ⅳ」, NFKC 「基本方針iv」) answers 「基本方針はいくつ」.
+_NUMBER = r"\d[\d,]*"
+_NUMERAL_AFTER = r"(?:\d+|[ivx]+(?![a-z]))"
 _ACTOR = re.compile(r"本部|委員会|職員|市民|団体|新聞社|省|国連|市長|議会")
 # "Who chairs the headquarters?", "Who is the head of the committee?": the role, not a body, is
 # asked, so the passage must name a post (本部長, 委員長, 市長), which the outline never does.
@@ -222,9 +226,13 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
         if japanese:
             for r in runs:      # noun cues: the head (end) of a topic/object noun
                 m = _NOUN_CUE_END.search(r.group(0))
-                if m and cue.search(m.group(0)) and _FOCUS_AFTER.match(q[r.end():]) \
-                        and (kind, r.group(0)) not in out:
-                    out.append((kind, r.group(0)))
+                if m and cue.search(m.group(0)) and _FOCUS_AFTER.match(q[r.end():]):
+                    # A bare short cue (割合, 金額, 人数) of a kind whose evidence names its unit (4割, 円,
+                    # 人) is only the kind asked; a compound (回答率, 申請期限, 年間予算) names the noun.
+                    bare = r.group(0) == m.group(0) and len(m.group(0)) <= 2 and kind in _UNIT_KINDS
+                    noun = "" if bare else r.group(0)
+                    if (kind, noun) not in out:
+                        out.append((kind, noun))
             for m in cue.finditer(q):   # question words: いつ, いくら, 何人, 誰 …
                 if not _NOUN_CUE.fullmatch(m.group(0)) and not m.group(0).endswith("日") \
                         and (kind, "") not in out:
@@ -232,6 +240,20 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
         elif cue.search(q):
             out.append((kind, ""))
     return out
+
+
+_UNIT_KINDS = ("rate", "amount", "head count")
+
+
+def _counts_asked_thing(text: str, question: str) -> bool:
+    """Whether ``text`` (squashed) numbers a thing the question names: 「158手続」, 「基本方針iv」."""
+    for r in _RUN.finditer(_squash(question)):
+        word = r.group(0)
+        if len(word) < 2 or "何" in word:
+            continue
+        if re.search(rf"{_NUMBER}の?{re.escape(word)}|{re.escape(word)}{_NUMERAL_AFTER}", text):
+            return True
+    return False
 
 
 def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lexicon=None,
@@ -254,13 +276,15 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
             return False
     if kind == "person":
         role = _ASKED_PERSON.search(_squash(question))
-        if role:
+        if role and _POST.search(role.group(1)):
             return role.group(1)[-3:] in text
         english_role = _ASKED_ROLE_EN.search(question.lower())
         if english_role:
             role_word = english_role.group(1) or english_role.group(2)
             return bool(_ROLE_EVIDENCE[role_word.rstrip("s")].search(text))
         return bool(_ACTOR.search(text))
+    if kind == "count" and question and _counts_asked_thing(text, question):
+        return True
     return bool(FACT_KINDS[kind][1].search(text))
 
 
@@ -294,6 +318,20 @@ def unknown_years(question: str, corpus_text: str) -> list[str]:
         b = _ERA[e2 or e1] + (1 if n2 == "元" else int(n2))
         known |= set(range(a, b + 1))
     return [str(y) for y in sorted(asked - known)]
+
+
+def unknown_items(question: str, corpus_text: str, lexicon=None) -> list[str]:
+    """Numbered items and years the question names that the outline does not (see
+    :func:`unknown_ordinals`, :func:`unknown_years`).
+
+    An item is unknown only when neither the question's own words nor the outline's words for them
+    (``lexicon``) name it: 「第６次行革」 is the outline's 第６次行政改革, and 「第２次プラン」 stays a
+    プラン when the document says プラン.
+    """
+    unknown = unknown_ordinals(question, corpus_text)
+    if unknown and lexicon is not None and _JAPANESE.search(question):
+        unknown = unknown_ordinals(lexicon.rewrite(question), corpus_text) and unknown
+    return unknown + unknown_years(question, corpus_text)
 
 
 _ORDINAL = re.compile(r"第([0-9]+)([次期回号章条])")

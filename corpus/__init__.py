@@ -1,6 +1,10 @@
-"""The outline as a structured corpus: read source files, repair PDF extraction, parse, chunk.
+"""A plan as a structured corpus: read source files, repair PDF extraction, parse, chunk.
 
-source files -(reader)-> text -(repair)-> logical lines -(parser)-> Document -(chunker)-> Chunks
+source files (.txt/.md/.pdf/.docx) -(reader)-> text, pages split by form feeds
+  -(pages, normalize)-> lines in canonical characters, page furniture removed, each with its page
+  -(repair)-> logical lines -(parser, schemes)-> Document -(chunker)-> Chunks
+
+:mod:`corpus.inspect` reports how a file is read (``reformbot index inspect FILE``).
 
     >>> from corpus import load_document, load_chunks
     >>> doc = load_document()            # the bundled outline-7th-summary.txt
@@ -56,7 +60,7 @@ def load_document(paths: PathLike | Iterable[PathLike] | None = None, *, limits:
     """Read, repair and parse source files into one :class:`Document`.
 
     Args:
-        paths: one path or several (``.txt``/``.md``/``.pdf``); default the bundled outline.
+        paths: one path or several (``.txt``/``.md``/``.pdf``/``.docx``); default the bundled outline.
         limits: size, page and time bounds on each file (default: none).
         progress: optional ``progress(stage, source, done, total)`` (see :data:`LoadProgress`).
 

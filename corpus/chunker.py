@@ -34,6 +34,7 @@ import hashlib
 from typing import Callable, Iterable, Sequence
 
 from corpus.model import Chunk, Document, GlossaryEntry, Section
+from corpus.normalize import is_bullet
 from corpus.parser import glossary_markers, resolve_markers
 from corpus.repair import nfkc
 
@@ -51,7 +52,6 @@ DEFAULT_MAX_CHARS = 120
 MODES = ("section", "window", "item")
 # Names shorter than this are not matched as glossary mentions without a ※ marker.
 _MIN_ALIAS = 3
-_BULLETS = "・◆◇■□●○◎★☆▶►▷"
 
 
 def breadcrumb(parts: Iterable[str]) -> str:
@@ -76,9 +76,14 @@ def _mentions(text: str, glossary: Sequence[GlossaryEntry], skip: str = "") -> l
     return out
 
 
+def _marks(glossary: Sequence[GlossaryEntry]) -> tuple[str, ...]:
+    """The marks (※, ＊, 注) the glossary's entries are referenced by."""
+    return tuple(dict.fromkeys(e.marker for e in glossary)) or ("※",)
+
+
 def _refs(text: str, glossary: Sequence[GlossaryEntry]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(all referenced entry ids, the ones referenced by a ※N marker)."""
-    marked = resolve_markers(glossary_markers(text), glossary)
+    """(all referenced entry ids, the ones referenced by a ※N (＊N, 注N) marker)."""
+    marked = resolve_markers(glossary_markers(text, _marks(glossary)), glossary)
     ids = dict.fromkeys(marked)
     ids.update(dict.fromkeys(_mentions(text, glossary)))
     return tuple(ids), marked
@@ -172,20 +177,20 @@ def is_caption(item: str, following: str) -> bool:
     bullets). A bulleted line (・, ◆ …), a ※ note and a 【label】 block (which holds its own lines)
     are not captions, and a ※ note after a line is no content that line introduces."""
     line = item.strip()
-    if not line or "\n" in line or len(line) > _CAPTION_MAX or following.strip().startswith("※"):
+    if not line or "\n" in line or len(line) > _CAPTION_MAX or following.strip().startswith(("※", "＊", "注")):
         return False
-    return line[0] not in _BULLETS + "※【" and not line.endswith(("。", "．"))
+    return not is_bullet(line[0]) and line[0] not in "※＊【" and not line.endswith(("。", "．"))
 
 
 def _lead(items: Sequence[str], start: int) -> str:
     """The nearest plain line before a window that starts inside a run of bullets: the
     line the bullets belong to (「第４次行政改革・第５次行政改革 ➡ …」 over 「・職員の削減」)."""
-    if start == 0 or not items[start] or items[start][0] not in _BULLETS:
+    if start == 0 or not items[start] or not is_bullet(items[start][0]):
         return ""
     for i in range(start - 1, -1, -1):
-        if items[i] and items[i][0] not in _BULLETS:
+        if items[i] and not is_bullet(items[i][0]):
             # A 【label】 block or a ※ note closes over its own lines; bullets after it are not its.
-            return "" if items[i][0] in "【※" else items[i]
+            return "" if items[i][0] in "【※＊" else items[i]
     return ""
 
 
@@ -210,14 +215,16 @@ def _section_chunks(section: Section, doc: Document, mode: str, max_chars: int, 
         meta = {"level": section.level, "items": [start, end], "markers": list(marked)}
         if lead:
             meta["lead"] = lead
-        chunks.append(Chunk(id=ident, kind="body", section=crumb, page=section.page, text=text,
+        # Pages from the file (no page markers): the page the chunk's first item is on.
+        page = section.item_pages[start] if section.item_pages else section.page
+        chunks.append(Chunk(id=ident, kind="body", section=crumb, page=page, text=text,
                             content_hash=content_hash(crumb, text), match_text=match,
                             glossary_refs=refs, section_id=section.id, meta=meta))
     return chunks
 
 
 def _glossary_chunk(entry: GlossaryEntry, doc: Document) -> Chunk:
-    crumb = breadcrumb((doc.glossary_title, entry.heading or f"※{entry.number} {entry.term}"))
+    crumb = breadcrumb((doc.glossary_title, entry.heading or f"{entry.marker}{entry.number} {entry.term}"))
     text = entry.definition
     match = nfkc(f"{crumb}\n{text}")
     # Names people type that the text does not contain (「ワークライフバランス」).

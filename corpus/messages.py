@@ -9,8 +9,8 @@ SOURCE_PROBLEMS: dict[str, tuple[str, str]] = {
     "missing": ("the file does not exist", "ファイルがありません"),
     "directory": ("this is a directory, not a file", "ファイルではなくフォルダです"),
     "unreadable": ("the file cannot be opened ({detail})", "ファイルを開けません（{detail}）"),
-    "unsupported": ("unsupported file type {suffix}; use .txt, .md or .pdf",
-                    "対応していない形式です（{suffix}）。.txt / .md / .pdf を使ってください"),
+    "unsupported": ("unsupported file type {suffix}; use .txt, .md, .pdf or .docx",
+                    "対応していない形式です（{suffix}）。.txt / .md / .pdf / .docx を使ってください"),
     "empty": ("the file is empty; give the outline's text (.txt/.md) or PDF",
               "ファイルが空です。大綱の本文（.txt / .md）か PDF を指定してください"),
     "binary": ("the file is binary ({detail}), not text; give the outline's text (.txt/.md) or PDF",
@@ -23,8 +23,16 @@ SOURCE_PROBLEMS: dict[str, tuple[str, str]] = {
     "pdf_damaged": ("the PDF is damaged or unreadable ({detail})", "PDF が壊れているか読めません"),
     "pdf_encrypted": ("the PDF is encrypted; save an unencrypted copy",
                       "PDF が暗号化されています。暗号化していない版を保存してください"),
-    "pdf_no_text": ("the PDF has no extractable text (a scanned image?); use a PDF with a text layer or a .txt copy",
-                    "PDF から文字を取り出せません（画像だけの PDF ではありませんか）。文字情報のある PDF か .txt を使ってください"),
+    "pdf_no_text": ("the PDF has no extractable text: it looks like a scan (images of pages). Run OCR on it "
+                    "(e.g. `ocrmypdf -l jpn in.pdf out.pdf`), or export the PDF again from the original document "
+                    "so that it keeps its text, or use a .txt/.docx copy",
+                    "PDF から文字を取り出せません（ページが画像だけのスキャン PDF のようです）。OCR で文字を付けるか"
+                    "（例: ocrmypdf -l jpn 入力.pdf 出力.pdf）、元の文書から文字を含む PDF を書き出し直すか、"
+                    ".txt / .docx を使ってください"),
+    "docx_damaged": ("the .docx file is damaged or not a Word document ({detail}); save it again from Word",
+                     ".docx ファイルが壊れているか Word 文書ではありません。Word で保存し直してください"),
+    "docx_no_library": ("reading .docx needs the python-docx package (pip install python-docx)",
+                        ".docx を読むには python-docx が必要です"),
     "pdf_no_library": ("reading PDF needs the pypdf package (pip install pypdf)",
                        "PDF を読むには pypdf が必要です"),
     # Limits (corpus.reader.SourceLimits): checked before the text is read; {setting} is what the

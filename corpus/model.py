@@ -10,41 +10,46 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class GlossaryEntry:
-    """One 用語説明 entry (※N), e.g. ※3 ＰＰＰ (Public Private Partnership)."""
+    """One glossary entry (※N, ＊N or 注N), e.g. ※3 ＰＰＰ (Public Private Partnership)."""
 
     id: str                      # stable, e.g. "g-ppp"
     number: int                  # N of ※N (two entries share 3)
     term: str                    # as written, e.g. "ＰＰＰ", "業務継続計画（ＢＣＰ）"
-    page: int | None             # 【P.x】
+    page: int | None             # 【P.x】, else where the term is first marked (or, in a document
+                                 # without page markers, the page the entry is on)
     definition: str              # full text, multi-part definitions joined with newlines
     abbreviation: str | None = None   # "ＰＰＰ", "ＢＣＰ" (original characters)
     expansion: str | None = None      # "Public Private Partnership"
     aliases: tuple[str, ...] = ()     # NFKC match keys: term, abbreviation, expansion, reading parts
     heading: str = ""            # the entry's heading as written, without 【P.x】:
-                                 # "※3 ＰＰＰ（Public Private Partnership の略）"
+                                 # "※3 ＰＰＰ（Public Private Partnershipの略）"
+    marker: str = "※"           # the mark that ties the text to the entry: "※", "＊" or "注"
 
 
 @dataclass(frozen=True)
 class Section:
-    """A node of the outline's structure: numbered section, (n) subsection, ア goal, (ｱ) item …"""
+    """A node of the plan's structure: numbered section, (n) subsection, ア goal, (ｱ) item …"""
 
     id: str                      # stable, e.g. "s5-3-a-i"
-    number: str                  # as written: "５", "(3)", "ア", "(ｱ)"
+    number: str                  # as written: "５", "(3)", "ア", "(ｱ)", "第２章", "２－１", "基本方針Ⅰ"
     title: str                   # heading text as written
-    level: int                   # 1 = top-level numbered section
+    level: int                   # 1 = the document's top-level numbering scheme
     path: tuple[str, ...]        # breadcrumb labels ("number title") from the top, including this
                                  # one: ("５ 第７次行政改革大綱について", "(2) 計画の位置付け・計画期間")
-    page: int | None             # 大綱P.x (inherited from the top-level section)
+    page: int | None             # its page marker (大綱P.x, inherited from the section above), else
+                                 # the page the heading is on (printed number, else the PDF page)
     items: tuple[str, ...] = ()  # bullets / lines directly under this heading, repaired; a
                                  # 【label】 item holds its lines joined with "\n"
-    glossary_refs: tuple[int, ...] = ()  # ※N markers found in this section's text
+    glossary_refs: tuple[int, ...] = ()  # ※N (＊N, 注N) markers found in this section's text
+    item_pages: tuple[int | None, ...] = ()  # the page of each item, when pages come from the
+                                 # file (no page markers); empty otherwise
 
 
 @dataclass(frozen=True)
 class Document:
-    """The parsed outline."""
+    """A parsed plan: one or more source files read as one document."""
 
-    title: str
+    title: str                           # the first source's first line (else its metadata title)
     sources: tuple[str, ...]             # file names
     source_hashes: dict[str, str]        # file name -> sha256 of the bytes
     sections: tuple[Section, ...]

@@ -1,9 +1,19 @@
-"""Read outline source files (.txt/.md in UTF-8, UTF-8 with BOM or CP932/Shift_JIS; .pdf) as text.
+"""Read source files (.txt/.md in UTF-8, UTF-8 with BOM or CP932/Shift_JIS; .pdf; .docx) as text.
 
-A file that is empty, binary, undecodable or an unreadable PDF raises :class:`SourceError`
-whose message names the file and says what is wrong, in English and Japanese. So does a file
-over the caller's :class:`SourceLimits` (size, PDF pages, PDF reading time), found before its
-text is read, so a wrong or huge file fails in a moment instead of after minutes.
+The text keeps what the later stages need of the file's layout, in plain-text conventions:
+
+- a PDF's pages are separated by form feeds (``\f``), as ``pdftotext`` does, so running headers,
+  footers and page numbers can be found and each line keeps its page (:mod:`corpus.pages`);
+- a .docx paragraph in a heading style (Heading N / 見出し N, or with an outline level) becomes a
+  Markdown heading (``#`` × N), a list paragraph a ``・`` bullet, a table row its cells' paragraphs
+  in order, and a page break (explicit, or where Word last broke the page) a form feed;
+- a Markdown file keeps its ``#`` headings; its ``-``/``*``/``+`` list items become ``・`` bullets.
+
+A file that is empty, binary, undecodable, a damaged PDF or .docx, or a PDF without a text layer
+raises :class:`SourceError` whose message names the file and says what is wrong and what to do,
+in English and Japanese. So does a file over the caller's :class:`SourceLimits` (size, PDF pages,
+PDF reading time), found before its text is read, so a wrong or huge file fails in a moment
+instead of after minutes.
 """
 from __future__ import annotations
 
@@ -19,10 +29,11 @@ from typing import BinaryIO, Callable
 from corpus.messages import SOURCE_PROBLEMS, describe
 
 __all__ = ["SourceError", "SourceLimits", "SourceText", "ReadProgress", "read_source", "decode_text",
-           "TEXT_SUFFIXES", "PDF_SUFFIXES"]
+           "TEXT_SUFFIXES", "PDF_SUFFIXES", "DOCX_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 PDF_SUFFIXES = (".pdf",)
+DOCX_SUFFIXES = (".docx",)
 
 # Share of control characters above which decoded "text" is really binary data.
 _MAX_CONTROL_RATIO = 0.01
@@ -74,9 +85,10 @@ class SourceText:
 
     name: str          # file name as given (shown in Document.sources)
     path: str          # the path read
-    text: str          # decoded text, original characters
+    text: str          # decoded text, original characters; pages separated by form feeds
     sha256: str        # hex digest of the file's bytes
-    encoding: str      # "utf-8", "utf-8-sig", "cp932", "utf-16" or "pdf"
+    encoding: str      # "utf-8", "utf-8-sig", "cp932", "utf-16", "pdf" or "docx"
+    title: str = ""    # the title in the file's metadata (PDF /Title, .docx core properties), if any
 
 
 def decode_text(data: bytes, path: str | Path = "<bytes>") -> tuple[str, str]:
@@ -128,13 +140,13 @@ _MD_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+", re.M)
 
 
 def _markdown_to_outline(text: str) -> str:
-    # A Markdown copy of the outline: headings lose their #, list items become ・ bullets.
-    text = _MD_HEADING.sub("", text)
-    return _MD_BULLET.sub("・", text)
+    # A Markdown copy of a plan: headings keep their # (the parser reads them as headings), list
+    # items become ・ bullets.
+    return _MD_BULLET.sub("・", _MD_HEADING.sub(lambda m: m.group(0).lstrip(" \t"), text))
 
 
 def _read_pdf(path: Path, data: bytes, limits: SourceLimits, progress: ReadProgress | None,
-              clock: Callable[[], float], start: float) -> str:
+              clock: Callable[[], float], start: float) -> tuple[str, str]:
     from io import BytesIO
 
     try:
@@ -168,10 +180,114 @@ def _read_pdf(path: Path, data: bytes, limits: SourceLimits, progress: ReadProgr
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError,
             RecursionError, OSError) as exc:
         raise SourceError(path, "pdf_damaged", detail=f"{type(exc).__name__}: {exc}") from None
-    text = "\n".join(pages)
+    text = "\f".join(pages)
     if not text.strip():
         raise SourceError(path, "pdf_no_text")
-    return text
+    try:
+        title = str((reader.metadata or {}).get("/Title") or "").strip()
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        title = ""
+    return text, title
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(?P<level>[1-6])$", re.I)
+_LIST_STYLE = re.compile(r"^list", re.I)
+
+
+def _outline_level(paragraph) -> int | None:
+    """The heading level of a .docx paragraph (1-6) from its style or its outline level, else None."""
+    style = paragraph.style
+    while style is not None:
+        m = _HEADING_STYLE.match(style.name or "")
+        if m:
+            return int(m.group("level"))
+        style = style.base_style
+    for holder in (paragraph._p, *(s.element for s in [paragraph.style] if s is not None)):
+        ppr = holder.find(f"{_W}pPr")
+        lvl = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+        if lvl is not None:
+            value = int(lvl.get(f"{_W}val", "9"))
+            if value < 6:
+                return value + 1
+    return None
+
+
+def _is_list(paragraph) -> bool:
+    ppr = paragraph._p.find(f"{_W}pPr")
+    return bool(_LIST_STYLE.match(paragraph.style.name or "") if paragraph.style is not None else False) or (
+        ppr is not None and ppr.find(f"{_W}numPr") is not None)
+
+
+def _paragraph_text(paragraph, rendered_breaks: bool) -> str:
+    """The paragraph's text in document order: tabs, line breaks and page breaks (as form feeds) kept."""
+    parts = []
+    for el in paragraph._p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}lastRenderedPageBreak"):
+        tag = el.tag[len(_W):]
+        if tag == "t":
+            parts.append(el.text or "")
+        elif tag == "tab":
+            parts.append("\t")
+        elif tag == "br":
+            parts.append("\f" if el.get(f"{_W}type") == "page" and not rendered_breaks else "\n")
+        elif tag == "cr":
+            parts.append("\n")
+        elif rendered_breaks:
+            parts.append("\f")
+    return "".join(parts)
+
+
+def _docx_lines(paragraph, rendered_breaks: bool) -> list[str]:
+    text = _paragraph_text(paragraph, rendered_breaks)
+    body = text.replace("\f", "")
+    lead, trail = text[: len(text) - len(text.lstrip("\f"))], text[len(text.rstrip("\f")):]
+    if not body.strip():
+        return ["\f" * text.count("\f")] if "\f" in text else []
+    level = _outline_level(paragraph)
+    if level is not None:
+        body = "#" * level + " " + " ".join(body.split())
+    elif _is_list(paragraph) and not body.lstrip()[:1] in ("・", "●", "○", "◆", "■", "※"):
+        body = "・" + body.lstrip()
+    return [lead + body + trail]
+
+
+def _read_docx(path: Path, data: bytes) -> tuple[str, str]:
+    from io import BytesIO
+    from zipfile import BadZipFile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
+    except ImportError:  # pragma: no cover - python-docx is a declared dependency
+        raise SourceError(path, "docx_no_library") from None
+    try:
+        document = docx.Document(BytesIO(data))
+        body = document.element.body
+        # Where Word last broke the pages, when it recorded them; else the explicit page breaks.
+        rendered = next(body.iter(f"{_W}lastRenderedPageBreak"), None) is not None
+        lines: list[str] = []
+        for block in document.iter_inner_content():
+            if isinstance(block, Table):
+                for row in block.rows:
+                    seen = set()
+                    for cell in row.cells:
+                        if id(cell._tc) in seen:      # a merged cell repeats in every column it spans
+                            continue
+                        seen.add(id(cell._tc))
+                        for paragraph in cell.paragraphs:
+                            lines.extend(_docx_lines(paragraph, rendered))
+            else:
+                lines.extend(_docx_lines(block, rendered))
+        title = (document.core_properties.title or "").strip()
+    except SourceError:
+        raise
+    except (PackageNotFoundError, BadZipFile, KeyError, ValueError, TypeError, AttributeError, OSError) as exc:
+        raise SourceError(path, "docx_damaged", detail=f"{type(exc).__name__}: {exc}") from None
+    text = "\n".join(lines)
+    if not text.replace("\f", "").strip():
+        raise SourceError(path, "empty")
+    return text, title
 
 
 def _too_large(path: Path, size: int, limits: SourceLimits) -> SourceError:
@@ -203,7 +319,7 @@ def read_source(path: str | Path, *, limits: SourceLimits | None = None,
     """Read one source file as text.
 
     Args:
-        path: a ``.txt``/``.md`` (UTF-8, UTF-8 with BOM, CP932) or ``.pdf`` file.
+        path: a ``.txt``/``.md`` (UTF-8, UTF-8 with BOM, CP932), ``.pdf`` or ``.docx`` file.
         limits: size, page and time bounds (default: none), checked before the text is read.
         progress: ``progress(unit, done, total)``: "bytes" read, then "pages" extracted from a PDF.
         clock: monotonic seconds, for the time bound (default ``time.monotonic``).
@@ -212,7 +328,8 @@ def read_source(path: str | Path, *, limits: SourceLimits | None = None,
         The decoded text with the file's sha256 and the encoding used.
 
     Raises:
-        SourceError: missing, unsupported, empty, binary, undecodable or damaged file, or one over
+        SourceError: missing, unsupported, empty, binary, undecodable or damaged file, a PDF without
+            a text layer (a scan: it names OCR as the fix), or one over
             a limit (``reason`` "too_large", "too_many_pages", "too_slow").
     """
     path = Path(path)
@@ -220,7 +337,7 @@ def read_source(path: str | Path, *, limits: SourceLimits | None = None,
     clock = clock or time.monotonic
     start = clock()
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + PDF_SUFFIXES:
+    if suffix not in TEXT_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES:
         raise SourceError(path, "unsupported", suffix=suffix or "(none)")
     try:
         st = path.stat()
@@ -241,7 +358,13 @@ def read_source(path: str | Path, *, limits: SourceLimits | None = None,
     if suffix in PDF_SUFFIXES:
         if not data.strip():
             raise SourceError(path, "empty")
-        return SourceText(path.name, str(path), _read_pdf(path, data, limits, progress, clock, start), digest, "pdf")
+        text, title = _read_pdf(path, data, limits, progress, clock, start)
+        return SourceText(path.name, str(path), text, digest, "pdf", title)
+    if suffix in DOCX_SUFFIXES:
+        if not data.strip():
+            raise SourceError(path, "empty")
+        text, title = _read_docx(path, data)
+        return SourceText(path.name, str(path), text, digest, "docx", title)
     text, encoding = decode_text(data, path)
     if suffix in (".md", ".markdown"):
         text = _markdown_to_outline(text)

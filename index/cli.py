@@ -314,3 +314,9 @@ def info(as_json: bool = typer.Option(False, "--json", help="print as JSON")) ->
     else:
         for k, v in d.items():
             typer.echo(f"{k}: {v}")
+
+
+# `index inspect FILE`: corpus.inspect through a small command module (it may move with this file).
+from index.inspect_command import inspect as _inspect  # noqa: E402
+
+index_app.command("inspect")(_inspect)

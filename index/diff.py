@@ -177,7 +177,7 @@ def _glossary_units(g: GlossaryEntry) -> list[str]:
 
 
 def _glossary_title(g: GlossaryEntry) -> str:
-    return f"※{g.number} {g.term}"
+    return f"{g.marker}{g.number} {g.term}"
 
 
 def diff_documents(old: Document, new: Document) -> tuple[ItemChange, ...]:

@@ -34,7 +34,7 @@ EN_STOP = frozenset(
     "then so also just some more most very much many yes no not out up".split()
 )
 # Question and function words by Sudachi normalized form (する -> 為る, いくら -> 幾ら …).
-JA_STOP = frozenset("""何 誰 いつ 幾ら 何処 どこ どれ どう どの どんな どういう 如何 こと 事 もの 物 よう 様 とき 時 ため 為
+JA_STOP = frozenset("""何 誰 いつ 幾ら 幾つ 何処 どこ どれ どう どの どんな どういう 如何 こと 事 もの 物 よう 様 とき 時 ため 為
     為る 成る 居る 有る 在る 出来る 下さる 頂く 呉れる 貰う 教える 言う 云う 知る 思う 分かる つく 就く 関する 意味
     何故 如何して 今 今後 現在 具体的 具体
     とは について ? ？""".split())

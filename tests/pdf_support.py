@@ -59,3 +59,116 @@ def make_pdf(lines: list[str], per_page: int = 50) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % off for off in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     return bytes(out)
+
+
+# --- PDFs as cities make them: two independent producers ----------------------------------------
+# Chromium's print to PDF (Debian chromium, Noto CJK fonts) and reportlab with its built-in
+# Japanese CID fonts write text layers in different ways (Skia's glyph ids with ToUnicode maps,
+# CID-keyed Adobe-Japan1 fonts), so a rule that works on both is not tuned to one.
+
+A4_MARGINS = {"top": "20mm", "bottom": "20mm", "left": "18mm", "right": "18mm"}
+
+
+def chromium_print_text(browser, text_path) -> bytes:
+    """``text_path`` (a .txt file) opened in Chromium and printed to PDF with the browser's own
+    header and footer (date and time above, the file's URL and 「n/N」 below), as a staff member
+    would print it."""
+    from pathlib import Path
+
+    page = browser.new_page()
+    try:
+        page.goto(Path(text_path).resolve().as_uri())
+        return page.pdf(format="A4", margin=A4_MARGINS, display_header_footer=True)
+    finally:
+        page.close()
+
+
+def chromium_pdf(browser, lines: list[str], *, header: str = "", footer: str = "- {page} -") -> bytes:
+    """``lines`` as an HTML page (one paragraph per line, a ``"\f"`` line breaks the page) printed by
+    Chromium with a running ``header`` and a ``footer`` (「{page}」 is the page number) on every
+    page, as an office exports a plan to PDF."""
+    from html import escape
+
+    pages, current = [], []
+    for line in lines:
+        if line == "\f":
+            pages.append(current)
+            current = []
+        else:
+            current.append(line)
+    pages.append(current)
+    body = "".join('<div class="page">' + "".join(f"<p>{escape(l) or '&nbsp;'}</p>" for l in p) + "</div>"
+                   for p in pages)
+    html = ('<!doctype html><html lang="ja"><head><meta charset="utf-8"><style>'
+            'body{font-family:"Noto Serif CJK JP",serif;font-size:10.5pt;line-height:1.6}p{margin:0}'
+            '.page{break-after:page}.page:last-child{break-after:auto}</style></head><body>' + body + "</body></html>")
+    small = 'style="font-size:9px;width:100%;text-align:center;font-family:Noto Sans CJK JP"'
+    footer_html = escape(footer).replace("{page}", '<span class="pageNumber"></span>')
+    page = browser.new_page()
+    try:
+        page.set_content(html)
+        return page.pdf(format="A4", margin=A4_MARGINS, display_header_footer=True,
+                        header_template=f"<div {small}>{escape(header)}</div>",
+                        footer_template=f"<div {small}>{footer_html}</div>")
+    finally:
+        page.close()
+
+
+def reportlab_pdf(lines: list[str], *, header: str = "", footer: str = "- {page} -", font: str = "HeiseiMin-W3",
+                  size: float = 10.5) -> bytes:
+    """``lines`` set as paragraphs by reportlab in one of its built-in Japanese CID fonts (no font
+    file embedded), wrapped to an A4 column, with a running ``header`` and a ``footer`` (「{page}」
+    is the page number) on every page. A blank line is a paragraph gap, a ``"\f"`` line a page break."""
+    from io import BytesIO
+    from xml.sax.saxutils import escape
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
+
+    pdfmetrics.registerFont(UnicodeCIDFont(font))
+    style = ParagraphStyle("body", fontName=font, fontSize=size, leading=size * 1.6, wordWrap="CJK")
+
+    def decorate(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(font, 9)
+        if header:
+            canvas.drawString(18 * mm, A4[1] - 12 * mm, header)
+        if footer:
+            canvas.drawCentredString(A4[0] / 2, 10 * mm, footer.format(page=doc.page))
+        canvas.restoreState()
+
+    def flowable(line):
+        if line == "\f":
+            return PageBreak()
+        return Paragraph(escape(line.strip()), style) if line.strip() else Spacer(1, size * 0.6)
+
+    out = BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=20 * mm,
+                            bottomMargin=20 * mm)
+    doc.build([flowable(line) for line in lines], onFirstPage=decorate, onLaterPages=decorate)
+    return out.getvalue()
+
+
+def page_lines(text: str) -> list[str]:
+    """The lines of a text exported from a paginated plan, as that plan's pages: its 「- N -」 footer
+    lines become page breaks and the running header (the first line, repeated at the top of later
+    pages) is left to the PDF producer, which prints its own."""
+    import re
+
+    lines = text.splitlines()
+    title = lines[0].strip()
+    out: list[str] = []
+    for line in lines:
+        if re.fullmatch(r"\s*-\s*\d+\s*-\s*", line):
+            out.append("\f")
+        elif line.strip() == title and out:
+            continue
+        else:
+            out.append(line)
+    while out and out[-1] in ("\f", ""):
+        out.pop()
+    return out

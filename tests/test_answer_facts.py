@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import asked_facts, states_fact, unknown_ordinals, unknown_years
+from bot.answer import asked_facts, states_fact, unknown_items, unknown_ordinals, unknown_years
 from index.lexicon import default_lexicon
 
 # The outline's text as the rule sees it (NFKC, lower case, no whitespace), abridged.
@@ -114,3 +114,35 @@ def test_an_english_question_for_a_post_needs_the_post_not_the_body():
     assert not states_fact("person", passage, question="Who are the members of the committee?")
     assert states_fact("person", passage, question="Who evaluates the administrative reform?")
     assert not states_fact("person", "公共施設の長寿命化、中長期的な経営戦略", question="Who is the head of it?")
+
+
+# --- other documents (issue 11): general rules, checked on a plan in another layout ---------------
+
+def test_a_count_is_stated_by_a_number_of_the_thing_asked_or_by_the_last_of_its_enumeration():
+    assert states_fact("count", "・電子申請で受け付ける手続を１２手続から１５８手続に拡大しました。",
+                       question="電子申請できる手続はいくつに増えた？")
+    assert states_fact("count", "基本方針Ⅰ 効率的な行政\n基本方針Ⅱ 健全な財政\n基本方針Ⅲ 人材\n基本方針Ⅳ 共創",
+                       question="基本方針はいくつありますか")
+    assert not states_fact("count", "・職員の能力開発向上\n・各種研修の充実", question="研修は何件ある？")
+    assert not states_fact("count", "基本方針に基づく取組", question="基本方針はいくつありますか")
+
+
+def test_a_bare_measure_word_asks_only_the_kind_a_compound_names_the_noun():
+    assert asked_facts("スマホを持っていない高齢者の割合は？") == [("rate", "")]
+    assert states_fact("rate", "・６５歳以上の市民の約４割がスマートフォンを持っていません。")
+    assert asked_facts("市民満足度調査の回答率は？") == [("rate", "回答率")]
+    assert asked_facts("職員研修の年間予算は？") == [("amount", "年間予算")]
+
+
+def test_who_does_something_is_answered_by_the_body_that_does_it():
+    passage = "●副市長を委員長とする行財政改革推進委員会で進行を管理します。"
+    assert states_fact("person", passage, question="進行管理は誰が行う？")
+    assert not states_fact("person", "庁内組織である行政改革推進本部を中心に", question="推進本部の本部長は誰？")
+
+
+def test_an_item_the_document_names_in_the_questions_own_words_is_known():
+    lex = default_lexicon()
+    corpus = "第1章プラン策定の趣旨●第2次プラン(令和3年度~令和7年度)が終了することから、第3次プランを策定"
+    assert unknown_items("第２次プランはいつまでですか", corpus, lex) == []
+    assert unknown_items("第4次プランはいつから？", corpus, lex) == ["第4次"]
+    assert unknown_items("第6次行革の理念は？", CORPUS, lex) == []       # the outline's 第6次行政改革

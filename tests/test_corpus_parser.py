@@ -130,14 +130,15 @@ def test_section_1_keeps_bullets_and_captions_as_items(doc):
 
 GLOSSARY = [
     # number, term, abbreviation, expansion, page, start of the definition
-    (1, "経営革新度調査", None, None, 1, "日本経済新聞社が全国 812 市区を対象に"),
+    # Definitions in canonical spacing: 「全国 812 市区」 in the text, 「全国812市区」 in every chunk.
+    (1, "経営革新度調査", None, None, 1, "日本経済新聞社が全国812市区を対象に"),
     (2, "スマート自治体", None, None, 1, "総務省「地方自治体における業務プロセス・システムの標準化及びＡＩ・ロボティクスの活用"),
     (3, "ＰＰＰ", "ＰＰＰ", "Public Private Partnership", 2, "公共施設等の設計、建設、維持管理、運営等を行政と民間が連携"),
     (3, "ＰＦＩ", "ＰＦＩ", "Private Finance Initiative", 2, "ＰＰＰの一類型であり"),
     (4, "ワーク・ライフ・バランス", None, None, 2, "働く者の「仕事と生活の調和」という意味です。"),
     (5, "業務継続計画（ＢＣＰ）", "ＢＣＰ", None, 2, "災害・事故で被害を受けても、重要業務をなるべく中断させず"),
     (6, "業務プロセス改革（ＢＰＲ）", "ＢＰＲ", "Business Process Re-engineering", 4, "目標を達成するために、既存の業務内容や組織構造"),
-    (7, "持続可能な開発目標（ＳＤＧｓ）", "ＳＤＧｓ", "Sustainable Development Goals", 4, "平成 27（2015）年９月の国連サミットで採択"),
+    (7, "持続可能な開発目標（ＳＤＧｓ）", "ＳＤＧｓ", "Sustainable Development Goals", 4, "平成27（2015）年９月の国連サミットで採択"),
 ]
 
 
@@ -149,7 +150,7 @@ def test_all_glossary_entries(doc):
         assert entry.definition.endswith(("。", "自治体")), entry
     assert len({e.id for e in doc.glossary}) == 8
     assert [e.id for e in doc.glossary if e.abbreviation] == ["g-ppp", "g-pfi", "g-bcp", "g-bpr", "g-sdgs"]
-    assert doc.glossary[2].heading == "※3 ＰＰＰ（Public Private Partnership の略）"
+    assert doc.glossary[2].heading == "※3 ＰＰＰ（Public Private Partnershipの略）"
 
 
 def test_multi_part_definition_has_all_parts(doc):
@@ -202,6 +203,7 @@ def test_glossary_heading_without_page():
     parsed = parse_text("題\n１ 章 大綱P.1\n・まちづくり※9の推進\n用語説明\n※9 まちづくり協議会\n地域の団体です。\n"
                         "※10 ＤＸ（Digital Transformation の略）【P.3】\n変革です。\n")
     first, second = parsed.glossary
-    assert (first.number, first.term, first.page, first.definition) == (9, "まちづくり協議会", None, "地域の団体です。")
+    # Without its 【P.x】 an entry takes the page of the first section that marks it (※9 in １, 大綱P.1).
+    assert (first.number, first.term, first.page, first.definition) == (9, "まちづくり協議会", 1, "地域の団体です。")
     assert (second.number, second.abbreviation, second.page) == (10, "ＤＸ", 3)
     assert parsed.sections[0].glossary_refs == (9,)

@@ -76,7 +76,8 @@ def test_markdown_copy(tmp_path):
     ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
     ("latin1.txt", "Café résumé naïve".encode("latin-1") + b"\xff\xfe\xfd", "not valid UTF-8 or CP932"),
     ("controls.md", bytes(range(1, 9)) * 20, "binary"),
-    ("outline.docx", b"PK\x03\x04", "unsupported file type .docx"),
+    ("outline.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "unsupported file type .doc;"),
+    ("outline.docx", b"PK\x03\x04", "the .docx file is damaged"),
 ])
 def test_bad_files_raise_a_named_error_naming_the_file(tmp_path, name, data, problem):
     path = tmp_path / name
