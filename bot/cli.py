@@ -16,9 +16,34 @@ import typer
 from bot.cli_support import PlainErrorsGroup, fail as _fail, settings_or_exit
 from bot.settings import Settings, describe
 
+HELP = "reformbot: cited answers about {name}, and citizen proposals."
+
+
+def main_help() -> str:
+    """The top-level help, naming the document indexed now (neutral wording when none is)."""
+    from bot.about import NO_DOCUMENT, current
+
+    try:
+        from bot.service import QAService
+
+        settings = Settings.from_env()
+        about = current(QAService(settings), settings.city_name)
+    except Exception:      # a bad setting is reported by the command itself, not by its help
+        about = NO_DOCUMENT
+    return about.fill(HELP, "en")
+
+
+class _MainGroup(PlainErrorsGroup):
+    """The ``reformbot`` group: its help is written when shown (reading the index's document.json)."""
+
+    def format_help(self, ctx, formatter):
+        self.help = main_help()
+        return super().format_help(ctx, formatter)
+
+
 app = typer.Typer(
-    cls=PlainErrorsGroup,
-    help="reformbot: cited answers about 第７次厚木市行政改革大綱, and citizen proposals.",
+    cls=_MainGroup,
+    help=HELP.format(name="the indexed plan"),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -36,7 +61,7 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="print the answer contract as JSON"),
     k: int = typer.Option(3, "--k", min=1, max=10, help="number of sources"),
 ) -> None:
-    """Answer one question from the outline, with citations."""
+    """Answer one question from the indexed document, with citations."""
     from bot.service import EmptyQuestion, QAService, QuestionTooLong
 
     settings = settings_or_exit()
@@ -52,7 +77,9 @@ def ask(
     else:
         from bot.render_text import render_answer
 
-        typer.echo(render_answer(answer, contact=settings.contact))
+        from bot.about import current
+
+        typer.echo(render_answer(answer, contact=settings.contact, about=current(qa, settings.city_name)))
     _log_answer(settings, answer)
 
 

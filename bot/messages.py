@@ -1,28 +1,32 @@
-"""User-facing strings of the staff Q&A page, the JSON API and the CLI, in one place."""
+"""User-facing strings of the staff Q&A page, the JSON API and the CLI, in one place.
+
+``{name}``, ``{kind}``, ``{Kind}``, ``{city}``, ``{goal_word}`` and ``{example}`` are filled from
+the current document (:mod:`bot.about`): nothing here names one plan.
+"""
 import re
 
 WEB = {
     "ja": {
-        "title": "第７次厚木市行政改革大綱 Q&A",
-        "lead": "大綱の本文と用語説明から、出典（項目・大綱ページ）付きでお答えします。大綱に書かれていないことには「記載がありません」とお答えします。",
+        "title": "{name} Q&A",
+        "lead": "{kind}の本文と用語説明から、出典（項目・{kind}のページ）付きでお答えします。{kind}に書かれていないことには「記載がありません」とお答えします。",
         "label": "質問",
-        "placeholder": "例：PFIとは何ですか",
+        "placeholder": "例：{example}",
         "submit": "質問する",
         "examples": "質問の例",
         "answer": "回答",
-        "not_found": "ご質問の内容は、大綱には記載がありません。",
+        "not_found": "ご質問の内容は、{kind}には記載がありません。",
         "ask_contact": "詳しくは{contact}にお問い合わせください。",
         "related": "関連する可能性のある箇所（回答ではありません）",
         "sources": "出典",
         "source": "出典",
         "more_sources": "ほかの該当箇所",
         "glossary": "用語説明",
-        "page": "大綱P.{page}",
+        "page": "{kind}P.{page}",
         "score": "スコア",
         "index": "索引バージョン",
         "empty": "質問を入力してください。",
         "too_long": "質問が長すぎます。{max}文字以内で入力してください。",
-        "unavailable": "いまは大綱の索引を読み込めません（未作成または破損）。管理者は `reformbot index versions` で状態を確認し、"
+        "unavailable": "いまは索引を読み込めません（未作成または破損）。管理者は `reformbot index versions` で状態を確認し、"
                        "`reformbot index build` または `reformbot index rollback` を実行してください。",
         "error": "回答の作成中に問題が発生しました。時間をおいて再度お試しください。",
         "rate_limited": "短い時間に多くの質問がありました。少し時間をおいてから、もう一度お試しください。",
@@ -40,26 +44,26 @@ WEB = {
         "vote_error": "いまは評価を保存できません。時間をおいて、もう一度お試しください。",
     },
     "en": {
-        "title": "Atsugi 7th Administrative Reform Outline Q&A",
-        "lead": "Answers are quoted from the outline and its glossary, with the section and page. When the outline does not cover a question, we say so.",
+        "title": "{name} Q&A",
+        "lead": "Answers are quoted from the {kind} and its glossary, with the section and page. When the {kind} does not cover a question, we say so.",
         "label": "Question",
-        "placeholder": "e.g. What does PFI stand for?",
+        "placeholder": "e.g. {example}",
         "submit": "Ask",
         "examples": "Example questions",
         "answer": "Answer",
-        "not_found": "The outline does not cover this question.",
+        "not_found": "The {kind} does not cover this question.",
         "ask_contact": "Please ask {contact} for details.",
         "related": "Possibly related sections (not an answer)",
         "sources": "Sources",
         "source": "Source",
         "more_sources": "Other relevant passages",
         "glossary": "Glossary",
-        "page": "Outline p.{page}",
+        "page": "{Kind} p.{page}",
         "score": "score",
         "index": "index version",
         "empty": "Please enter a question.",
         "too_long": "The question is too long; please keep it within {max} characters.",
-        "unavailable": "The outline's index cannot be read right now (not built, or damaged). An administrator should "
+        "unavailable": "The index cannot be read right now (not built, or damaged). An administrator should "
                        "check `reformbot index versions` and run `reformbot index build` or `reformbot index rollback`.",
         "error": "Something went wrong while composing the answer. Please try again later.",
         "rate_limited": "Many questions arrived from you in a short time. Please wait a little and try again.",
@@ -78,10 +82,22 @@ WEB = {
     },
 }
 
-EXAMPLES = {
-    "ja": ["PFIとは何ですか", "第７次大綱の計画期間は？", "重点目標は何ですか", "BCPって？"],
-    "en": ["What does BCP stand for?", "What is PPP?", "How long is the outline's plan period?"],
+# Wording of the example questions (bot/examples.py picks what they ask about from the document).
+EXAMPLE_PATTERNS = {
+    "ja": {"term": "{term}とは何ですか", "term_short": "{term}って？", "period": "{period}は？",
+           "goals": "{word}は何ですか", "heading": "{heading}について教えてください"},
+    "en": {"stand_for": "What does {term} stand for?", "term": "What is {term}?",
+           "period": "How long is the plan period?"},
 }
+
+# What the surfaces call the document when no index can be read (or the title does not say).
+DOCUMENT_WORDS = {
+    "ja": {"name": "行政改革の計画", "kind": "計画", "city": "", "goal_word": "目標"},
+    "en": {"name": "the reform plan", "kind": "plan", "city": "", "goal_word": "goal"},
+}
+# The kinds of plan (corpus.titles.PLAN_KINDS) in English; any other kind is a "plan".
+KIND_EN = {"大綱": "outline", "方針": "policy", "指針": "guidelines", "ビジョン": "vision", "戦略": "strategy",
+           "構想": "concept"}
 
 
 def is_english(text: str) -> bool:

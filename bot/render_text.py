@@ -1,6 +1,7 @@
 """Plain-text rendering of an answer for the terminal."""
 from __future__ import annotations
 
+from bot.about import NO_DOCUMENT, About
 from bot.contract import Answer, Source
 from bot.messages import WEB, is_english
 
@@ -26,9 +27,12 @@ def split_lead(answer: Answer | None) -> tuple[Source | None, list[Source]]:
     return None, sources
 
 
-def render_answer(answer: Answer, *, contact: str) -> str:
-    """Answer with its citation, the other sources with breadcrumb and page, glossary, index version."""
-    t = WEB["en" if is_english(answer.question) else "ja"]
+def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -> str:
+    """Answer with its citation, the other sources with breadcrumb and page, glossary, index version.
+
+    ``about`` names the document (「大綱P.5」, 「プランには記載がありません」)."""
+    lang = "en" if is_english(answer.question) else "ja"
+    t = about.fill_all(WEB[lang], lang)
     lines: list[str] = []
     lead, others = split_lead(answer)
     if answer.found:

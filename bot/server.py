@@ -21,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from bot import messages
+from bot.about import current as current_about
 from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.metrics import Metrics, MetricsEndpoint
 from bot.render_text import split_lead
@@ -164,11 +165,15 @@ def create_app(
             vote = feedback.form(cookie, int(headers[ANSWER_ID_HEADER]))
             headers["Cache-Control"] = "no-store"           # the vote form carries a token for this browser
         lead, others = split_lead(answer)
+        about = current_about(qa, settings.city_name)      # the page names the document serving now
+        text = about.fill_all(messages.WEB[lang], lang)
+        if not about.questions(lang):
+            text["placeholder"] = ""
         response = templates.TemplateResponse(
             request,
             "index.html",
             {
-                "t": messages.WEB[lang],
+                "t": text,
                 "lang": lang,
                 "other_lang": "en" if lang == "ja" else "ja",
                 "q": q,
@@ -179,7 +184,7 @@ def create_app(
                 "notice": notice,
                 "notice_error": notice_error,
                 "vote": vote,
-                "examples": messages.EXAMPLES[lang],
+                "examples": about.questions(lang),
                 "contact": settings.contact,
                 "maxlen": MAX_QUESTION_CHARS,
             },

@@ -6,6 +6,7 @@ in a newly current index version without a restart and without failing requests 
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import unicodedata
@@ -15,6 +16,7 @@ from bot.contract import Answer
 
 if TYPE_CHECKING:  # heavy imports stay off the start-up path
     from bot.settings import Settings
+    from corpus.model import Document
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,25 @@ class QAService:
             return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
         return compose(question, retriever, k=k, history=tuple(history))
 
+    def current_document(self) -> "Document | None":
+        """The parsed document (:class:`corpus.Document`) of the index version serving, or None
+        when no index can be read.
+
+        The loaded retriever's document; before anything is loaded, the current version's
+        ``document.json`` alone (read once per version, no model loaded), so the proposal form
+        and help texts do not wait for the embedding model.
+        """
+        r = self._retriever
+        if r is None and self._default_open:
+            return _document_on_disk(self.settings.index_dir)
+        if r is None:
+            try:
+                r = self.retriever
+            except Exception as exc:       # nothing built: the surfaces fall back to neutral wording
+                log.info("no current document: %s", exc)
+                return None
+        return getattr(r, "document", None)
+
     def status(self) -> dict:
         """What the bot knows: title, index version, build time, counts."""
         r = self.retriever
@@ -240,6 +261,33 @@ def _pointer_state(settings: "Settings") -> tuple | None:
         log.error("index pointer unreadable: %s", exc)
         return None
     return (p.version, p.switched_at) if p else None
+
+
+_documents: dict[tuple, "Document"] = {}       # (document.json path, mtime) -> the parsed document
+_documents_lock = threading.Lock()
+
+
+def _document_on_disk(index_dir) -> "Document | None":
+    """The document of the current index version in ``index_dir``, or None (logged) when none can be read."""
+    from index.store import DOCUMENT, document_from_dict, resolve_index_dir
+
+    try:
+        path = resolve_index_dir(index_dir) / DOCUMENT
+        key = (str(path), path.stat().st_mtime_ns)
+    except Exception as exc:           # nothing built yet: the surfaces use neutral wording
+        log.debug("no current document: %s", exc)
+        return None
+    with _documents_lock:
+        doc = _documents.get(key)
+        if doc is None:
+            try:
+                doc = document_from_dict(json.loads(path.read_text(encoding="utf-8")))
+            except Exception as exc:
+                log.error("index document %s unreadable: %s", path, exc)
+                return None
+            _documents.clear()            # one version serves at a time
+            _documents[key] = doc
+    return doc
 
 
 def _open_default_retriever(settings: "Settings"):

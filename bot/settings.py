@@ -74,6 +74,9 @@ class Settings:
     port: int = field(default=8000, metadata={"help": "HTTP port"})
     threads: int = field(default=2, metadata={"help": "CPU threads for BLAS/OpenMP/torch"})
     contact: str = field(default="行政経営課", metadata={"help": "whom staff should ask when the outline has no answer"})
+    city_name: str = field(default="", metadata={
+        "help": "the municipality named on the proposal form, its privacy notice and in Slack, e.g. 〇〇市 "
+                "(empty: the 市/町/村 the current document's title names, else a neutral wording)"})
     proposals_channel: str = field(default="", metadata={"help": "Slack channel for new citizen proposals"})
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -77,3 +78,28 @@ def real_qa(real_settings):
     qa = QAService(real_settings)
     qa.ask("大綱")  # warm
     return qa
+
+
+MIDORI = Path(__file__).resolve().parent.parent.parent / "shared" / "practice" / "midori-plan-3rd-summary.txt"
+
+
+@pytest.fixture(scope="session")
+def midori_settings(tmp_path_factory):
+    """Settings whose data dir holds the real index of another plan: みどり市's 行財政改革プラン
+    (基本方針Ⅰ–Ⅳ), a fictional plan in another layout, with the real default model."""
+    from bot.settings import Settings
+    from index.build import build_from_settings
+
+    if not MIDORI.exists():
+        pytest.skip(f"practice plan not found at {MIDORI}")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("midori-index") / "data", sources=(MIDORI,))
+    build_from_settings(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def midori_qa(midori_settings):
+    """A QAService over the みどり市 plan's real index."""
+    from bot.service import QAService
+
+    return QAService(midori_settings)

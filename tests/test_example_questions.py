@@ -1,42 +1,64 @@
-"""The example questions the web page and Slack offer staff (bot/messages.py EXAMPLES, Slack's
-EXAMPLE_QUESTIONS) get the right passage first, with the real index and default model.
+"""The example questions the web page and Slack offer staff come from the current document and get
+the right passage first, with the real index and default model — for the bundled outline and for
+a plan in another layout (みどり市, 基本方針Ⅰ–Ⅳ).
 
 These are the first questions a new user clicks; a wrong first answer there is the worst first
-impression. Expected text is what the top source must contain (after NFKC, spaces removed).
+impression. Each example knows the text the right passage holds (its heading, glossary term or
+goals); it must be in the top source (after NFKC, spaces removed).
 """
 from __future__ import annotations
 
 import pytest
 
+from bot.about import describe
 from bot.evaluate import squash
-from bot.messages import EXAMPLES
-from bot.slack.messages import EXAMPLE_QUESTIONS
-
-EXPECTED = {
-    "PFIとは何ですか": "Private Finance Initiative",
-    "第７次大綱の計画期間は？": "6年間(令和3年度から令和8年度まで)",
-    "BCPって？": "業務継続計画(BCP)",
-    "What does BCP stand for?": "業務継続計画(BCP)",
-    "What is PPP?": "Public Private Partnership",
-    "How long is the outline's plan period?": "6年間(令和3年度から令和8年度まで)",
-    # The three goals are listed together only in ５(1) 【重点目標】 (大綱P.5).
-    "重点目標は何ですか": "重点目標1強くしなやかな組織をつくる重点目標2強い財政基盤を確立する",
-    "３つの重点目標は？": "重点目標1強くしなやかな組織をつくる重点目標2強い財政基盤を確立する",
-    "What are the three key goals of the outline?": "重点目標1強くしなやかな組織をつくる重点目標2強い財政基盤を確立する",
-}
-QUESTIONS = sorted({*EXAMPLES["ja"], *EXAMPLES["en"], *EXAMPLE_QUESTIONS["ja"], *EXAMPLE_QUESTIONS["en"]})
+from corpus import load_document
+from corpus.model import Document, GlossaryEntry, Section
 
 
-def test_every_example_has_an_expectation():
-    assert set(QUESTIONS) <= set(EXPECTED), set(QUESTIONS) - set(EXPECTED)
+def test_examples_are_chosen_from_the_document_and_are_the_same_every_time():
+    doc = load_document()
+    first, again = describe(doc), describe(load_document())
+    assert first.examples == again.examples
+    ja, en = first.questions("ja"), first.questions("en")
+    assert len(ja) == 4 and len(en) == 3
+    assert ja[1] == "計画期間は？" and ja[2] == "重点目標は何ですか"      # the plan's own words
+    assert en[-1] == "How long is the plan period?"
+
+
+def test_a_document_without_glossary_goals_or_period_gets_what_it_can_word():
+    section = Section("s1", "１", "ごみの減量", 1, ("１ ごみの減量",), 1, ("・分別を徹底します",))
+    child = Section("s1-1", "(1)", "資源化の推進", 2, ("１ ごみの減量", "(1) 資源化の推進"), 1, ("・回収を増やします",))
+    doc = Document("ごみ減量計画", ("a.txt",), {}, (section, child), ())
+    about = describe(doc)
+    assert about.questions("ja") == ("資源化の推進について教えてください",) and about.questions("en") == ()
+    entry = GlossaryEntry("g-rpa", 1, "ＲＰＡ", None, "定型作業の自動化", abbreviation="ＲＰＡ")
+    assert describe(Document("t", ("a.txt",), {}, (), (entry,))).questions("en") == ("What does RPA stand for?",)
+    assert describe(None).questions("ja") == ()
+
+
+def _cases(qa) -> list:
+    about = describe(qa.current_document())
+    return [(e.question, e.expect) for lang in ("ja", "en") for e in about.examples[lang]]
 
 
 @pytest.mark.slow
-# The 重点目標 questions name a heading-level concept and nothing narrower: the passage listing all
-# three goals must come before one goal's sub-item (index/retriever.py, Retriever._sub_items).
-@pytest.mark.parametrize("question", QUESTIONS)
-def test_example_question_is_answered_with_the_right_passage_first(real_qa, question):
-    answer = real_qa.ask(question)
-    assert answer.found, answer.meta
-    top = answer.sources[0]
-    assert squash(EXPECTED[question]) in squash(top.text + top.section), (top.section, top.text[:80])
+def test_every_example_of_the_bundled_outline_is_answered_with_the_right_passage_first(real_qa):
+    cases = _cases(real_qa)
+    assert len(cases) == 7
+    for question, expect in cases:
+        answer = real_qa.ask(question)
+        assert answer.found, (question, answer.meta)
+        top = answer.sources[0]
+        assert all(squash(x) in squash(top.text + top.section) for x in expect), (question, top.section, top.text[:80])
+
+
+@pytest.mark.slow
+def test_every_example_of_another_plan_is_answered_with_the_right_passage_first(midori_qa):
+    cases = _cases(midori_qa)
+    assert ("基本方針は何ですか", ("効率的で質の高い行政サービスへの転換", "健全で持続可能な財政運営")) in cases
+    for question, expect in cases:
+        answer = midori_qa.ask(question)
+        assert answer.found, (question, answer.meta)
+        top = answer.sources[0]
+        assert all(squash(x) in squash(top.text + top.section) for x in expect), (question, top.section, top.text[:80])
