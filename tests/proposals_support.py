@@ -21,6 +21,19 @@ VALID = {
 }
 
 
+_BUNDLED: list = []
+
+
+def bundled_document():
+    """The bundled outline as a parsed :class:`corpus.Document` (read once per session): what the
+    form offers as goals (its three 重点目標) and how it names the plan and the city."""
+    if not _BUNDLED:
+        from corpus import load_document
+
+        _BUNDLED.append(load_document())
+    return _BUNDLED[0]
+
+
 def old_database(path, receipts: list[str], published: bool = False) -> None:
     """A database as the code before issue 9 left it: the first migration only, sequential 受付番号,
     and (``published``) proposals published without any approved public text."""

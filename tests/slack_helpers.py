@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 from bot.contract import Answer, GlossaryNote, Source
 from bot.settings import Settings
+from proposals_support import bundled_document
 from slack_emulator import BOT_ID, BOT_USER_ID, TEAM_ID, SlackEmulator
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -167,6 +168,13 @@ def view_submission(view: dict, values: dict, *, user: str = "U0STAFF2") -> str:
 
 
 # --- a fake answer service --------------------------------------------------------------
+def bundled_examples(lang: str) -> tuple[str, ...]:
+    """The example questions the bot derives from the bundled outline."""
+    from bot.about import describe
+
+    return describe(bundled_document()).questions(lang)
+
+
 PLAN_SOURCE = Source(
     rank=1,
     text="本大綱の計画期間は、令和３年度から令和８年度までの６年間とします。",
@@ -230,6 +238,10 @@ class FakeQA:
         if question in self.unanswerable:
             return not_found_answer(question)
         return found_answer(question)
+
+    def current_document(self):
+        """The bundled outline, parsed (the help and App Home name it and take their examples from it)."""
+        return bundled_document()
 
     def status(self) -> dict:
         return {"title": "第７次厚木市行政改革大綱（概要）", "index_version": "v1-test", "built_at": "2026-11-27T00:10:00+00:00",

@@ -10,6 +10,7 @@ import pytest
 from bot.slack import blocks as bk
 from slack_helpers import (
     block_actions,
+    bundled_examples,
     event_callback,
     mention,
     sign,
@@ -97,7 +98,9 @@ def test_slash_help_explains_usage_with_examples(slack, text):
     [reply] = slack.emulator.wait_for("response_url")
     assert reply["response_type"] == "ephemeral"
     body = json.dumps(reply["blocks"], ensure_ascii=False)
-    assert "/reform" in body and "PFIとは何ですか" in body and "使い方" in body
+    examples = bundled_examples("ja")
+    assert "/reform" in body and "使い方" in body and "第７次厚木市行政改革大綱 Q&A" in body
+    assert examples and all(q in body for q in examples)
     assert slack.qa.calls == []
 
 
@@ -105,7 +108,7 @@ def test_slash_help_in_english_for_english_locale(slack):
     slack.emulator.locales["U0EN"] = "en-US"
     slack.post(slash_command("help", response_url=slack.emulator.response_url(), user="U0EN"))
     [reply] = slack.emulator.wait_for("response_url")
-    assert "How to use" in reply["text"] and "What does BCP stand for?" in reply["text"]
+    assert "How to use" in reply["text"] and bundled_examples("en")[0] in reply["text"]
 
 
 def test_post_to_channel_shares_the_answer_and_removes_the_ephemeral(slack):
@@ -208,7 +211,8 @@ def test_app_home_shows_what_the_bot_knows(slack):
     view = pub["view"]
     assert view["type"] == "home" and len(view["blocks"]) <= 100
     text = json.dumps(view, ensure_ascii=False)
-    for expected in ("第７次厚木市行政改革大綱（概要）", "v1-test", "2026-11-27", "節 42", "用語 8", "PFIとは何ですか", "アイデア"):
+    for expected in ("第７次厚木市行政改革大綱（概要）", "v1-test", "2026-11-27", "節 42", "用語 8",
+                     *bundled_examples("ja"), "アイデア"):
         assert expected in text
 
 
@@ -218,6 +222,7 @@ def test_app_home_in_english_for_english_locale(slack):
     [pub] = slack.emulator.wait_for("views.publish")
     text = json.dumps(pub["view"], ensure_ascii=False)
     assert "42 sections" in text and "8 glossary terms" in text and "What is PPP?" in text
+    assert all(q in text for q in bundled_examples("en"))
 
 
 def test_plugins_add_home_sections_and_subcommands(tmp_path):

@@ -187,7 +187,13 @@ class SlackBot:
 
     def help_message(self, lang: str) -> bk.SlackMessage:
         """``/reform help``: usage, every registered subcommand, example questions."""
-        return bk.help_message(lang, self.commands(lang))
+        return bk.help_message(lang, self.commands(lang), self.about())
+
+    def about(self):
+        """The current document as the bot names it (:func:`bot.about.current`)."""
+        from bot.about import current
+
+        return current(self.qa, self.settings.city_name)
 
     def add_home_section(self, name: str, provider: bk.HomeSection) -> None:
         """Add blocks to the App Home tab; a provider named ``"ideas"`` replaces the default
@@ -233,7 +239,7 @@ class SlackBot:
                 extra.append((name, list(provider(user_id, lang))))
             except Exception:
                 log.exception("App Home section %r failed", name)
-        view = bk.home_view(self.status(), lang, contact=self.settings.contact, sections=extra)
+        view = bk.home_view(self.status(), lang, contact=self.settings.contact, sections=extra, about=self.about())
         self.client.views_publish(user_id=user_id, view=view)
 
 

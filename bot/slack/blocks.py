@@ -10,8 +10,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
+from bot.about import NO_DOCUMENT, About, from_title
 from bot.contract import Answer, Source
-from bot.slack.messages import EXAMPLE_QUESTIONS, t
+from bot.slack.messages import t
 
 MAX_BLOCKS_MESSAGE = 50
 MAX_BLOCKS_VIEW = 100
@@ -69,7 +70,7 @@ def quote(text: str, limit: int) -> str:
 
 
 def citation(source: Source) -> str:
-    """Breadcrumb and page, e.g. ``５ 第７次… › (2) 計画期間 (大綱P.5)``."""
+    """Breadcrumb and page, e.g. ``第４章 基本方針と計画期間 › ４－１ 計画期間 (大綱P.9)``."""
     page = f" (大綱P.{source.page})" if source.page not in (None, "") else ""
     return f"{source.section}{page}".strip()
 
@@ -121,13 +122,14 @@ def fit_blocks(body: Sequence[dict], tail: Sequence[dict], lang: str, limit: int
 
 # --- answers ----------------------------------------------------------------------------
 def index_context(status: Mapping | None, lang: str) -> str:
-    """The context line: which document and which index built when."""
+    """The context line: which document (its title in ``status``) and which index built when."""
     status = status or {}
+    about = from_title(str(status.get("title") or ""))
     version = str(status.get("index_version") or t(lang, "unknown"))
     built = str(status.get("built_at") or "")[:10]
     if built:
-        return t(lang, "context_line", version=version, built=built)
-    return t(lang, "context_line_nodate", version=version)
+        return t(lang, "context_line", about=about, version=version, built=built)
+    return t(lang, "context_line_nodate", about=about, version=version)
 
 
 def feedback_actions(answer_id: int, lang: str, *, can_post: bool = False) -> dict:
@@ -166,6 +168,7 @@ def answer_message(
     Returns:
         A :class:`SlackMessage` within Block Kit limits.
     """
+    about = from_title(str((status or {}).get("title") or ""))    # names the document in the wording
     body: list[dict] = []
     # The fallback ``text`` is mrkdwn too (notifications, screen readers, clients without blocks):
     # everything quoted into it is escaped exactly as in the blocks, so a question such as
@@ -180,7 +183,7 @@ def answer_message(
         shown = sources[:MAX_SOURCES_SHOWN]
         passages = [(src.text, src) for src in shown]
         lead = answer.answer.strip()
-        body.append(section(t(lang, "answer_heading")))
+        body.append(section(t(lang, "answer_heading", about=about)))
         if lead and not any(_squash(lead) in _squash(text) for text, _ in passages):
             if passages and _squash(passages[0][0]) in _squash(lead):
                 passages[0] = (lead, passages[0][1])       # the lead is the first source, with its heading
@@ -199,8 +202,8 @@ def answer_message(
                 body.append(section(f"*{escape(note.term)}*：{escape(fit(note.definition, PASSAGE_CHARS))}"))
                 fallback.append(escape(f"{note.term}: {fit(note.definition, 400)}"))
     else:
-        body.append(section(f"*{t(lang, 'not_found')}*"))
-        fallback.append(t(lang, "not_found"))
+        body.append(section(f"*{escape(t(lang, 'not_found', about=about))}*"))
+        fallback.append(escape(t(lang, "not_found", about=about)))
         if sources:
             body.append(section(t(lang, "related_heading")))
             fallback.append(t(lang, "related_heading").replace("*", ""))
@@ -264,14 +267,16 @@ def usage_line(commands: Sequence[CommandHelp], lang: str) -> str:
     return " | ".join([t(lang, "usage_question"), *(c.words[0] for c in commands), "help"])
 
 
-def help_message(lang: str, commands: Sequence[CommandHelp] = ()) -> SlackMessage:
+def help_message(lang: str, commands: Sequence[CommandHelp] = (), about: About = NO_DOCUMENT) -> SlackMessage:
     """``/reform help``: what the bot does, the usage with every subcommand, and example questions.
 
     Args:
         lang: wording language.
         commands: the registered subcommands (:meth:`bot.slack.app.SlackBot.commands`).
+        about: the current document (its name, kind and example questions).
     """
-    examples = "\n".join(f"• `{q}`" for q in EXAMPLE_QUESTIONS[lang])
+    questions = about.questions(lang)
+    examples = "\n".join(f"• `{escape(q)}`" for q in questions)
     lines = [t(lang, "usage", usage=usage_line(commands, lang))]
     for c in commands:
         others = t(lang, "list_separator").join(f"`{w}`" for w in c.words[1:])
@@ -279,13 +284,15 @@ def help_message(lang: str, commands: Sequence[CommandHelp] = ()) -> SlackMessag
         lines.append(f"• `/reform {c.words[0]}`{aliases}" + (f" — {escape(c.summary)}" if c.summary else ""))
     lines.append(f"• `/reform help` — {t(lang, 'command_help')}")
     usage = "\n".join(lines)
+    title, body = t(lang, "help_title", about=about), escape(t(lang, "help_body", about=about))
     blocks = [
-        {"type": "header", "text": plain(fit(t(lang, "help_title"), MAX_HEADER))},
-        section(t(lang, "help_body")),
+        {"type": "header", "text": plain(fit(title, MAX_HEADER))},
+        section(body),
         section(fit(usage, MAX_TEXT)),
-        section(f"{t(lang, 'help_examples')}\n{examples}"),
     ]
-    text = f"{t(lang, 'help_title')}\n{t(lang, 'help_body')}\n{usage}\n" + "\n".join(EXAMPLE_QUESTIONS[lang])
+    if questions:
+        blocks.append(section(f"{t(lang, 'help_examples')}\n{examples}"))
+    text = f"{escape(title)}\n{body}\n{usage}\n" + "\n".join(escape(q) for q in questions)
     return SlackMessage(text=fit(text, MAX_FALLBACK), blocks=blocks)
 
 
@@ -326,6 +333,7 @@ def home_view(
     *,
     contact: str = "行政経営課",
     sections: Sequence[tuple[str, Sequence[dict]]] = (),
+    about: About | None = None,
 ) -> dict:
     """The App Home tab: what the bot knows, example questions, how to submit ideas.
 
@@ -335,8 +343,12 @@ def home_view(
         contact: named in the default "ideas" text.
         sections: ``(name, blocks)`` from registered providers, in order; one named ``"ideas"``
             replaces the default how-to-submit-ideas text.
+        about: the current document (name, example questions); default: what the title in
+            ``status`` says (no examples).
     """
-    blocks: list[dict] = [{"type": "header", "text": plain(fit(t(lang, "home_title"), MAX_HEADER))}]
+    if about is None:
+        about = from_title(str((status or {}).get("title") or ""))
+    blocks: list[dict] = [{"type": "header", "text": plain(fit(t(lang, "home_title", about=about), MAX_HEADER))}]
     if status:
         blocks.append(
             section(
@@ -356,8 +368,10 @@ def home_view(
         blocks.append(section(t(lang, "home_unavailable")))
     blocks.append({"type": "divider"})
     blocks.append(section(t(lang, "home_howto")))
-    examples = "\n".join(f"• {escape(q)}" for q in EXAMPLE_QUESTIONS[lang])
-    blocks.append(section(f"{t(lang, 'help_examples')}\n{examples}"))
+    questions = about.questions(lang)
+    if questions:
+        examples = "\n".join(f"• {escape(q)}" for q in questions)
+        blocks.append(section(f"{t(lang, 'help_examples')}\n{examples}"))
     names = {name for name, _ in sections}
     if "ideas" not in names:
         blocks.append({"type": "divider"})

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 
 from bot.slack import blocks as bk
 from bot.slack.app import SLASH_COMMAND, SlackBot, _cause
-from bot.slack.messages import EXAMPLE_QUESTIONS, HELP_WORDS, detect_language, is_acknowledgement, t
+from bot.slack.messages import HELP_WORDS, detect_language, is_acknowledgement, t
 from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 
 if TYPE_CHECKING:
@@ -221,7 +221,9 @@ def answer_in_conversation(
             return None
 
     if not question:
-        post(bk.simple_message(t(lang, "empty_question", example=EXAMPLE_QUESTIONS[lang][0])))
+        about = bot.about()
+        post(bk.simple_message(t(lang, "empty_question" if about.questions(lang) else "empty_question_plain",
+                                 about=about)))
         return
     if question.lower() in HELP_WORDS:
         post(bot.help_message(lang))

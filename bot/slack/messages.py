@@ -1,12 +1,18 @@
 """Every string the Slack bot says, in Japanese and English, and the question-language guess.
 
 The bot's own wording follows the question's language; quoted outline text is never translated.
+``{name}``, ``{kind}``, ``{Kind}`` and ``{city}`` name the current document (:mod:`bot.about`):
+nothing here names one plan.
 """
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from bot.messages import is_english
+
+if TYPE_CHECKING:
+    from bot.about import About
 
 LANGS = ("ja", "en")
 
@@ -33,14 +39,14 @@ def detect_language(text: str) -> str:
 
 MESSAGES: dict[str, dict[str, str]] = {
     "ja": {
-        "not_found": "第７次厚木市行政改革大綱には、この質問に直接答える記述が見つかりませんでした。",
+        "not_found": "{name}には、この質問に直接答える記述が見つかりませんでした。",
         "related_heading": "*参考：関連しそうな箇所*（回答ではありません）",
         "ask_contact": "詳しくは{contact}にお問い合わせください。",
-        "answer_heading": "*大綱の該当箇所*",
+        "answer_heading": "*{kind}の該当箇所*",
         "more_sources": "*ほかの該当箇所*",
         "glossary_heading": "*用語説明*",
-        "context_line": "出典：第７次厚木市行政改革大綱（概要）・索引 {version}・作成 {built}",
-        "context_line_nodate": "出典：第７次厚木市行政改革大綱（概要）・索引 {version}",
+        "context_line": "出典：{name}・索引 {version}・作成 {built}",
+        "context_line_nodate": "出典：{name}・索引 {version}",
         "trimmed": "（長いため一部を省略しました）",
         "btn_up": "👍 役に立った",
         "btn_down": "👎 役に立たなかった",
@@ -56,15 +62,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "modal_placeholder": "例：知りたかったのは〇〇の担当課です",
         "error": "申し訳ありません。回答の作成中に問題が発生しました。しばらくしてからもう一度お試しください。",
         "empty_question": "質問を書いてください。例：`{example}`",
+        "empty_question_plain": "質問を書いてください。",
         "too_long": "質問が長すぎます。{max}文字以内で書いてください。",
-        "unavailable": "いまは大綱の索引を読み込めないため、お答えできません。管理者に `reformbot index build` の実行を依頼してください。",
+        "unavailable": "いまは索引を読み込めないため、お答えできません。管理者に `reformbot index build` の実行を依頼してください。",
         "posted_by": "<@{user}> さんの質問：{question}",
         "question_line": "*質問：* {question}",
         "question_plain": "質問：{question}",
-        "help_title": "行政改革大綱ボットの使い方",
+        "help_title": "{name} Q&A の使い方",
         "help_body": (
-            "第７次厚木市行政改革大綱（概要）の内容について、大綱の本文をそのまま引用して答えます。"
-            "答えには章・節と大綱のページ（大綱P.x）を付けます。大綱に書かれていないことは、書かれていないとお伝えします。\n"
+            "{name}の内容について、{kind}の本文をそのまま引用して答えます。"
+            "答えには章・節と{kind}のページを付けます。{kind}に書かれていないことは、書かれていないとお伝えします。\n"
             "• チャンネルで：`@ボット 質問` — スレッドに返信します。スレッド内の続きの質問にも答えます。\n"
             "• DMで：質問をそのまま送ってください。\n"
             "• `/reform 質問` — あなたにだけ表示します。「チャンネルに投稿」で共有できます。\n"
@@ -76,7 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "command_aliases": "（{words} でも可）",
         "list_separator": "、",
         "command_help": "この使い方を表示します",
-        "home_title": "第７次厚木市行政改革大綱 Q&A",
+        "home_title": "{name} Q&A",
         "home_knows": "*このボットが参照している文書*\n{title}\n索引 {version}・作成 {built}\n節 {sections} ・ 用語 {terms} ・ チャンク {chunks}",
         "home_unavailable": "索引をまだ読み込めていません。管理者に `reformbot index build` の実行を依頼してください。",
         "home_howto": "*使い方*\nチャンネルでボットをメンションするか、DMで質問するか、`/reform 質問` を使ってください。",
@@ -85,14 +92,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "unknown": "不明",
     },
     "en": {
-        "not_found": "The 7th Atsugi City Administrative Reform Outline does not appear to answer this question.",
+        "not_found": "The {kind} ({name}) does not appear to answer this question.",
         "related_heading": "*Related sections* (for reference — not an answer)",
         "ask_contact": "For more, please ask {contact}.",
-        "answer_heading": "*From the outline*",
+        "answer_heading": "*From the {kind}*",
         "more_sources": "*Other matching passages*",
         "glossary_heading": "*Glossary*",
-        "context_line": "Source: 7th Atsugi City Administrative Reform Outline (summary) · index {version} · built {built}",
-        "context_line_nodate": "Source: 7th Atsugi City Administrative Reform Outline (summary) · index {version}",
+        "context_line": "Source: {name} · index {version} · built {built}",
+        "context_line_nodate": "Source: {name} · index {version}",
         "trimmed": "(shortened: the full text was too long for Slack)",
         "btn_up": "👍 Helpful",
         "btn_down": "👎 Not helpful",
@@ -108,16 +115,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "modal_placeholder": "e.g. I wanted to know which section is in charge of …",
         "error": "Sorry, something went wrong while preparing the answer. Please try again in a little while.",
         "empty_question": "Please write a question, e.g. `{example}`",
+        "empty_question_plain": "Please write a question.",
         "too_long": "The question is too long. Please keep it within {max} characters.",
-        "unavailable": "I cannot read the outline's index right now, so I cannot answer. Please ask the administrator to run `reformbot index build`.",
+        "unavailable": "I cannot read the index right now, so I cannot answer. Please ask the administrator to run `reformbot index build`.",
         "posted_by": "Question from <@{user}>: {question}",
         "question_line": "*Question:* {question}",
         "question_plain": "Question: {question}",
-        "help_title": "How to use the reform outline bot",
+        "help_title": "How to use {name} Q&A",
         "help_body": (
-            "I answer questions about the 7th Atsugi City Administrative Reform Outline (summary) by quoting "
-            "the outline itself, with the section and page (大綱P.x) of every passage. When the outline does "
-            "not cover something, I say so.\n"
+            "I answer questions about {name} by quoting the {kind} itself, with the section and page "
+            "of every passage. When the {kind} does not cover something, I say so.\n"
             "• In a channel: `@bot your question` — I reply in the thread, and answer follow-ups there.\n"
             "• In a DM: just send the question.\n"
             "• `/reform your question` — only you see the answer; use “Post to channel” to share it.\n"
@@ -129,7 +136,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "command_aliases": " (or {words})",
         "list_separator": ", ",
         "command_help": "shows this help",
-        "home_title": "7th Administrative Reform Outline Q&A",
+        "home_title": "{name} Q&A",
         "home_knows": "*What I know*\n{title}\nindex {version} · built {built}\n{sections} sections · {terms} glossary terms · {chunks} chunks",
         "home_unavailable": "The index is not loaded yet. Ask an administrator to run `reformbot index build`.",
         "home_howto": "*How to ask*\nMention me in a channel, send me a DM, or use `/reform your question`.",
@@ -137,20 +144,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home_ideas_default": "Idea submission is coming soon. Please contact {contact}.",
         "unknown": "unknown",
     },
-}
-
-EXAMPLE_QUESTIONS: dict[str, tuple[str, ...]] = {
-    "ja": (
-        "第７次大綱の計画期間は？",
-        "PFIとは何ですか",
-        "３つの重点目標は？",
-        "BCPって？",
-    ),
-    "en": (
-        "What does BCP stand for?",
-        "What is PPP?",
-        "What are the three key goals of the outline?",
-    ),
 }
 
 # Replies in a bot thread that are not questions: the bot stays quiet.
@@ -168,8 +161,11 @@ def is_acknowledgement(text: str) -> bool:
     return core in {re.sub(r"\s+", "", a) for a in ACKNOWLEDGEMENTS}
 
 
-def t(lang: str, key: str, **kwargs: object) -> str:
-    """The string ``key`` in ``lang`` (falls back to Japanese), formatted with ``kwargs``."""
+def t(lang: str, key: str, *, about: "About | None" = None, **kwargs: object) -> str:
+    """The string ``key`` in ``lang`` (falls back to Japanese), the document named as ``about``
+    says (neutral wording when None), formatted with ``kwargs``."""
+    from bot.about import NO_DOCUMENT
+
     table = MESSAGES.get(lang, MESSAGES["ja"])
-    text = table.get(key, MESSAGES["ja"][key])
+    text = (about or NO_DOCUMENT).fill(table.get(key, MESSAGES["ja"][key]), lang)
     return text.format(**kwargs) if kwargs else text
