@@ -58,7 +58,10 @@ def serve(fd: int, data_dir: str, link: str) -> None:
         searcher = open_index_dir(Path(data_dir) / "index", emb)
         similar = SimilarFinder(store, emb)
     pipeline = ProposalPipeline(store, searcher, similar)
-    app = Starlette(routes=proposal_routes(settings, store, pipeline=pipeline))
+    from corpus import load_document
+
+    document = load_document(list(settings.sources))       # the goals the form offers
+    app = Starlette(routes=proposal_routes(settings, store, pipeline=pipeline, document=lambda: document))
     print("READY", flush=True)
     uvicorn.run(app, fd=fd, log_level="warning", backlog=4096)
 

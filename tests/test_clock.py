@@ -22,7 +22,7 @@ from feedback.proposals.guard import RateLimiter
 from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
-from proposals_support import VALID, fresh_form, receipt_no
+from proposals_support import VALID, bundled_document, fresh_form, receipt_no
 
 ZONES = ["UTC", "Asia/Tokyo", "America/Los_Angeles", "Pacific/Kiritimati"]
 
@@ -40,7 +40,7 @@ def machine_tz(request, monkeypatch):
 def form_app(tmp_path, clock, rate_limit="0"):
     settings = Settings(data_dir=tmp_path / "data", proposals_rate_limit=rate_limit)
     store = ProposalStore(settings.database_path, clock=clock)
-    app = Starlette(routes=proposal_routes(settings, store, pipeline=ProposalPipeline(store)))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, pipeline=ProposalPipeline(store)))
     return store, TestClient(app, base_url="http://testserver")
 
 

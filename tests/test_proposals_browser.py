@@ -15,7 +15,7 @@ from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
 from browser_support import browser, page, serious_violations  # noqa: F401  (fixtures)
-from proposals_support import live_server
+from proposals_support import bundled_document, live_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("browser")
     settings = Settings(data_dir=data, proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
-    app = Starlette(routes=proposal_routes(settings, store, pipeline=ProposalPipeline(store)))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, pipeline=ProposalPipeline(store)))
     with live_server(app) as s:
         s.settings = settings
         yield s
@@ -108,7 +108,7 @@ def test_english_page_via_visible_switch(page, server):
     page.get_by_role("button", name="English").click()      # the switch keeps what was typed
     expect(page.locator("html")).to_have_attribute("lang", "en")     # waits for the English page
     expect(page.get_by_label("Your proposal")).to_have_value("途中まで日本語で書いた下書き")
-    expect(page.get_by_label("Study in Atsugi")).to_be_checked()
+    expect(page.get_by_label("Study in the city")).to_be_checked()
     expect(page.get_by_role("heading", level=1)).to_have_text("Citizen proposal form")
     expect(page.locator("#error-summary")).to_have_count(0)   # switching is not submitting
     assert serious_violations(page) == []
@@ -178,7 +178,7 @@ def test_similar_preview_without_javascript_returns_to_its_results(browser, tmp_
     pipeline.submit(earlier.id)
     pipeline.join()
     store.set_published(earlier.id, True, "cli:test", public=store.public_draft(earlier.id))
-    app = Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, similar=finder, pipeline=pipeline))
     ctx = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 700}, locale="ja-JP")
     page = ctx.new_page()
     try:

@@ -15,6 +15,7 @@ from feedback.proposals.model import LinkResult, ProposalInput, SectionLink
 from feedback.proposals.store import ProposalStore
 
 runner = CliRunner()
+GOAL3 = "重点目標３ 市民協働により公共サービスを向上させる"
 
 
 @pytest.fixture
@@ -24,10 +25,11 @@ def seeded(tmp_path, monkeypatch):
     store = ProposalStore(tmp_path / "data" / "reformbot.db")
     a, _ = store.add(ProposalInput(title="公民館の予約", body="オンライン予約を\n=cmd|' /C calc'!A0",
                                    goal="3", residency="resident", name="厚木太郎", email="taro@example.jp",
-                                   consent_version="2026-11"))
-    store.save_link(a.id, LinkResult("3", {"3": 1.0}, (SectionLink(1, "s5-3-u-a", "… › ウ 重点目標３ … › (ｱ) 更なる市民協働の推進", 5, 0.91),)))
+                                   consent_version="2026-11", goal_label="重点目標３", goal_text=GOAL3))
+    store.save_link(a.id, LinkResult("3", {"重点目標３": 1.0}, (SectionLink(1, "s5-3-u-a", "… › ウ 重点目標３ … › (ｱ) 更なる市民協働の推進", 5, 0.91),),
+                                     "重点目標３", GOAL3))
     b, _ = store.add(ProposalInput(title="職員アイデア", body="ペーパーレス会議", goal="1", source="staff",
-                                   staff_user_id="U0STAFF1"))
+                                   staff_user_id="U0STAFF1", goal_label="重点目標１", goal_text="重点目標１ 強くしなやかな組織をつくる"))
     store.close()
     return tmp_path / "data" / "reformbot.db", (a.receipt_no, b.receipt_no)
 
@@ -50,7 +52,8 @@ def test_list_and_show(seeded):
     assert "公民館の予約" in out and "職員アイデア" in out and "受付" in out and "重点目標３" in out
     assert "厚木太郎" not in out
     shown = run("show", "1")
-    assert "大綱P.5" in shown and "更なる市民協働の推進" in shown and "taro@example.jp" not in shown
+    assert "(P.5)" in shown and "更なる市民協働の推進" in shown and "taro@example.jp" not in shown
+    assert GOAL3 in shown                    # the goal as stored with the proposal
     assert "taro@example.jp" in run("show", "1", "--include-personal")
     data = json.loads(run("show", receipt, "--json"))
     assert data["receipt_no"] == receipt and data["sections"][0]["page"] == 5 and "email" not in data

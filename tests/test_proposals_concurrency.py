@@ -16,13 +16,13 @@ from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.model import ProposalInput
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
-from proposals_support import add_many, live_server, submit_many
+from proposals_support import add_many, bundled_document, live_server, submit_many
 
 
 def test_500_concurrent_submissions_each_stored_once(tmp_path):
     settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
-    app = Starlette(routes=proposal_routes(settings, store, pipeline=ProposalPipeline(store)))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, pipeline=ProposalPipeline(store)))
     ctx = multiprocessing.get_context("spawn")
     with live_server(app) as server:
         with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:

@@ -16,7 +16,7 @@ from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
 from clock_support import ManualClock
-from proposals_support import VALID, fresh_form, hidden, receipt_no, submit
+from proposals_support import VALID, bundled_document, fresh_form, hidden, receipt_no, submit
 
 XSS = [
     "<script>alert('x')</script>",
@@ -35,7 +35,7 @@ def env(tmp_path):
     clock = ManualClock()
     limiter = RateLimiter(3, 600, clock=clock.monotonic)
     pipeline = ProposalPipeline(store)
-    app = Starlette(routes=proposal_routes(settings, store, pipeline=pipeline, limiter=limiter))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, pipeline=pipeline, limiter=limiter))
     client = TestClient(app, base_url="http://testserver")
     yield {"settings": settings, "store": store, "client": client, "clock": clock, "app": app}
     store.close()
@@ -167,7 +167,7 @@ def test_expired_token_is_rejected(tmp_path):
     settings = Settings(data_dir=tmp_path, proposals_rate_limit="0")
     store = ProposalStore(settings.database_path)
     clock = ManualClock(1_000_000)
-    app = Starlette(routes=proposal_routes(settings, store, clock=clock))
+    app = Starlette(routes=proposal_routes(settings, store, document=bundled_document, clock=clock))
     c = TestClient(app)
     form = fresh_form(c)
     clock.advance(24 * 3600 + 1)
@@ -258,7 +258,7 @@ def test_similar_preview_without_javascript(tmp_path):
     store = ProposalStore(settings.database_path)
     finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.9))
     pipeline = ProposalPipeline(store, None, finder)
-    c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline)))
+    c = TestClient(Starlette(routes=proposal_routes(settings, store, document=bundled_document, similar=finder, pipeline=pipeline)))
     first = receipt_no(submit(c, name="秘密の名前", email="secret@example.jp", title="公民館の予約をオンラインで k@ex.jp",
                               body="公民館の会議室の予約を 090-1234-5678 でなくオンラインで").text)
     pipeline.join()
@@ -282,7 +282,7 @@ def test_similar_preview_is_rate_limited_more_loosely_than_submitting(tmp_path):
     store = ProposalStore(settings.database_path)
     finder = SimilarFinder(store, FakeEmbedder())
     clock = ManualClock()
-    c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder,
+    c = TestClient(Starlette(routes=proposal_routes(settings, store, document=bundled_document, similar=finder,
                                                     limiter=RateLimiter(1, 600, clock=clock.monotonic))))
     draft = {**fresh_form(c), **VALID, "action": "similar"}
     pages = [c.post("/proposals", data=draft).text for _ in range(7)]
@@ -301,7 +301,8 @@ def test_form_mounts_on_the_main_server_next_to_the_qa_page(tmp_path):
     with TestClient(app) as c:
         assert c.get("/proposals/new").status_code == 200
         assert c.get("/proposals/static/proposals.css").headers["content-type"].startswith("text/css")
-        no = receipt_no(submit(c).text)
+        assert 'value="3"' not in c.get("/proposals/new").text     # no index, no goals: only わからない
+        no = receipt_no(submit(c, goal="unknown").text)
     store = ProposalStore(settings.database_path)
     p = store.get(no)
     assert store.count() == 1 and p.title == VALID["title"]

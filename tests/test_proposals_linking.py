@@ -7,8 +7,10 @@ from types import SimpleNamespace
 import pytest
 
 from bot.settings import DEFAULT_CORPUS
+from corpus import load_document
+from corpus.goals import Goal, find_goals, goal_of_breadcrumb
 from feedback.proposals.linking import (DEFAULT_POLICY, ProposalPipeline, SimilarFinder, SimilarityPolicy,
-                                        goal_of_section, link_proposal)
+                                        link_proposal)
 from feedback.proposals.model import ProposalInput
 from feedback.proposals.store import ProposalStore
 
@@ -40,14 +42,14 @@ def add(store, title, body, token=None, **kw):
     return p
 
 
-def test_goal_of_section_reads_the_breadcrumb_only_under_the_three_goals():
-    base = "５ 第７次行政改革大綱について › (3) 重点目標に位置付ける具体的な取組 › "
-    assert goal_of_section(base + "ア 重点目標１ 強くしなやかな組織をつくる › (ｱ) 職員の能力向上") == "1"
-    assert goal_of_section(base + "イ 重点目標２ 強い財政基盤を確立する") == "2"
-    assert goal_of_section(base + "ウ 重点目標3 市民協働により公共サービスを向上させる") == "3"
-    assert goal_of_section("５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間") is None
-    assert goal_of_section("用語説明 › ※2 スマート自治体") is None
-    assert goal_of_section("５ 第７次行政改革大綱について › (3) 重点目標に位置付ける具体的な取組") is None
+def test_the_retrievers_document_gives_the_goals_proposals_link_to(fake_retriever):
+    goals = find_goals(fake_retriever.document)
+    assert [g.text for g in goals] == find_goals_of_bundled()
+    assert goal_of_breadcrumb(fake_retriever.index.chunks[0].section, goals) is None
+
+
+def find_goals_of_bundled() -> list[str]:
+    return [g.text for g in find_goals(load_document())]
 
 
 def test_sections_outside_the_goals_do_not_vote():
@@ -55,32 +57,41 @@ def test_sections_outside_the_goals_do_not_vote():
         return SimpleNamespace(chunk=SimpleNamespace(id=cid, section=section, page=5, kind=kind), score=score,
                                lexical_score=lexical)
 
-    base = "５ 大綱 › (3) 取組 › "
+    # Any goal word, any number of goals: the document's own (here four 基本方針 as headings).
+    base = ("第５章 推進項目",)
+    goals = tuple(Goal(str(i), f"基本方針{n}", title, "基本方針", f"s5-{i}", base + (f"基本方針{n} {title}",))
+                  for i, (n, title) in enumerate((("Ⅰ", "行政サービス"), ("Ⅱ", "財政運営"), ("Ⅲ", "人材育成"),
+                                                   ("Ⅳ", "共創")), start=1))
+    crumb = {g.key: " › ".join(g.path) for g in goals}
     searcher = SimpleNamespace(search=lambda q, k: [
-        hit("１ これまでの行政改革の取組", 1.0, cid="s1"),
-        hit("用語説明 › ※3 ＰＦＩ", 0.95, kind="glossary", cid="g"),
-        hit(base + "イ 重点目標２ 強い財政基盤を確立する › (ｲ) 歳入の確保", 0.4, cid="s2"),
-        hit(base + "ア 重点目標１ 強くしなやかな組織をつくる", 0.3, cid="s3"),
-        hit(base + "ア 重点目標１ 強くしなやかな組織をつくる", 0.05, cid="s4"),
+        hit("第１章 プラン策定の趣旨", 1.0, cid="s1"),
+        hit("【用語解説】 › ＊3 ネーミングライツ", 0.95, kind="glossary", cid="g"),
+        hit(crumb["2"] + " › （２） 歳入の確保", 0.4, cid="s2"),
+        hit(crumb["4"], 0.3, cid="s3"),
+        hit(crumb["4"], 0.05, cid="s4"),
     ])
-    link = link_proposal(searcher, "t", "b")
-    assert link.goal == "2"
-    assert link.goal_scores == {"1": 0.467, "2": 0.533, "3": 0.0}
+    link = link_proposal(searcher, "t", "b", goals)
+    assert (link.goal, link.goal_label, link.goal_text) == ("2", "基本方針Ⅱ", "基本方針Ⅱ 財政運営")
+    assert link.goal_scores == {"基本方針Ⅰ": 0.0, "基本方針Ⅱ": 0.533, "基本方針Ⅲ": 0.0, "基本方針Ⅳ": 0.467}
     assert [s.chunk_id for s in link.sections] == ["s1", "s2", "s3"]     # glossary left out, deduped
-    nothing = SimpleNamespace(search=lambda q, k: [hit("１ これまでの行政改革の取組", 1.0)])
-    assert link_proposal(nothing, "t", "b").goal is None
+    nothing = SimpleNamespace(search=lambda q, k: [hit("第１章 プラン策定の趣旨", 1.0)])
+    assert link_proposal(nothing, "t", "b", goals).goal is None
     # a goal section that shares no word with the proposal (dense similarity only) does not vote
-    unrelated = SimpleNamespace(search=lambda q, k: [hit(base + "イ 重点目標２ 強い財政基盤を確立する", 0.4, lexical=0.0)])
-    assert link_proposal(unrelated, "t", "b").goal is None
+    unrelated = SimpleNamespace(search=lambda q, k: [hit(crumb["2"], 0.4, lexical=0.0)])
+    assert link_proposal(unrelated, "t", "b", goals).goal is None
+    # a document without goals: sections, no goal
+    no_goals = link_proposal(searcher, "t", "b", ())
+    assert no_goals.goal is None and no_goals.goal_scores == {} and len(no_goals.sections) == 3
 
 
 @pytest.mark.parametrize("proposal, goal", [(GOAL1, "1"), (GOAL2, "2"), (GOAL3, "3")])
 def test_link_with_retriever_over_the_bundled_outline(fake_retriever, proposal, goal):
     link = link_proposal(fake_retriever, *proposal)
-    assert link.goal == goal
+    assert link.goal == goal and link.goal_text == find_goals_of_bundled()[int(goal) - 1]
     assert 1 <= len(link.sections) <= 3
     top = link.sections[0]
-    assert goal_of_section(top.section) == goal and top.page == 5 and top.chunk_id
+    assert goal_of_breadcrumb(top.section, find_goals(fake_retriever.document)).key == goal
+    assert top.page == 5 and top.chunk_id
 
 
 def test_pipeline_links_flags_duplicates_and_stores_everything(tmp_path, fake_retriever):

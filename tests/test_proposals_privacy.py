@@ -23,7 +23,7 @@ from feedback.proposals.masking import mask_personal
 from feedback.proposals.model import LinkResult, ProposalInput, SectionLink, Similar
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
-from proposals_support import VALID, fresh_form, old_database, receipt_no, submit
+from proposals_support import VALID, bundled_document, fresh_form, old_database, receipt_no, submit
 
 runner = CliRunner()
 MASK_NAME = "［氏名省略］"
@@ -158,7 +158,7 @@ def form(tmp_path):
     store = ProposalStore(settings.database_path)
     finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.9))
     pipeline = ProposalPipeline(store, None, finder)
-    client = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder, pipeline=pipeline)))
+    client = TestClient(Starlette(routes=proposal_routes(settings, store, document=bundled_document, similar=finder, pipeline=pipeline)))
     yield settings, store, finder, pipeline, client
     store.close()
 
@@ -212,7 +212,7 @@ def test_proposals_published_before_approval_existed_are_hidden_until_approved(t
     finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.9))
     for p in store.list():
         finder.remember(p)
-    c = TestClient(Starlette(routes=proposal_routes(settings, store, similar=finder,
+    c = TestClient(Starlette(routes=proposal_routes(settings, store, document=bundled_document, similar=finder,
                                                     pipeline=ProposalPipeline(store, None, finder))))
     assert [p.published for p in store.list()] == [False, False]
     assert store.get(1).history[-1].actor == "system" and "approve" in store.get(1).history[-1].note

@@ -19,7 +19,7 @@ from feedback.proposals.linking import ProposalPipeline
 from feedback.proposals.model import ProposalInput
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
-from proposals_support import old_database, receipt_no, submit
+from proposals_support import bundled_document, old_database, receipt_no, submit
 
 DAY = jst(2026, 11, 28, 10, 0, 0)
 
@@ -48,7 +48,7 @@ def form(tmp_path):
     clock = ManualClock(DAY)
     settings = Settings(data_dir=tmp_path / "data", proposals_rate_limit="0")
     store = ProposalStore(settings.database_path, clock=clock)
-    client = TestClient(Starlette(routes=proposal_routes(settings, store, pipeline=ProposalPipeline(store))))
+    client = TestClient(Starlette(routes=proposal_routes(settings, store, document=bundled_document, pipeline=ProposalPipeline(store))))
     yield store, client
     store.close()
 

@@ -46,7 +46,7 @@ def env(tmp_path, retriever):
         from bot.slack import build_slack_app, slack_routes
 
         client = WebClient(token="xoxb-test-token", base_url=settings.slack_api_base_url)
-        notifier = SlackNotifier(client, CHANNEL, store)
+        notifier = SlackNotifier(client, CHANNEL, store, document=lambda: retriever.document)
         finder = SimilarFinder(store, FakeEmbedder(), SimilarityPolicy(similar=0.5, duplicate=0.7))
         pipeline = ProposalPipeline(store, retriever, finder, notifier)
         holder["pipeline"] = pipeline

@@ -10,15 +10,25 @@ from feedback.proposals.guard import FormTokens, RateLimiter
 from feedback.proposals.masking import excerpt, mask_personal
 from feedback.proposals.model import ProposalInput
 from feedback.proposals.store import BadTransition, ProposalNotFound, ProposalStore
-from feedback.proposals.validation import LIMITS, validate_proposal
+from feedback.proposals.validation import LIMITS, validate_proposal as validate
+from slack_helpers import bundled_document
 
 OK = {"title": " 件名 ", "body": "本文\r\n二行目", "goal": "2", "residency": "student", "consent": "yes"}
+
+
+def validate_proposal(form, lang="ja", **kw):
+    """The form as the server validates it with the bundled outline current (its three 重点目標)."""
+    from bot.about import describe
+
+    about = describe(bundled_document())
+    return validate(form, lang, goals=about.goals, words=M.document_words(about, lang), **kw)
 
 
 def test_valid_form_is_trimmed_and_line_endings_normalised():
     v = validate_proposal(OK, consent_version="v1")
     assert v.ok
     assert (v.value.title, v.value.body, v.value.goal, v.value.residency) == ("件名", "本文\n二行目", "2", "student")
+    assert (v.value.goal_label, v.value.goal_text) == ("重点目標２", "重点目標２ 強い財政基盤を確立する")
     assert v.value.name is None and v.value.email is None and v.value.consent_version == "v1"
 
 
@@ -44,7 +54,7 @@ def test_english_errors_read_as_sentences_and_japanese_keeps_the_label():
     en = validate_proposal({**OK, "body": "", "goal": "", "residency": "", "title": "t" * (LIMITS["title"] + 1)}, "en")
     assert en.errors["body"] == "Please enter your proposal."
     assert en.errors["goal"] == 'Please choose the related goal (or "Not sure").'
-    assert en.errors["residency"] == "Please choose your relation to Atsugi."
+    assert en.errors["residency"] == "Please choose your relation to the city."
     assert en.errors["title"] == f"The title must be {LIMITS['title']} characters or fewer (it is {LIMITS['title'] + 1} now)."
     ja = validate_proposal({**OK, "goal": "", "residency": "x"}, "ja")
     assert ja.errors["goal"] == "関係する重点目標を選んでください。"
@@ -122,7 +132,7 @@ def test_store_schema_migrations_wal_and_personal_table(tmp_path):
     ProposalStore(path).close()                      # reopening applies nothing twice
     con = sqlite3.connect(path)
     applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
-    assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",)]
+    assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",), ("0007_goal_text",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
@@ -147,3 +157,56 @@ def test_store_statuses_history_and_lookups(tmp_path):
     assert [(h.status, h.actor) for h in got.history] == [("received", "citizen"), ("difficult", "slack:U1"),
                                                            ("reviewing", "slack:U2")]
     assert store.get(p.id).name is None and store.counts_by_status()["reviewing"] == 1
+
+
+def test_without_goals_only_not_sure_is_a_valid_choice():
+    assert validate({**OK, "goal": "unknown"}, "ja").ok
+    v = validate({**OK, "goal": "2"}, "ja")
+    assert list(v.errors) == ["goal"] and v.errors["goal"] == "関係する目標の選択肢が正しくありません。"
+
+
+def test_the_goal_field_and_places_are_named_by_the_document_and_city():
+    from bot.about import About
+    from corpus.goals import Goal
+
+    goals = tuple(Goal(str(i), f"柱{i}", f"t{i}", "柱") for i in (1, 2, 3, 4, 5))
+    town = About(name="第２次みなと町行政改革プラン", kind="プラン", city="みなと町", goals=goals)
+    words = M.document_words(town, "ja")
+    v = validate({**OK, "goal": "5", "residency": ""}, "ja", goals=goals, words=words)
+    assert v.errors == {"residency": "お住まい等を選んでください。"}
+    assert M.t("goal", "ja", **words) == "関係する柱" and M.t("site_name", "ja", **words) == "みなと町 行政改革への市民提案"
+    assert M.label(M.RESIDENCY, "resident", "ja", **words) == "町内在住"
+    en = M.document_words(town, "en")
+    assert M.label(M.RESIDENCY, "worker", "en", **en) == "Work in the town"
+    assert M.t("site_name", "en", **en) == "みなと町: Citizen proposals for administrative reform"
+    neutral = M.document_words(About(), "ja")
+    assert M.t("site_name", "ja", **neutral) == "行政改革への市民提案"
+    assert M.t("form_intro", "ja", **neutral).startswith("行政改革の計画に関する")
+    assert M.label(M.RESIDENCY, "student", "ja") == "市内在学"
+
+
+def test_proposals_from_before_goal_texts_get_the_goals_the_form_offered_then(tmp_path):
+    """Migration 0007: a proposal stored when the form offered the bundled outline's three goals
+    keeps reading as that goal, whatever the document is now."""
+    from sqlite_utils import Database
+
+    from feedback.proposals.store import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="0007_goal_text")
+    db.execute("INSERT INTO proposals (id, receipt_no, source, title, body, goal, residency, lang, created_at, status,"
+               " status_at, published, link_state, linked_goal, goal_scores) VALUES"
+               " (1, 'R-1', 'citizen', 't', 'b', '3', 'resident', 'ja', '2026-11-28T01:00:00Z', 'received',"
+               " '2026-11-28T01:00:00Z', 0, 'linked', '2', '{\"1\": 0.25, \"2\": 0.75, \"3\": 0.0}'),"
+               " (2, 'R-2', 'citizen', 't', 'b', 'unknown', 'resident', 'ja', '2026-11-28T01:00:00Z', 'received',"
+               " '2026-11-28T01:00:00Z', 0, 'linked', NULL, '{}')")
+    db.conn.commit()
+    db.conn.close()
+    store = ProposalStore(path)
+    old, unsure = store.get(1), store.get(2)
+    assert (old.goal_label, old.goal_text) == ("重点目標３", "重点目標３ 市民協働により公共サービスを向上させる")
+    assert (old.linked_goal, old.linked_goal_text) == ("2", "重点目標２ 強い財政基盤を確立する")
+    assert old.goal_scores == {"重点目標１": 0.25, "重点目標２": 0.75, "重点目標３": 0.0}
+    assert (unsure.goal_text, unsure.linked_goal_text, unsure.goal_scores) == (None, None, {})
+    assert store.counts_by_goal() == {"重点目標２": 1, None: 1}

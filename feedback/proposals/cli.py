@@ -61,10 +61,9 @@ def _private(store, p, include_personal: bool):
 
 
 def _goal_shares(scores: dict) -> str:
-    """``{"1": 0.7, "3": 0.3}`` as ``重点目標１ 70% / 重点目標３ 30%`` (goals with a share only)."""
-    from . import messages as M
-
-    parts = [f"{M.label(M.GOAL_SHORT, g, 'ja')} {v:.0%}" for g, v in sorted(scores.items()) if v > 0]
+    """``{"基本方針Ⅰ": 0.7, "基本方針Ⅲ": 0.3}`` as ``(基本方針Ⅰ 70% / 基本方針Ⅲ 30%)``: goals with a
+    share, by the labels stored at link time, in the document's order."""
+    parts = [f"{label} {v:.0%}" for label, v in scores.items() if v > 0]
     return f"({' / '.join(parts)})" if parts else ""
 
 
@@ -109,7 +108,8 @@ def _proposal_dict(p, include_personal: bool) -> dict:
     d = {
         "id": p.id, "receipt_no": p.receipt_no, "created_at": jst_iso(p.created_at), "source": p.source,
         "staff_user_id": p.staff_user_id, "status": p.status, "published": p.published, "title": p.title,
-        "body": p.body, "goal": p.goal, "linked_goal": p.linked_goal, "goal_scores": p.goal_scores,
+        "body": p.body, "goal": p.goal, "goal_text": p.goal_text, "linked_goal": p.linked_goal,
+        "linked_goal_text": p.linked_goal_text, "goal_scores": p.goal_scores,
         "residency": p.residency, "age_group": p.age_group, "lang": p.lang,
         "consent_version": p.consent_version, "link_state": p.link_state,
         "sections": [{"rank": s.rank, "id": s.chunk_id, "section": s.section, "page": s.page, "score": s.score}
@@ -153,7 +153,7 @@ def list_(
         typer.echo("(no proposals)")
         return
     for p in rows:
-        goal = M.label(M.GOAL_SHORT, p.linked_goal, "ja")
+        goal = M.goal_label(p.linked_goal, p.linked_goal_label, "ja")
         typer.echo(f"{p.receipt_no}  {M.label(M.STATUS_LABELS, p.status, 'ja'):<4}  {goal:<6}  "
                    f"{'公開' if p.published else '    '}  {p.source:<7}  {p.title}")
 
@@ -181,8 +181,10 @@ def show(
     typer.echo(f"受付日時   {local_time(p.created_at)}")
     typer.echo(f"状態       {M.label(M.STATUS_LABELS, p.status, 'ja')}{'  (公開)' if p.published else ''}")
     typer.echo(f"件名       {p.title}")
-    typer.echo(f"重点目標   推定 {M.label(M.GOAL_SHORT, p.linked_goal, 'ja')} {_goal_shares(p.goal_scores or {})} / "
-               f"提案者 {M.label(M.GOAL_SHORT, p.goal, 'ja')}")
+    # The goals as stored with the proposal: the document's wording when it was submitted and linked.
+    typer.echo(f"目標       推定 {M.goal_text(p.linked_goal, p.linked_goal_text, 'ja')} "
+               f"{_goal_shares(p.goal_scores or {})}".rstrip())
+    typer.echo(f"           提案者 {M.goal_text(p.goal, p.goal_text, 'ja')}")
     typer.echo(f"属性       {M.label(M.RESIDENCY, p.residency, 'ja')} {M.label(M.AGE_GROUPS, p.age_group or '', 'ja')}"
                f"  同意版 {p.consent_version or '-'}")
     if include_personal:
@@ -191,9 +193,9 @@ def show(
         typer.echo(f"公開文     件名 {p.public.title}\n           抜粋 {p.public.excerpt}\n"
                    f"           承認 {p.public.approved_by} {local_time(p.public.approved_at)}")
     typer.echo("\n" + p.body + "\n")
-    typer.echo("関連する大綱の箇所:" if p.sections else f"関連する大綱の箇所: なし ({p.link_state})")
+    typer.echo("関連する箇所:" if p.sections else f"関連する箇所: なし ({p.link_state})")
     for s in p.sections:
-        typer.echo(f"  {s.rank}. {s.section} (大綱P.{s.page}) {s.score:.3f}  [{s.chunk_id}]")
+        typer.echo(f"  {s.rank}. {s.section} (P.{s.page}) {s.score:.3f}  [{s.chunk_id}]")
     for s in p.similar:
         typer.echo(f"  似た提案 {s.receipt_no} {s.title} {s.score:.3f}{'  ← 重複の可能性' if s.duplicate else ''}")
     typer.echo("履歴:")
@@ -284,12 +286,14 @@ def _update_slack(store, p) -> None:
     if not settings.slack_bot_token:
         typer.echo("(Slack message not updated: SLACK_BOT_TOKEN is not set)", err=True)
         return
+    from bot.service import QAService
     from bot.slack import make_web_client
 
     from .slack import SlackNotifier
 
     try:
-        SlackNotifier(make_web_client(settings), p.slack_channel, store).proposal_updated(p)
+        SlackNotifier(make_web_client(settings), p.slack_channel, store,
+                      document=QAService(settings).current_document, city_name=settings.city_name).proposal_updated(p)
     except Exception as exc:   # the change is stored; say why the message is stale
         typer.echo(f"(Slack message not updated: {exc})", err=True)
 
@@ -360,7 +364,10 @@ def relink(
     all_: bool = typer.Option(False, "--all", help="relink every proposal, not only failed or pending ones"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """Link proposals to the outline again (after `reformbot index build`, or when linking failed)."""
+    """Link proposals to the current document again (after `reformbot index build`, or when linking failed).
+
+    Each proposal relinked keeps the goal it is linked to now, as the current document words it.
+    """
     from bot.service import QAService
 
     from .linking import ProposalPipeline, SimilarFinder

@@ -1,8 +1,9 @@
 """Link proposals to the outline and to earlier proposals.
 
 - :func:`link_proposal`: the retriever's top hits for the proposal text give the related sections
-  (breadcrumb, page, score) and a vote for the 重点目標 — only hits whose breadcrumb lies under
-  ア 重点目標１ / イ 重点目標２ / ウ 重点目標３ vote, weighted by their fused score.
+  (breadcrumb, page, score) and a vote for one of the document's goals (whatever it calls them:
+  重点目標, 基本方針, 柱 …; :mod:`corpus.goals`) — only hits whose breadcrumb lies under a goal
+  vote, weighted by their fused score.
 - :class:`SimilarFinder`: proposals embedded with the index's embedder (the e5 *query* side for
   both texts: e5's recipe for symmetric similarity), vectors kept in SQLite, cosine by a numpy
   dot product (thousands of proposals, exact search is cheap; no FAISS needed).
@@ -14,25 +15,25 @@ from __future__ import annotations
 import hashlib
 import logging
 import queue
-import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import Protocol, Sequence
 
-from .model import GOALS, LinkResult, Proposal, SectionLink, Similar
+from corpus.goals import Goal, find_goals, goal_of_breadcrumb
+
+from .model import LinkResult, Proposal, SectionLink, Similar
 from .store import ProposalStore
 
 log = logging.getLogger(__name__)
 
-_GOAL_SEGMENT = re.compile(r"^\s*[アイウ]\s*重点目標\s*([1-3])")
 LINK_K = 10          # hits that vote for a goal
 SECTIONS_KEPT = 3    # related sections stored and shown
 QUERY_CHARS = 600    # e5-small reads 512 tokens; the start of a proposal says what it is about
 
 
 class Searcher(Protocol):
-    """Anything with the retriever's ``search(text, k) -> list[Hit]``."""
+    """Anything with the retriever's ``search(text, k) -> list[Hit]`` (and, to link goals, its
+    ``document``)."""
 
     def search(self, query: str, k: int = 10) -> list: ...
 
@@ -43,48 +44,39 @@ class QueryEmbedder(Protocol):
     def embed_queries(self, texts: Sequence[str]): ...
 
 
-def goal_of_section(breadcrumb: str) -> str | None:
-    """The 重点目標 ("1"/"2"/"3") a breadcrumb lies under, or None outside the three goals.
-
-    >>> goal_of_section("６ 具体的な取組 › (3) 重点目標に位置付ける具体的な取組 › イ 重点目標２ 強い財政基盤を確立する")
-    '2'
-    """
-    for segment in breadcrumb.split("›"):
-        m = _GOAL_SEGMENT.match(unicodedata.normalize("NFKC", segment))
-        if m:
-            return m.group(1)
-    return None
-
-
 def proposal_text(title: str, body: str) -> str:
     """The text linked and embedded for a proposal: title, then the start of the body."""
     return (title.strip() + "\n" + body.strip())[:QUERY_CHARS]
 
 
-def link_proposal(searcher: Searcher, title: str, body: str) -> LinkResult:
-    """Find the outline sections and the 重点目標 a proposal most likely belongs to.
+def link_proposal(searcher: Searcher, title: str, body: str, goals: Sequence[Goal] | None = None) -> LinkResult:
+    """Find the sections and the goal of the document a proposal most likely belongs to.
 
     Args:
-        searcher: the outline retriever.
+        searcher: the document's retriever.
         title: proposal title.
         body: proposal body.
+        goals: the document's goals; default: those of ``searcher.document`` (the document the
+            hits come from), none when it has no document.
 
     Returns:
-        :class:`LinkResult`; ``goal`` is None (わからない) when no hit under a goal shares a
-        content word with the proposal.
+        :class:`LinkResult`, with the goal's label and text as the document writes them; ``goal``
+        is None (わからない) when no hit under a goal shares a content word with the proposal.
     """
+    if goals is None:
+        goals = find_goals(getattr(searcher, "document", None))
     hits = [h for h in searcher.search(proposal_text(title, body), LINK_K) if h.chunk.kind != "glossary"]
-    votes = {g: 0.0 for g in GOALS}
+    votes = {g.key: 0.0 for g in goals}
     for h in hits:
-        g = goal_of_section(h.chunk.section)
+        g = goal_of_breadcrumb(h.chunk.section, goals)
         # Only a section that shares a content word with the proposal may vote: with the
         # small e5 model every text is ~0.8 similar to every section, so dense-only hits
-        # named a goal for proposals the outline has nothing to do with (公園のベンチ → 重点目標２).
-        if g and h.lexical_score > 0:
-            votes[g] += float(h.score)
+        # named a goal for proposals the document has nothing to do with (a park bench).
+        if g is not None and h.lexical_score > 0:
+            votes[g.key] += float(h.score)
     total = sum(votes.values())
-    goal = max(GOALS, key=lambda g: (votes[g], -int(g))) if total > 0 else None
-    shares = {g: round(v / total, 3) for g, v in votes.items()} if total > 0 else {}
+    best = max(goals, key=lambda g: votes[g.key]) if total > 0 else None     # a tie: the first goal
+    shares = {g.label: round(votes[g.key] / total, 3) for g in goals} if total > 0 else {}
     sections, seen = [], set()
     for h in hits:
         if h.chunk.section in seen:
@@ -94,7 +86,8 @@ def link_proposal(searcher: Searcher, title: str, body: str) -> LinkResult:
                                     round(float(h.score), 4)))
         if len(sections) == SECTIONS_KEPT:
             break
-    return LinkResult(goal=goal, goal_scores=shares, sections=tuple(sections))
+    return LinkResult(goal=best.key if best else None, goal_scores=shares, sections=tuple(sections),
+                      goal_label=best.label if best else None, goal_text=best.text if best else None)
 
 
 @dataclass(frozen=True)

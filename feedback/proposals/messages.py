@@ -1,29 +1,22 @@
 """Every user-facing string of the proposals surfaces, Japanese and English together.
 
-``t(key, lang)`` looks a string up; Japanese is the default and the fallback.
+``t(key, lang, **words)`` looks a string up; Japanese is the default and the fallback. Nothing here
+names one plan or one city: ``{name}`` (the plan), ``{goal_word}`` (what it calls its goals),
+``{city}``, ``{area}`` and ``{area_en}`` (市/city, 町/town, 村/village) come from the current
+document and the ``REFORMBOT_CITY_NAME`` setting (:func:`place_words`, :func:`document_words`).
+The goals themselves are the document's text, shown as written in both languages.
 """
 from __future__ import annotations
 
 LANGS = ("ja", "en")
 
-GOAL_TITLES = {
-    "1": {"ja": "重点目標１ 強くしなやかな組織をつくる", "en": "Goal 1: a strong, flexible organisation"},
-    "2": {"ja": "重点目標２ 強い財政基盤を確立する", "en": "Goal 2: a strong financial base"},
-    "3": {"ja": "重点目標３ 市民協働により公共サービスを向上させる",
-          "en": "Goal 3: better public services through citizen collaboration"},
-    "unknown": {"ja": "わからない", "en": "Not sure"},
-}
-GOAL_SHORT = {
-    "1": {"ja": "重点目標１", "en": "Goal 1"},
-    "2": {"ja": "重点目標２", "en": "Goal 2"},
-    "3": {"ja": "重点目標３", "en": "Goal 3"},
-    "unknown": {"ja": "わからない", "en": "Not sure"},
-    None: {"ja": "該当なし", "en": "None"},
-}
+# The two goal "choices" that are not goals of the document.
+GOAL_UNKNOWN_LABEL = {"ja": "わからない", "en": "Not sure"}
+GOAL_NONE_LABEL = {"ja": "該当なし", "en": "None"}
 RESIDENCY = {
-    "resident": {"ja": "市内在住", "en": "Live in Atsugi"},
-    "worker": {"ja": "市内在勤", "en": "Work in Atsugi"},
-    "student": {"ja": "市内在学", "en": "Study in Atsugi"},
+    "resident": {"ja": "{area}内在住", "en": "Live in the {area_en}"},
+    "worker": {"ja": "{area}内在勤", "en": "Work in the {area_en}"},
+    "student": {"ja": "{area}内在学", "en": "Study in the {area_en}"},
     "other": {"ja": "その他", "en": "Other"},
 }
 AGE_GROUPS = {
@@ -57,13 +50,13 @@ PERSONAL_KINDS = {
 
 _STRINGS: dict[str, dict[str, str]] = {
     # page chrome
-    "site_name": {"ja": "厚木市 行政改革への市民提案", "en": "Atsugi City: citizen proposals for administrative reform"},
+    "site_name": {"ja": "{city_prefix}行政改革への市民提案", "en": "{city_prefix}Citizen proposals for administrative reform"},
     "form_title": {"ja": "市民提案フォーム", "en": "Citizen proposal form"},
     "form_intro": {
-        "ja": "第７次厚木市行政改革大綱に関する、市民協働や行政改革のアイデアをお寄せください。"
+        "ja": "{name}に関する、市民協働や行政改革のアイデアをお寄せください。"
               "＊印の項目は必須です。",
-        "en": "Send us your ideas for citizen collaboration and administrative reform under Atsugi City's "
-              "7th Administrative Reform Outline. Fields marked * are required.",
+        "en": "Send us your ideas for citizen collaboration and administrative reform under {name}. "
+              "Fields marked * are required.",
     },
     "switch_lang": {"ja": "English", "en": "日本語"},
     "switch_lang_label": {"ja": "Switch to English", "en": "日本語に切り替え"},
@@ -78,8 +71,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     "title_hint": {"ja": "{max}文字以内", "en": "Up to {max} characters"},
     "body": {"ja": "提案内容", "en": "Your proposal"},
     "body_hint": {"ja": "{max}文字以内。具体的な内容をお書きください。", "en": "Up to {max} characters. Please be specific."},
-    "goal": {"ja": "関係する重点目標", "en": "Related goal"},
-    "residency": {"ja": "お住まい等", "en": "Relation to Atsugi"},
+    "goal": {"ja": "関係する{goal_word}", "en": "Related goal"},
+    "goal_hint": {"ja": "{name}の{goal_word}です。", "en": "The goals of {name}, as it words them."},
+    "residency": {"ja": "お住まい等", "en": "Relation to the {area_en}"},
     "name": {"ja": "お名前またはニックネーム", "en": "Name or nickname"},
     "name_hint": {"ja": "公開されません。", "en": "Never published."},
     "email": {"ja": "メールアドレス", "en": "Email address"},
@@ -87,6 +81,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "age_group": {"ja": "年代", "en": "Age group"},
     "consent": {"ja": "個人情報の取扱いに同意する", "en": "I agree to the handling of personal information"},
     "privacy_heading": {"ja": "個人情報の取扱いについて", "en": "Handling of personal information"},
+    # who keeps the data in the bundled notice when no city is configured or named by the document
+    "privacy_neutral_city": {"ja": "当自治体", "en": "The municipality"},
     "privacy_version": {"ja": "版: {version}", "en": "Version: {version}"},
     "honeypot": {"ja": "この欄は空欄のままにしてください", "en": "Leave this field empty"},
     "submit": {"ja": "送信する", "en": "Send"},
@@ -147,9 +143,9 @@ _STRINGS: dict[str, dict[str, str]] = {
     # Slack
     "slack_new": {"ja": "新しい市民提案", "en": "New citizen proposal"},
     "slack_new_staff": {"ja": "新しい職員アイデア", "en": "New staff idea"},
-    "slack_goal_linked": {"ja": "大綱との関連（推定）", "en": "Outline goal (estimated)"},
+    "slack_goal_linked": {"ja": "{goal_word}との関連（推定）", "en": "Related goal (estimated)"},
     "slack_goal_chosen": {"ja": "提案者の選択", "en": "Submitter's choice"},
-    "slack_sections": {"ja": "関連する大綱の箇所", "en": "Related outline sections"},
+    "slack_sections": {"ja": "関連する{kind}の箇所", "en": "Related sections of the {kind_en}"},
     "slack_similar": {"ja": "似た提案", "en": "Similar proposals"},
     "slack_duplicate": {"ja": "重複の可能性", "en": "possible duplicate"},
     "slack_no_sections": {"ja": "関連する箇所は見つかりませんでした。", "en": "No related sections found."},
@@ -178,7 +174,7 @@ _STRINGS: dict[str, dict[str, str]] = {
                            "en": "opens the form to submit a staff idea (`/reform idea title` fills in the title)"},
     "slack_idea_saved": {"ja": "アイデアを受付番号 {receipt} で登録しました。", "en": "Your idea was saved as {receipt}."},
     "slack_home_heading": {"ja": "市民提案", "en": "Citizen proposals"},
-    "slack_home_counts": {"ja": "重点目標ごとの件数", "en": "Count per goal"},
+    "slack_home_counts": {"ja": "{goal_word}ごとの件数", "en": "Count per goal"},
     "slack_home_recent": {"ja": "最近の提案（{status}）", "en": "Recent proposals ({status})"},
     "slack_home_none": {"ja": "ありません", "en": "None"},
     "slack_home_howto": {
@@ -194,8 +190,8 @@ _STRINGS: dict[str, dict[str, str]] = {
 _EN_FIELD_PHRASES = {
     "title": ("a title", "The title"),
     "body": ("your proposal", "Your proposal"),
-    "goal": (f'the related goal (or "{GOAL_TITLES["unknown"]["en"]}")', "The related goal"),
-    "residency": ("your relation to Atsugi", "Your relation to Atsugi"),
+    "goal": (f'the related goal (or "{GOAL_UNKNOWN_LABEL["en"]}")', "The related goal"),
+    "residency": ("your relation to the {area_en}", "Your relation to the {area_en}"),
     "name": ("your name or nickname", "Your name or nickname"),
     "email": ("your email address", "Your email address"),
     "age_group": ("your age group", "Your age group"),
@@ -204,17 +200,48 @@ _EN_FIELD_PHRASES = {
 }
 
 
-def _en_field(label: str) -> dict[str, str]:
+def _en_field(label: str, words: dict) -> dict[str, str]:
     """``what``/``What`` phrases for the field whose English label is ``label`` (the label itself
     when the field has no phrases)."""
     for key, (what, what_cap) in _EN_FIELD_PHRASES.items():
-        if _STRINGS[key]["en"] == label:
-            return {"what": what, "What": what_cap}
+        if _STRINGS[key]["en"].format_map(_Words(words)) == label:
+            return {"what": what.format_map(_Words(words)), "What": what_cap.format_map(_Words(words))}
     return {"what": label, "What": label}
 
 
+class _Words(dict):
+    """Format values where a missing document or place word is its neutral wording."""
+
+    def __missing__(self, key: str) -> str:
+        return NEUTRAL_WORDS.get(key, "{" + key + "}")
+
+
+# Document and place words when no document or city is known (see place_words/document_words).
+NEUTRAL_WORDS = {"name": "行政改革の計画", "goal_word": "目標", "kind": "計画", "kind_en": "plan",
+                 "city": "", "city_prefix": "", "area": "市", "area_en": "city"}
+_AREA_EN = {"市": "city", "町": "town", "村": "village"}
+
+
+def place_words(city: str, lang: str = "ja") -> dict[str, str]:
+    """``{city}``, ``{city_prefix}``, ``{area}`` and ``{area_en}`` for the municipality ``city``
+    (「みどり市」: 市/city; 「〇〇町」: 町/town; empty: neutral wording)."""
+    city = (city or "").strip()
+    area = city[-1] if city[-1:] in _AREA_EN else "市"
+    prefix = (f"{city} " if lang == "ja" else f"{city}: ") if city else ""
+    return {"city": city, "city_prefix": prefix, "area": area, "area_en": _AREA_EN[area]}
+
+
+def document_words(about, lang: str = "ja") -> dict[str, str]:
+    """``{name}``, ``{goal_word}``, ``{kind}``, ``{kind_en}`` and the place words of a
+    :class:`bot.about.About` (the current document and city)."""
+    ja, en = about.words("ja"), about.words("en")
+    return {**place_words(about.city, lang), "name": (en if lang == "en" else ja)["name"],
+            "goal_word": ja["goal_word"], "kind": ja["kind"], "kind_en": en["kind"]}
+
+
 def t(key: str, lang: str = "ja", **kwargs) -> str:
-    """The string ``key`` in ``lang`` (Japanese when missing), formatted with ``kwargs``.
+    """The string ``key`` in ``lang`` (Japanese when missing), formatted with ``kwargs``; document
+    and place words not given take their neutral wording.
 
     In English, a ``field`` argument (a field's label) also provides ``{what}`` and ``{What}``,
     the field as a phrase inside and at the start of a sentence.
@@ -222,14 +249,29 @@ def t(key: str, lang: str = "ja", **kwargs) -> str:
     entry = _STRINGS[key]
     text = entry.get(lang) or entry["ja"]
     if lang == "en" and entry.get("en") and "field" in kwargs:
-        kwargs = {**_en_field(kwargs["field"]), **kwargs}
-    return text.format(**kwargs) if kwargs else text
+        kwargs = {**_en_field(kwargs["field"], kwargs), **kwargs}
+    return text.format_map(_Words(kwargs))
 
 
-def label(table: dict, key, lang: str = "ja") -> str:
-    """A label from one of the choice tables above (GOAL_TITLES, RESIDENCY, …)."""
+def label(table: dict, key, lang: str = "ja", **words) -> str:
+    """A label from one of the choice tables above (RESIDENCY, STATUS_LABELS, …), place words filled in."""
     entry = table.get(key) or {}
-    return entry.get(lang) or entry.get("ja") or str(key)
+    return (entry.get(lang) or entry.get("ja") or str(key)).format_map(_Words(words))
+
+
+def goal_label(key: str | None, label_text: str | None, lang: str = "ja") -> str:
+    """A stored goal as shown in lists: its label as the document wrote it (「基本方針Ⅰ」),
+    「わからない」 for the unknown choice, 「該当なし」 for none."""
+    if key == "unknown":
+        return GOAL_UNKNOWN_LABEL.get(lang, GOAL_UNKNOWN_LABEL["ja"])
+    if label_text:
+        return label_text
+    return GOAL_NONE_LABEL.get(lang, GOAL_NONE_LABEL["ja"]) if not key else str(key)
+
+
+def goal_text(key: str | None, text: str | None, lang: str = "ja") -> str:
+    """A stored goal in full (「基本方針Ⅰ 効率的で質の高い行政サービスへの転換」), else as :func:`goal_label`."""
+    return text if text and key != "unknown" else goal_label(key, None, lang)
 
 
 def normalise_lang(value: str | None) -> str:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Related goal the citizen picks: 重点目標１/２/３ or 「わからない」.
-GOALS = ("1", "2", "3")
-GOAL_CHOICES = GOALS + ("unknown",)
+# Related goal the citizen picks: one of the current document's goals (its number, "1" … "N",
+# corpus.goals.find_goals) or 「わからない」. The goal's label and text are stored with the proposal.
+GOAL_UNKNOWN = "unknown"
 RESIDENCY_CHOICES = ("resident", "worker", "student", "other")   # 市内在住/在勤/在学/その他
 AGE_CHOICES = ("under20", "20s", "30s", "40s", "50s", "60s", "70plus")
 SOURCES = ("citizen", "staff")
@@ -35,7 +35,7 @@ class ProposalInput:
 
     title: str
     body: str
-    goal: str                      # one of GOAL_CHOICES (the submitter's own choice)
+    goal: str                      # a goal's key or GOAL_UNKNOWN (the submitter's own choice)
     residency: str = "other"       # one of RESIDENCY_CHOICES ("other" for staff ideas)
     age_group: str | None = None
     name: str | None = None        # personal data: stored in its own table
@@ -45,6 +45,8 @@ class ProposalInput:
     source: str = "citizen"
     staff_user_id: str | None = None
     submission_token: str | None = None   # double-submit guard: one proposal per token
+    goal_label: str | None = None  # the chosen goal as the document wrote it then: "基本方針Ⅰ"
+    goal_text: str | None = None   # its label and title: "基本方針Ⅰ 効率的で質の高い行政サービスへの転換"
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,8 @@ class Proposal:
     status: str
     published: bool
     link_state: str                 # "pending" | "linked" | "failed"
-    linked_goal: str | None         # "1"/"2"/"3" from the outline, None when no goal section matched
-    goal_scores: dict = field(default_factory=dict)
+    linked_goal: str | None         # the linked goal's key ("1" … "N"), None when no goal section matched
+    goal_scores: dict = field(default_factory=dict)   # goal label -> share of the vote, at link time
     sections: tuple[SectionLink, ...] = ()
     similar: tuple[Similar, ...] = ()
     history: tuple[StatusChange, ...] = ()
@@ -108,6 +110,12 @@ class Proposal:
     name: str | None = None         # personal; None unless loaded with include_personal
     email: str | None = None        # personal; None unless loaded with include_personal
     public: "PublicText | None" = None   # what citizens see, as a staff member approved it
+    # The goals as the document named them when the proposal was submitted / linked: kept, so a
+    # proposal reads the same after the outline (and its goals) change.
+    goal_label: str | None = None
+    goal_text: str | None = None
+    linked_goal_label: str | None = None
+    linked_goal_text: str | None = None
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:
@@ -130,6 +138,8 @@ class PublicText:
 class LinkResult:
     """What the linker found for one proposal."""
 
-    goal: str | None
-    goal_scores: dict
+    goal: str | None              # the goal's key, None when no goal matched
+    goal_scores: dict             # goal label -> share of the vote
     sections: tuple[SectionLink, ...]
+    goal_label: str | None = None
+    goal_text: str | None = None

@@ -16,15 +16,19 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from . import messages as M
 from .masking import excerpt, mask_personal
-from .model import FINAL_STATUSES, GOAL_CHOICES, STATUSES, TRANSITIONS, Proposal, PublicText
+from .model import FINAL_STATUSES, GOAL_UNKNOWN, STATUSES, TRANSITIONS, Proposal, PublicText
 from .store import BadPublicText, BadTransition, ProposalNotFound, ProposalStore, local_time
 from .validation import PUBLIC_LIMITS, validate_proposal
 
 if TYPE_CHECKING:
+    from bot.about import About
+    from corpus.goals import Goal
+    from corpus.model import Document
+
     from .linking import ProposalPipeline
 
 log = logging.getLogger(__name__)
@@ -55,8 +59,22 @@ def _md(text: str) -> dict:
     return {"type": "mrkdwn", "text": _fit(text, MAX_TEXT)}
 
 
-def page_ref(page: int | None) -> str:
-    return f"大綱P.{page}" if page else ""
+def page_ref(page: int | None, kind: str = "") -> str:
+    """「大綱P.5」: the page in the document, named by its kind (the neutral word without one)."""
+    return f"{kind or M.NEUTRAL_WORDS['kind']}P.{page}" if page else ""
+
+
+def _about(document: "Callable[[], Document | None] | None", city_name: str = "") -> "About":
+    """The current document as the proposal messages name it (neutral when unknown or unreadable)."""
+    from bot.about import describe
+
+    doc = None
+    if document is not None:
+        try:
+            doc = document()
+        except Exception:
+            log.exception("reading the current document failed")
+    return describe(doc, city_name)
 
 
 def _status_line(p: Proposal, lang: str) -> str:
@@ -68,13 +86,16 @@ def _status_line(p: Proposal, lang: str) -> str:
     return label
 
 
-def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
+def proposal_message(p: Proposal, lang: str = "ja", words: Mapping[str, str] | None = None) -> tuple[str, list[dict]]:
     """The channel post for a proposal: ``(fallback text, blocks)``.
 
-    Title, masked excerpt, linked goal and sections with 大綱P.x, similar proposals, status and
+    Title, masked excerpt, linked goal and sections with their pages, similar proposals, status and
     buttons for the allowed status changes. ``p`` should come from ``ProposalStore.redact`` (its
-    submitter's name masked); contact details are masked here as well.
+    submitter's name masked); contact details are masked here as well. The goals are shown as
+    stored with the proposal (the document's wording when it was submitted and linked); ``words``
+    (:func:`messages.document_words`) name the current document.
     """
+    words = dict(words or {})
     head = M.t("slack_new_staff" if p.source == "staff" else "slack_new", lang)
     title = mask_personal(p.title)
     blocks: list[dict] = [
@@ -87,20 +108,20 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
         meta.append(f"<@{p.staff_user_id}>")
     blocks.append({"type": "context", "elements": [_md(" ・ ".join(meta))]})
 
-    share = p.goal_scores.get(p.linked_goal) if p.linked_goal else None
-    linked = M.label(M.GOAL_SHORT, p.linked_goal, lang) + (f"（{share:.0%}）" if share else "")
+    share = p.goal_scores.get(p.linked_goal_label) if p.linked_goal_label else None
+    linked = mrkdwn_escape(M.goal_text(p.linked_goal, p.linked_goal_text, lang)) + (f"（{share:.0%}）" if share else "")
     if p.link_state == "pending":
         linked = "…"
-    fields = [_md(f"*{M.t('slack_goal_linked', lang)}*\n{linked}"),
-              _md(f"*{M.t('slack_goal_chosen', lang)}*\n{M.label(M.GOAL_SHORT, p.goal, lang)}")]
+    fields = [_md(f"*{M.t('slack_goal_linked', lang, **words)}*\n{linked}"),
+              _md(f"*{M.t('slack_goal_chosen', lang)}*\n{mrkdwn_escape(M.goal_text(p.goal, p.goal_text, lang))}")]
     blocks.append({"type": "section", "fields": fields})
 
     if p.sections:
-        lines = [f"• {mrkdwn_escape(s.section)}" + (f"（{page_ref(s.page)}）" if s.page else "") +
+        lines = [f"• {mrkdwn_escape(s.section)}" + (f"（{page_ref(s.page, words.get('kind', ''))}）" if s.page else "") +
                  f" — {s.score:.2f}" for s in p.sections]
     else:
         lines = [M.t("slack_no_sections", lang)]
-    blocks.append({"type": "section", "text": _md(f"*{M.t('slack_sections', lang)}*\n" + "\n".join(lines))})
+    blocks.append({"type": "section", "text": _md(f"*{M.t('slack_sections', lang, **words)}*\n" + "\n".join(lines))})
 
     if p.similar:
         lines = []
@@ -131,9 +152,12 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
     return text, blocks
 
 
-def idea_modal(lang: str = "ja", channel_id: str = "", title: str = "") -> dict:
-    """The staff-idea modal: title, body, goal."""
-    options = [{"text": _plain(M.label(M.GOAL_TITLES, g, lang), 75), "value": g} for g in GOAL_CHOICES]
+def idea_modal(lang: str = "ja", channel_id: str = "", title: str = "", goals: "Sequence[Goal]" = (),
+               words: Mapping[str, str] | None = None) -> dict:
+    """The staff-idea modal: title, body, goal (the current document's goals, then わからない)."""
+    words = dict(words or {})
+    options = [{"text": _plain(g.text, 75), "value": g.key} for g in goals]
+    options.append({"text": _plain(M.GOAL_UNKNOWN_LABEL[lang], 75), "value": GOAL_UNKNOWN})
     return {
         "type": "modal",
         "callback_id": IDEA_CALLBACK,
@@ -147,7 +171,7 @@ def idea_modal(lang: str = "ja", channel_id: str = "", title: str = "") -> dict:
                          **({"initial_value": title[:100]} if title else {})}},
             {"type": "input", "block_id": "body", "label": _plain(M.t("body", lang)),
              "element": {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": 3000}},
-            {"type": "input", "block_id": "goal", "label": _plain(M.t("goal", lang)),
+            {"type": "input", "block_id": "goal", "label": _plain(M.t("goal", lang, **words)),
              "element": {"type": "static_select", "action_id": "value", "options": options,
                          "initial_option": options[-1]}},
         ],
@@ -177,15 +201,21 @@ def publish_modal(p: Proposal, draft: PublicText, lang: str = "ja", channel: str
     }
 
 
-def home_blocks(store: ProposalStore, lang: str = "ja", per_status: int = 5) -> list[dict]:
-    """App Home section: count per 重点目標, recent proposals by status, how to submit ideas."""
+def home_blocks(store: ProposalStore, lang: str = "ja", per_status: int = 5, goals: "Sequence[Goal]" = (),
+                words: Mapping[str, str] | None = None) -> list[dict]:
+    """App Home section: count per goal, recent proposals by status, how to submit ideas.
+
+    The counts list the current document's ``goals`` (zero included), then goals of earlier
+    documents that proposals were linked to, as stored with them, then 「該当なし」.
+    """
     counts = store.counts_by_goal()
     by_status = store.counts_by_status()
-    goal_line = " ・ ".join(f"{M.label(M.GOAL_SHORT, g, lang)}: *{counts.get(g, 0)}*"
-                           for g in ("1", "2", "3", None))
+    labels = [g.label for g in goals] + [label for label in counts if label and label not in {g.label for g in goals}]
+    goal_line = " ・ ".join(f"{mrkdwn_escape(M.goal_label(None, label, lang))}: *{counts.get(label, 0)}*"
+                           for label in labels + [None])
     blocks: list[dict] = [
         {"type": "header", "text": _plain(M.t("slack_home_heading", lang), MAX_HEADER)},
-        {"type": "section", "text": _md(f"*{M.t('slack_home_counts', lang)}*\n{goal_line}")},
+        {"type": "section", "text": _md(f"*{M.t('slack_home_counts', lang, **dict(words or {}))}*\n{goal_line}")},
         {"type": "context", "elements": [_md(" ・ ".join(
             f"{M.label(M.STATUS_LABELS, s, lang)} {by_status[s]}" for s in STATUSES))]},
     ]
@@ -195,7 +225,7 @@ def home_blocks(store: ProposalStore, lang: str = "ja", per_status: int = 5) -> 
             continue
         label = M.label(M.STATUS_LABELS, status, lang)
         lines = [f"• {p.receipt_no} {mrkdwn_escape(mask_personal(_fit(p.title, 60)))}"
-                 f"（{M.label(M.GOAL_SHORT, p.linked_goal, lang)}）" for p in recent]
+                 f"（{mrkdwn_escape(M.goal_label(p.linked_goal, p.linked_goal_label, lang))}）" for p in recent]
         blocks.append({"type": "section", "text": _md(
             f"*{M.t('slack_home_recent', lang, status=label)}*\n" + ("\n".join(lines) or M.t('slack_home_none', lang)))})
     blocks.append({"type": "context", "elements": [_md(M.t("slack_home_howto", lang))]})
@@ -212,13 +242,18 @@ class SlackNotifier:
     channel: str
     store: ProposalStore
     lang: str = "ja"
+    document: "Callable[[], Document | None] | None" = None     # names the document (its kind, goal word)
+    city_name: str = ""
 
     def _redacted(self, p: Proposal) -> Proposal:
         return self.store.redact(p) if self.store is not None else p
 
+    def _words(self) -> dict[str, str]:
+        return M.document_words(_about(self.document, self.city_name), self.lang)
+
     def proposal_created(self, p: Proposal) -> None:
         """Post ``p`` and remember the message (so status changes can update it)."""
-        text, blocks = proposal_message(self._redacted(p), self.lang)
+        text, blocks = proposal_message(self._redacted(p), self.lang, self._words())
         resp = self.client.chat_postMessage(channel=self.channel, text=text, blocks=blocks, unfurl_links=False,
                                             unfurl_media=False)
         self.store.set_slack_message(p.id, resp["channel"], resp["ts"])
@@ -228,7 +263,7 @@ class SlackNotifier:
         channel, ts = channel or p.slack_channel, ts or p.slack_ts
         if not (channel and ts):
             return
-        text, blocks = proposal_message(self._redacted(p), self.lang)
+        text, blocks = proposal_message(self._redacted(p), self.lang, self._words())
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
 
@@ -237,17 +272,19 @@ def _parse_value(value: str) -> tuple[int, str]:
     return int(pid), arg
 
 
-def proposals_plugin(store: ProposalStore, pipeline: "ProposalPipeline | None" = None, lang: str = "ja"):
+def proposals_plugin(store: ProposalStore, pipeline: "ProposalPipeline | None" = None, lang: str = "ja",
+                     document: "Callable[[], Document | None] | None" = None):
     """A ``bot.slack`` plugin (``register(bot)``) adding the proposal listeners."""
 
     def register(bot) -> None:
-        register_proposal_listeners(bot.app, store, pipeline, lang=lang, bot=bot)
+        register_proposal_listeners(bot.app, store, pipeline, lang=lang, bot=bot, document=document)
 
     return register
 
 
 def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "ProposalPipeline | None" = None,
-                                *, lang: str = "ja", bot=None) -> None:
+                                *, lang: str = "ja", bot=None,
+                                document: "Callable[[], Document | None] | None" = None) -> None:
     """Status buttons, publish toggle, ``/reform idea``, the idea shortcut and modal, App Home section.
 
     Args:
@@ -256,12 +293,20 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
         pipeline: links and posts staff ideas (None: stored only).
         lang: language of the proposal messages (staff use Japanese).
         bot: the ``SlackBot`` (default: looked up from ``bolt_app``).
+        document: the current document (goals for the idea modal and App Home counts); default:
+            the bot's answer service's ``current_document``.
     """
     if bot is None:
         from bot.slack import slack_bot
 
         bot = slack_bot(bolt_app)
     app = bolt_app
+    if document is None:
+        document = getattr(bot.qa, "current_document", None)
+    city_name = bot.settings.city_name
+
+    def about() -> "About":
+        return _about(document, city_name)
 
     def update_message(body: dict, p: Proposal, client) -> None:
         container = body.get("container") or {}
@@ -271,7 +316,7 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
         channel, ts = channel or p.slack_channel, ts or p.slack_ts
         if not (channel and ts):
             return
-        text, blocks = proposal_message(store.redact(store.get(p.id)), lang)
+        text, blocks = proposal_message(store.redact(store.get(p.id)), lang, M.document_words(about(), lang))
         try:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
         except Exception as exc:
@@ -357,7 +402,9 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
         refresh(p, client, meta.get("channel"), meta.get("ts"))
 
     def open_modal(client, trigger_id: str, user_lang: str, channel_id: str = "", title: str = "") -> None:
-        client.views_open(trigger_id=trigger_id, view=idea_modal(user_lang, channel_id, title))
+        current = about()
+        client.views_open(trigger_id=trigger_id, view=idea_modal(user_lang, channel_id, title, current.goals,
+                                                                 M.document_words(current, user_lang)))
 
     def idea_subcommand(*, bot, command: dict, args: str, respond, client) -> None:
         open_modal(client, command["trigger_id"], bot.user_lang(command.get("user_id", "")),
@@ -382,9 +429,11 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
             return v.get("value") or (v.get("selected_option") or {}).get("value") or ""
 
         user_lang = bot.user_lang(user)
-        result = validate_proposal({"title": value("title"), "body": value("body"), "goal": value("goal") or "unknown",
+        current = about()
+        result = validate_proposal({"title": value("title"), "body": value("body"), "goal": value("goal") or GOAL_UNKNOWN,
                                     "residency": "other"}, user_lang, require_consent=False, source="staff",
-                                   staff_user_id=user)
+                                   staff_user_id=user, goals=current.goals,
+                                   words=M.document_words(current, user_lang))
         if not result.ok:
             ack(response_action="errors", errors={k: v for k, v in result.errors.items()
                                                   if k in ("title", "body", "goal")} or
@@ -400,7 +449,11 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
         except Exception as exc:
             log.error("telling %s about idea %s failed: %s", user, p.receipt_no, exc)
 
-    bot.add_home_section("ideas", lambda user_id, user_lang: home_blocks(store, user_lang))
+    def home(user_id: str, user_lang: str) -> list[dict]:
+        current = about()
+        return home_blocks(store, user_lang, goals=current.goals, words=M.document_words(current, user_lang))
+
+    bot.add_home_section("ideas", home)
 
 
 def replace_token(item, token: str):

@@ -29,8 +29,8 @@ from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
 from .masking import excerpt, mask_personal
-from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, PublicText,
-                    SectionLink, Similar, StatusChange)
+from .model import (STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, PublicText, SectionLink,
+                    Similar, StatusChange)
 from .receipts import candidates, normalise_receipt, receipt_day
 from .validation import PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_public_text
 
@@ -104,6 +104,24 @@ def m0003_public_text(db: Database) -> None:
         db.execute("UPDATE proposals SET published = 0 WHERE id = ?", (pid,))
         db.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at) VALUES (?,?,?,?,?)",
                    (pid, status, "system", "unpublished: publish again to approve the text citizens see", at))
+
+
+@migrations(name="0007_goal_text")
+def m0007_goal_text(db: Database) -> None:
+    # A proposal keeps the goal as the document named it when it was chosen or linked, so it reads
+    # the same after the document and its goals change. Rows from before held only a number, of
+    # the goals the form offered then (goals_before_0007.json); goal_scores move from numbers to labels.
+    for column in ("goal_label", "goal_text", "linked_goal_label", "linked_goal_text"):
+        db["proposals"].add_column(column, str)
+    before = json.loads((Path(__file__).with_name("goals_before_0007.json")).read_text(encoding="utf-8"))["goals"]
+    rows = db.execute("SELECT id, goal, linked_goal, goal_scores FROM proposals").fetchall()
+    for pid, goal, linked, scores in rows:
+        chosen, found = before.get(goal or ""), before.get(linked or "")
+        shares = {before.get(k, {}).get("label", k): v for k, v in json.loads(scores or "{}").items()}
+        db.execute("UPDATE proposals SET goal_label = ?, goal_text = ?, linked_goal_label = ?, linked_goal_text = ?,"
+                   " goal_scores = ? WHERE id = ?",
+                   (chosen and chosen["label"], chosen and chosen["text"], found and found["label"],
+                    found and found["text"], json.dumps(shares, ensure_ascii=False) if scores else scores, pid))
 
 
 def iso(dt: datetime) -> str:
@@ -234,10 +252,12 @@ class ProposalStore:
                 conn.execute(
                     "INSERT INTO proposals (id, receipt_no, submission_token, source, staff_user_id, title,"
                     " body, goal, residency, age_group, lang, consent_version, created_at, status,"
-                    " status_at, published, link_state) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'pending')",
+                    " status_at, published, link_state, goal_label, goal_text)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,0,'pending',?,?)",
                     (new_id, receipt_no, item.submission_token, item.source,
                      item.staff_user_id, item.title, item.body, item.goal, item.residency,
-                     item.age_group, item.lang, item.consent_version, at, "received", at))
+                     item.age_group, item.lang, item.consent_version, at, "received", at,
+                     item.goal_label, item.goal_text))
                 if item.name or item.email:
                     conn.execute("INSERT INTO proposal_personal (proposal_id, name, email) VALUES (?,?,?)",
                                  (new_id, item.name, item.email))
@@ -249,7 +269,8 @@ class ProposalStore:
                     goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
-                    history=(StatusChange("received", actor, "", at),))
+                    history=(StatusChange("received", actor, "", at),), goal_label=item.goal_label,
+                    goal_text=item.goal_text)
         if existing is None:
             for listener in list(self._added_listeners):
                 try:
@@ -403,8 +424,10 @@ class ProposalStore:
             conn.executemany(
                 "INSERT INTO proposal_similar (proposal_id, similar_id, score, duplicate) VALUES (?,?,?,?)",
                 [(pid, s.proposal_id, float(s.score), int(s.duplicate)) for s in similar])
-            conn.execute("UPDATE proposals SET link_state = 'linked', linked_goal = ?, goal_scores = ?"
-                         " WHERE id = ?", (link.goal, json.dumps(link.goal_scores), pid))
+            conn.execute("UPDATE proposals SET link_state = 'linked', linked_goal = ?, goal_scores = ?,"
+                         " linked_goal_label = ?, linked_goal_text = ? WHERE id = ?",
+                         (link.goal, json.dumps(link.goal_scores, ensure_ascii=False), link.goal_label,
+                          link.goal_text, pid))
 
     def save_vector(self, pid: int, model: str, vector, content_hash: str) -> None:
         """Keep a proposal's embedding (float32 blob) for later similarity searches."""
@@ -516,11 +539,13 @@ class ProposalStore:
         return self._read("SELECT COUNT(*) AS n FROM proposals")[0]["n"]
 
     def counts_by_goal(self) -> dict[str | None, int]:
-        """Number of proposals per linked 重点目標 (None: no goal section matched or not linked yet)."""
-        counts: dict[str | None, int] = {g: 0 for g in GOALS}
-        counts[None] = 0
-        for r in self._read("SELECT linked_goal, COUNT(*) AS n FROM proposals GROUP BY linked_goal"):
-            counts[r["linked_goal"] if r["linked_goal"] in GOALS else None] += r["n"]
+        """Number of proposals per linked goal, by the goal's label as stored with each proposal
+        (None: no goal matched, or not linked yet); labels in order of their first proposal."""
+        counts: dict[str | None, int] = {}
+        for r in self._read("SELECT linked_goal_label AS label, COUNT(*) AS n FROM proposals"
+                            " GROUP BY linked_goal_label ORDER BY MIN(id)"):
+            counts[r["label"] or None] = counts.get(r["label"] or None, 0) + r["n"]
+        counts.setdefault(None, 0)
         return counts
 
     def counts_by_status(self) -> dict[str, int]:
@@ -542,7 +567,8 @@ class ProposalStore:
                 "id": full.id, "receipt_no": full.receipt_no, "created_at": jst_iso(full.created_at),
                 "source": full.source, "staff_user_id": full.staff_user_id or "", "status": full.status,
                 "published": full.published, "title": full.title, "body": full.body, "goal": full.goal,
-                "linked_goal": full.linked_goal or "", "residency": full.residency,
+                "goal_text": full.goal_text or "", "linked_goal": full.linked_goal or "",
+                "linked_goal_text": full.linked_goal_text or "", "residency": full.residency,
                 "age_group": full.age_group or "", "lang": full.lang,
                 "consent_version": full.consent_version or "",
                 "sections": "; ".join(f"{s.chunk_id} ({s.score:.3f})" for s in full.sections),
@@ -569,4 +595,6 @@ def _proposal(row: dict, sections=(), similar=(), history=(), personal: dict | N
         sections=tuple(sections), similar=tuple(similar), history=tuple(history),
         slack_channel=row["slack_channel"], slack_ts=row["slack_ts"],
         name=personal.get("name"), email=personal.get("email"),
+        goal_label=row.get("goal_label"), goal_text=row.get("goal_text"),
+        linked_goal_label=row.get("linked_goal_label"), linked_goal_text=row.get("linked_goal_text"),
     )

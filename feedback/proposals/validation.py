@@ -8,11 +8,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from . import messages as M
 from .masking import personal_kinds
-from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, ProposalInput, PublicText
+from .model import AGE_CHOICES, GOAL_UNKNOWN, RESIDENCY_CHOICES, ProposalInput, PublicText
+
+if TYPE_CHECKING:
+    from corpus.goals import Goal
 
 LIMITS = {"title": 100, "body": 4000, "name": 50, "email": 254}
 # What citizens see of a published proposal: a title and a short excerpt a staff member approved.
@@ -62,7 +65,8 @@ def is_blank(text: str) -> bool:
 
 def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_version: str | None = None,
                       require_consent: bool = True, source: str = "citizen",
-                      staff_user_id: str | None = None) -> Validation:
+                      staff_user_id: str | None = None, goals: Sequence["Goal"] = (),
+                      words: Mapping[str, str] | None = None) -> Validation:
     """Check a submission and build the proposal to store.
 
     Args:
@@ -72,16 +76,21 @@ def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_vers
         require_consent: staff ideas from Slack have no consent checkbox.
         source: "citizen" or "staff".
         staff_user_id: Slack user id for staff ideas.
+        goals: the goals offered (the current document's); the chosen one's label and text are
+            stored with the proposal. Without goals only 「わからない」 is a valid choice.
+        words: document and place words for the field names (:func:`messages.document_words`).
 
     Returns:
         A :class:`Validation` with ``value`` set when there are no errors.
     """
+    words = dict(words or {})
+    by_key = {g.key: g for g in goals}
     kept = {k: clean_text(form.get(k)) for k in FIELDS if k != "consent"}
     kept["consent"] = "yes" if form.get("consent") in ("yes", "on", "1", "true") else ""
     errors: dict[str, str] = {}
 
     def fname(key: str) -> str:
-        return M.t(key, lang)
+        return M.t(key, lang, **words)
 
     for key, multiline, required in (("title", False, True), ("body", True, True),
                                      ("name", False, False), ("email", False, False)):
@@ -89,25 +98,26 @@ def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_vers
         if is_blank(text):
             kept[key] = "" if not required else kept[key]
             if required:
-                errors[key] = M.t("error_required", lang, field=fname(key))
+                errors[key] = M.t("error_required", lang, field=fname(key), **words)
             continue
         if has_control_chars(text, allow_newlines=multiline):
-            errors[key] = M.t("error_control", lang, field=fname(key))
+            errors[key] = M.t("error_control", lang, field=fname(key), **words)
         elif not multiline and "\n" in text:
-            errors[key] = M.t("error_newline", lang, field=fname(key))
+            errors[key] = M.t("error_newline", lang, field=fname(key), **words)
         elif len(text) > LIMITS[key]:
-            errors[key] = M.t("error_too_long", lang, field=fname(key), max=LIMITS[key], n=len(text))
+            errors[key] = M.t("error_too_long", lang, field=fname(key), max=LIMITS[key], n=len(text), **words)
         elif key == "email" and not EMAIL_RE.match(text):
             errors[key] = M.t("error_email", lang)
 
-    if kept["goal"] not in GOAL_CHOICES:
-        errors["goal"] = M.t("error_choose", lang, field=fname("goal")) if not kept["goal"] else \
-            M.t("error_invalid_choice", lang, field=fname("goal"))
+    if kept["goal"] != GOAL_UNKNOWN and kept["goal"] not in by_key:
+        # Also a goal of a document no longer current (a form opened before a rebuild): choose again.
+        errors["goal"] = M.t("error_choose", lang, field=fname("goal"), **words) if not kept["goal"] else \
+            M.t("error_invalid_choice", lang, field=fname("goal"), **words)
     if kept["residency"] not in RESIDENCY_CHOICES:
-        errors["residency"] = M.t("error_choose", lang, field=fname("residency")) if not kept["residency"] else \
-            M.t("error_invalid_choice", lang, field=fname("residency"))
+        errors["residency"] = M.t("error_choose", lang, field=fname("residency"), **words) \
+            if not kept["residency"] else M.t("error_invalid_choice", lang, field=fname("residency"), **words)
     if kept["age_group"] and kept["age_group"] not in AGE_CHOICES:
-        errors["age_group"] = M.t("error_invalid_choice", lang, field=fname("age_group"))
+        errors["age_group"] = M.t("error_invalid_choice", lang, field=fname("age_group"), **words)
     if require_consent and not kept["consent"]:
         errors["consent"] = M.t("error_consent", lang)
 
@@ -119,6 +129,8 @@ def validate_proposal(form: Mapping[str, str], lang: str = "ja", *, consent_vers
         age_group=kept["age_group"] or None, name=kept["name"] or None,
         email=kept["email"] or None, consent_version=consent_version if require_consent else None,
         lang=lang, source=source, staff_user_id=staff_user_id,
+        goal_label=by_key[kept["goal"]].label if kept["goal"] in by_key else None,
+        goal_text=by_key[kept["goal"]].text if kept["goal"] in by_key else None,
     )
     return Validation(value, {}, kept)
 

@@ -25,12 +25,17 @@ from feedback.clock import Clock
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
-from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
+from .model import AGE_CHOICES, GOAL_UNKNOWN, RESIDENCY_CHOICES
 from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
 
 if TYPE_CHECKING:
+    from bot.about import About
     from bot.settings import Settings
+    from corpus.model import Document
+
+DocumentSource = Callable[[], "Document | None"]
+"""Where the form finds the current document (its goals, name and city): ``QAService.current_document``."""
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -51,11 +56,15 @@ _env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                    trim_blocks=True, lstrip_blocks=True)
 
 
-def privacy_notice(settings: "Settings", lang: str) -> str:
-    """The personal-information notice: the configured file, else the bundled text for ``lang``."""
+def privacy_notice(settings: "Settings", lang: str, city: str = "") -> str:
+    """The personal-information notice: the configured file as written, else the bundled text for
+    ``lang`` naming ``city`` (a neutral wording when it is empty)."""
     if settings.privacy_notice_file:
         return Path(settings.privacy_notice_file).read_text(encoding="utf-8-sig")
-    return (HERE / f"privacy_notice_{lang}.txt").read_text(encoding="utf-8")
+    text = (HERE / f"privacy_notice_{lang}.txt").read_text(encoding="utf-8")
+    words = M.place_words(city, lang)
+    who = words["city"] or M.t("privacy_neutral_city", lang)
+    return text.replace("{city}", who).replace("{area_en}", words["area_en"]).replace("{area}", words["area"])
 
 
 def client_key(request: Request) -> str:
@@ -69,8 +78,9 @@ class ProposalForm:
 
     def __init__(self, settings: "Settings", store: ProposalStore, pipeline: ProposalPipeline | None,
                  similar: SimilarFinder | None = None, *, limiter: RateLimiter | None = None,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, document: DocumentSource | None = None):
         self.settings = settings
+        self.document = document
         self.store = store
         self.pipeline = pipeline
         self.similar = similar
@@ -82,11 +92,26 @@ class ProposalForm:
 
     # --- rendering ---------------------------------------------------------------------------
 
+    def about(self) -> "About":
+        """The current document (goals, name) and city, as every page of the form names them."""
+        from bot.about import describe
+
+        document = None
+        if self.document is not None:
+            try:
+                document = self.document()
+            except Exception:        # the form still works: only わからない, neutral wording
+                log.exception("proposal form: reading the current document failed")
+        return describe(document, self.settings.city_name)
+
     def _page(self, template: str, lang: str, status: int = 200, cookie: str | None = None,
-              headers: dict | None = None, secure: bool = False, **ctx) -> HTMLResponse:
+              headers: dict | None = None, secure: bool = False, about: "About | None" = None,
+              **ctx) -> HTMLResponse:
+        words = M.document_words(about or self.about(), lang)
         html = _env.get_template(template).render(
             lang=lang, other_lang="en" if lang == "ja" else "ja",
-            t=lambda key, **kw: M.t(key, lang, **kw), M=M, **ctx)
+            t=lambda key, **kw: M.t(key, lang, **{**words, **kw}),
+            label=lambda table, key: M.label(table, key, lang, **words), M=M, **ctx)
         resp = HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
         if cookie:
             # Secure over HTTPS (scheme from X-Forwarded-Proto only when a trusted proxy sent it).
@@ -106,13 +131,17 @@ class ProposalForm:
         title = M.t("form_title", lang)
         if errors or banner:
             title = ("エラー: " if lang == "ja" else "Error: ") + title
+        about = self.about()
+        # The document's goals as it words them (in both languages), then わからない.
+        goals = [(g.key, g.text) for g in about.goals] + [(GOAL_UNKNOWN, M.GOAL_UNKNOWN_LABEL[lang])]
         return self._page(
             "form.html", lang, status=status, cookie=new_cookie, headers=headers,
-            secure=request.url.scheme == "https",
-            page_title=title, form=form or {"goal": "unknown"}, errors=errors, banner=banner,
+            secure=request.url.scheme == "https", about=about,
+            page_title=title, form=form or {"goal": GOAL_UNKNOWN}, errors=errors, banner=banner,
             form_id=form_id, csrf_token=self.tokens.token(cookie, form_id), limits=LIMITS,
-            goals=GOAL_CHOICES, residencies=RESIDENCY_CHOICES, ages=("",) + AGE_CHOICES,
-            notice=privacy_notice(self.settings, lang), notice_version=self.settings.privacy_notice_version,
+            goals=goals, has_goals=bool(about.goals), residencies=RESIDENCY_CHOICES, ages=("",) + AGE_CHOICES,
+            notice=privacy_notice(self.settings, lang, about.city),
+            notice_version=self.settings.privacy_notice_version,
             similar=similar, similar_enabled=self.similar is not None, keep_draft_on_switch=True)
 
     def _receipt_page(self, lang: str, receipt_no: str, created_at: str, title: str, body: str) -> HTMLResponse:
@@ -176,7 +205,9 @@ class ProposalForm:
                 similar = await run_in_threadpool(self._similar, kept)
             return self._form_page(request, lang, form=kept, form_id=form_id, similar=similar)
 
-        result = validate_proposal(form, lang, consent_version=self.settings.privacy_notice_version)
+        about = self.about()
+        result = validate_proposal(form, lang, consent_version=self.settings.privacy_notice_version,
+                                   goals=about.goals, words=M.document_words(about, lang))
         if not result.ok:
             return self._form_page(request, lang, form=result.form, errors=result.errors, status=422,
                                    form_id=form_id)
@@ -231,7 +262,8 @@ class ProposalForm:
 
 def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
                     similar: SimilarFinder | None = None, pipeline: ProposalPipeline | None = None,
-                    limiter: RateLimiter | None = None, clock: Clock | None = None) -> list:
+                    limiter: RateLimiter | None = None, clock: Clock | None = None,
+                    document: DocumentSource | None = None) -> list:
     """Routes of the citizen form, to mount on the main server.
 
     Args:
@@ -243,13 +275,15 @@ def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, not
         pipeline: background pipeline (default: built from linker, similar and notifier).
         limiter: rate limiter (default from ``settings.proposals_rate_limit``).
         clock: time source for form tokens and the rate limit (default: the store's clock).
+        document: the current document (its goals, name and city), e.g. ``qa.current_document``;
+            None: no goals (only わからない) and neutral wording.
 
     Returns:
         Starlette routes under ``/proposals``.
     """
     if pipeline is None:
         pipeline = ProposalPipeline(store, linker, similar, notifier)
-    form = ProposalForm(settings, store, pipeline, similar, limiter=limiter, clock=clock)
+    form = ProposalForm(settings, store, pipeline, similar, limiter=limiter, clock=clock, document=document)
     return [
         Route("/proposals", form.submit, methods=["POST"]),
         Route("/proposals", form.index, methods=["GET"]),
@@ -299,11 +333,14 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
             from bot.slack import make_web_client
 
             slack_client = make_web_client(settings)
-        notifier = SlackNotifier(slack_client, settings.proposals_channel, store)
+        notifier = SlackNotifier(slack_client, settings.proposals_channel, store,
+                                 document=getattr(qa, "current_document", None), city_name=settings.city_name)
     else:
         log.info("proposals: not posted to Slack (set REFORMBOT_PROPOSALS_CHANNEL and SLACK_BOT_TOKEN)")
     pipeline = ProposalPipeline(store, searcher, similar, notifier)
-    routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline)
+    document = getattr(qa, "current_document", None)
+    routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline,
+                             document=document)
     from .slack import proposals_plugin
 
     def close() -> None:
@@ -311,8 +348,8 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
         store.close()
 
     # One shutdown callable: the server runs its shutdown list in reverse order.
-    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[close],
-                          store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline))
+    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[close], store=store, pipeline=pipeline,
+                          slack_plugin=proposals_plugin(store, pipeline, document=document))
 
 
 class _LazyRetriever:
@@ -323,6 +360,11 @@ class _LazyRetriever:
 
     def search(self, query: str, k: int = 10):
         return self.qa.retriever.search(query, k)
+
+    @property
+    def document(self):
+        """The document the retriever searches (its goals are what proposals link to)."""
+        return getattr(self.qa.retriever, "document", None)
 
 
 class _LazyEmbedder:
