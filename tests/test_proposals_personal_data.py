@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.settings import Settings, SettingsError
 from clock_support import ManualClock, jst
 from feedback.proposals.cli import proposals_app
 from feedback.proposals.model import PersonalAccess, ProposalInput
+from feedback.proposals.retention import PersonalDataJanitor, purge
 from feedback.proposals.store import ProposalStore, ReasonRequired, iso
 
 runner = CliRunner()
+RETENTION = 1095
 EMAIL = "yamada.taro@example.jp"
 NAME = "山田 太郎"
 
@@ -174,3 +178,98 @@ def test_erasure_leaves_no_copy_even_in_a_file_written_without_secure_delete(tmp
     assert [store.get(p.id, True, PersonalAccess("t", "t")).email for p in kept[:2]] == ["p0001." + EMAIL,
                                                                                           "p0003." + EMAIL]
     store.close()
+
+
+# --- the retention period: by the server's daily job and by purge-personal ------------------------
+
+def test_names_and_emails_are_erased_retention_days_after_the_last_status_change(tmp_path):
+    t0 = jst(2026, 11, 27, 23, 30)
+    clock = ManualClock(t0)
+    store = ProposalStore(tmp_path / "p.db", clock)
+    a, _ = store.add(person(1))                      # never changes status
+    b, _ = store.add(person(2))                      # changes status 400 days later
+    c, _ = store.add(ProposalInput(title="匿名", body="本文", goal="unknown"))
+    janitor = PersonalDataJanitor(store, clock, RETENTION)
+    store.set_status(b.id, "reviewing", "cli:suzuki", now=t0 + timedelta(days=400))
+
+    clock.set_wall(t0 + timedelta(days=RETENTION) - timedelta(seconds=1))
+    assert janitor.run_once().due == ()
+    assert found(store.path, f"p0001.{EMAIL}", f"p0002.{EMAIL}") == [f"p0001.{EMAIL}", f"p0002.{EMAIL}"]
+
+    clock.set_wall(t0 + timedelta(days=RETENTION))
+    result = janitor.run_once()
+    assert [receipt for _, receipt, _ in result.due] == [a.receipt_no] and result.erasure.compacted
+    assert found(store.path, f"p0001.{EMAIL}", f"p0002.{EMAIL}") == [f"p0002.{EMAIL}"]
+    assert janitor.run_once().due == ()              # once erased, not due again
+
+    clock.set_wall(t0 + timedelta(days=400 + RETENTION))
+    assert [receipt for _, receipt, _ in janitor.run_once().due] == [b.receipt_no]
+    assert found(store.path, f"p0002.{EMAIL}", "山田") == []
+    assert [p.id for p in store.list()] == [c.id, b.id, a.id]      # the proposals stay
+    log = store.access_log()
+    assert [(e.by, e.action, e.subject) for e in log] == [("system", "purge", a.receipt_no),
+                                                         ("system", "purge", b.receipt_no)]
+    assert log[0].at == iso(t0 + timedelta(days=RETENTION)) and "1095 days" in log[0].reason
+    store.close()
+
+
+def test_the_server_runs_the_janitor_from_start_to_shutdown(tmp_path):
+    """What `reformbot serve` mounts: the daily job starts with the server (first run at once),
+    erases what is due by the store's clock, and stops with it."""
+    from feedback.proposals.web import mount_proposals
+
+    t0 = jst(2026, 11, 27, 9, 0)
+    clock = ManualClock(t0)
+    settings = Settings(data_dir=tmp_path / "data", personal_data_retention_days=30)
+    store = ProposalStore(settings.database_path, clock)
+    old, _ = store.add(person(1))
+    clock.set_wall(t0 + timedelta(days=29))
+    recent, _ = store.add(person(2))
+    clock.set_wall(t0 + timedelta(days=30))
+    mount = mount_proposals(settings, store=store)
+    assert mount.janitor.interval == 24 * 3600 and mount.janitor.retention_days == 30
+    assert mount.janitor.start in mount.startup
+    for start in mount.startup:
+        start()
+    try:
+        assert mount.janitor.ran.wait(60), "the daily job did not run at start"
+        assert found(settings.database_path, f"p0001.{EMAIL}", f"p0002.{EMAIL}") == [f"p0002.{EMAIL}"]
+        assert [e.subject for e in store.access_log()] == [old.receipt_no]
+    finally:
+        for stop in mount.shutdown:
+            stop()
+    assert mount.janitor._thread is None
+
+
+def test_purge_personal_dry_run_then_for_real(db):
+    store = ProposalStore(db)
+    long_ago = datetime.now(timezone.utc) - timedelta(days=RETENTION + 5)
+    old, _ = store.add(person(7), now=long_ago)
+    store.close()
+    out = ok("purge-personal", "--dry-run")
+    assert "would erase" in out and old.receipt_no in out and "1 proposals" in out
+    assert found(db, f"p0007.{EMAIL}") and ok("access-log").startswith("(no reads")
+    out = ok("purge-personal", "--by", "suzuki")
+    assert out.startswith("erased the names and emails of 1 proposals") and old.receipt_no in out
+    assert found(db, f"p0007.{EMAIL}") == [] and found(db, f"p0001.{EMAIL}")      # the recent one stays
+    [line] = [json.loads(x) for x in ok("access-log", "--json").splitlines()]
+    assert (line["by"], line["action"], line["subject"]) == ("cli:suzuki", "purge", old.receipt_no)
+    assert "no names or emails are due" in ok("purge-personal")
+
+
+def test_purge_is_the_same_for_the_cli_and_the_server(tmp_path):
+    clock = ManualClock(jst(2026, 1, 1))
+    store = ProposalStore(tmp_path / "p.db", clock)
+    p, _ = store.add(person(1))
+    clock.advance(RETENTION * 86400)
+    assert purge(store, RETENTION, "cli:x", dry_run=True).erasure is None
+    assert purge(store, RETENTION, "cli:x").erasure.erased == (p.receipt_no,)
+    store.close()
+
+
+def test_the_retention_setting():
+    assert Settings.from_env({}).personal_data_retention_days == 1095
+    assert Settings.from_env({"REFORMBOT_PERSONAL_DATA_RETENTION_DAYS": "30"}).personal_data_retention_days == 30
+    for bad in ("0", "-1", "three years"):
+        with pytest.raises(SettingsError, match="REFORMBOT_PERSONAL_DATA_RETENTION_DAYS"):
+            Settings.from_env({"REFORMBOT_PERSONAL_DATA_RETENTION_DAYS": bad})

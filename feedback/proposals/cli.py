@@ -1,12 +1,12 @@
-"""`reformbot proposals list|show|export|status|publish|unpublish|relink|erase|access-log`
+"""`reformbot proposals list|show|export|status|publish|unpublish|relink|erase|purge-personal|access-log`
 (mounted by bot/cli.py).
 
 Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
 name and email, and contact details, My-Number-like numbers or the submitter's own name written
 inside the title or text (masked as in Slack). ``--include-personal`` needs ``--reason``: who
 (``--by``, default the login name), when, what and why go to the access log before anything is
-printed (``access-log`` shows it). ``erase`` removes one submitter's name and email on request.
-``publish`` records the exact public title and
+printed (``access-log`` shows it). ``erase`` removes one submitter's name and email on request,
+``purge-personal`` those past the retention period. ``publish`` records the exact public title and
 excerpt a staff member approves; citizens see nothing else of a proposal.
 
 Times in JSON and exports are Japan time in ISO 8601 with the offset (``2026-11-28T00:30:00+09:00``):
@@ -450,6 +450,34 @@ def erase(
     if not done.compacted:
         typer.echo("(the database file could not be compacted yet: another process is using it; "
                    "run this command again later to remove every copy)", err=True)
+
+
+@proposals_app.command("purge-personal")
+def purge_personal(
+    dry_run: bool = typer.Option(False, "--dry-run", help="list the proposals due; erase nothing"),
+    by: Optional[str] = BY_OPTION,
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Erase the names and emails kept longer than REFORMBOT_PERSONAL_DATA_RETENTION_DAYS after a
+    proposal's last status change (the server does this once a day too); the proposals stay."""
+    from .retention import purge
+    from .store import local_time
+
+    days = settings_or_exit().personal_data_retention_days
+    who = (by or "").strip() or _login_name()
+    store = _store(db)
+    result = purge(store, days, f"cli:{who}", dry_run=dry_run)
+    if not result.due:
+        typer.echo(f"no names or emails are due: each is kept {days} days after the proposal's last status change")
+        return
+    head = "would erase (--dry-run, nothing erased)" if dry_run else "erased"
+    typer.echo(f"{head} the names and emails of {len(result.due)} proposals, "
+               f"last status change {days} days or more ago:")
+    for _, receipt, last in result.due:
+        typer.echo(f"  {receipt}  last status change {local_time(last)}")
+    if result.erasure is not None and not result.erasure.compacted:
+        typer.echo("(the database file could not be compacted yet: another process is using it; "
+                   "it is compacted at the next erasure)", err=True)
 
 
 @proposals_app.command("access-log")
