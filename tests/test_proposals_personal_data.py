@@ -247,10 +247,10 @@ def test_purge_personal_dry_run_then_for_real(db):
     old, _ = store.add(person(7), now=long_ago)
     store.close()
     out = ok("purge-personal", "--dry-run")
-    assert "would erase" in out and old.receipt_no in out and "1 proposals" in out
+    assert "would erase" in out and old.receipt_no in out and "of 1 proposal," in out
     assert found(db, f"p0007.{EMAIL}") and ok("access-log").startswith("(no reads")
     out = ok("purge-personal", "--by", "suzuki")
-    assert out.startswith("erased the names and emails of 1 proposals") and old.receipt_no in out
+    assert out.startswith("erased the names and emails of 1 proposal,") and old.receipt_no in out
     assert found(db, f"p0007.{EMAIL}") == [] and found(db, f"p0001.{EMAIL}")      # the recent one stays
     [line] = [json.loads(x) for x in ok("access-log", "--json").splitlines()]
     assert (line["by"], line["action"], line["subject"]) == ("cli:suzuki", "purge", old.receipt_no)

@@ -471,7 +471,8 @@ def purge_personal(
         typer.echo(f"no names or emails are due: each is kept {days} days after the proposal's last status change")
         return
     head = "would erase (--dry-run, nothing erased)" if dry_run else "erased"
-    typer.echo(f"{head} the names and emails of {len(result.due)} proposals, "
+    n = len(result.due)
+    typer.echo(f"{head} the names and emails of {n} proposal{'' if n == 1 else 's'}, "
                f"last status change {days} days or more ago:")
     for _, receipt, last in result.due:
         typer.echo(f"  {receipt}  last status change {local_time(last)}")
