@@ -86,7 +86,7 @@ class Settings:
     metrics_token: str = field(default="", metadata={"help": "bearer token required for GET /metrics (empty: served to loopback clients only)"})
     # Mail to citizens who left an address (issue 13): the staff answer, and a receipt confirmation
     # when asked. Written to an outbox with the answer; the server sends it (feedback/proposals/outbox.py).
-    smtp_url: str = field(default="", metadata={
+    smtp_url: str = field(default="", repr=False, metadata={
         "help": "mail server for mail to citizens: smtp://user:password@host:587 (STARTTLS), smtps://…, or "
                 "smtp://host:25; empty: mail is queued, not sent", "redact": "url"})
     mail_from: str = field(default="", metadata={
