@@ -275,6 +275,12 @@ def test_the_answer_modal_shows_errors_by_the_field_in_the_staff_members_languag
     r = submit_answer(env, view, "検討します。", "difficult")
     assert "「対象外」の提案を「対応困難」にはできません" in r.json()["errors"]["answer_status"]
     assert env.proposals.get(p.id).answers == ()
+    con = sqlite3.connect(env.proposals.path)
+    con.execute("CREATE TRIGGER answers_broken BEFORE INSERT ON proposal_answers BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    con.commit()
+    r = submit_answer(env, view, "検討します。", "reviewing")      # the database fails: a polite line, text kept
+    assert r.json()["errors"] == {"answer_text": "一時的な問題で回答を保存できませんでした。少し待ってからもう一度保存してください。"}
+    assert env.proposals.get(p.id).answers == ()
 
 
 def test_without_an_address_the_modal_says_no_mail_is_sent(tmp_path):

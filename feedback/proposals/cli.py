@@ -336,13 +336,13 @@ def answer(
     checked = store.check_answer(p.id, text, code, published=publish, lang="en")
     if not checked.ok:
         _usage_error(" ".join(checked.errors.values()) + _answer_hint(checked.errors))
+    mails_before = len(p.mails)
     try:
         store.answer(p.id, text, code, published=publish, author=f"cli:{by}")
     except BadAnswer as exc:     # checked just above; only a concurrent change gets here
         _usage_error(str(exc))
     p = store.get(p.id)
-    mail = p.mails[-1] if p.mails and p.mails[-1].kind == "answer" and p.mails[-1].state == "pending" \
-        and p.mails[-1].created_at == p.answer.created_at else None
+    mail = next((m for m in p.mails[mails_before:] if m.kind == "answer"), None)    # queued with this answer
     typer.echo(f"{p.receipt_no}: answered, {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status}), "
                f"{'public' if publish else 'not public'}" + (f" ({len(p.answers) - 1} earlier kept)" if len(p.answers) > 1 else ""))
     if mail is None:

@@ -223,7 +223,8 @@ _STRINGS: dict[str, dict[str, str]] = {
     "slack_answer_private": {"ja": "非公開", "en": "not public"},
     "slack_answer_edits": {"ja": "編集 {n} 回（以前の回答は履歴に残っています）",
                            "en": "edited {n} time(s) (earlier answers kept in the history)"},
-    "slack_answer_saved": {"ja": "受付番号 {receipt} の回答を保存しました。", "en": "Saved the answer to {receipt}."},
+    "slack_answer_failed": {"ja": "一時的な問題で回答を保存できませんでした。少し待ってからもう一度保存してください。",
+                            "en": "The answer could not be saved because of a temporary problem. Please save it again shortly."},
     "slack_mail_state": {"ja": "市民へのメール: {state}", "en": "Mail to the citizen: {state}"},
     "slack_mail_failed": {
         "ja": "⚠️ 受付番号 {receipt} への{kind}メールを送れませんでした（{attempts} 回試行）: {error}\n"

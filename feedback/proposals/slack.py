@@ -497,6 +497,10 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
             else:
                 ack(response_action="errors", errors={"answer_text": M.t("slack_unknown_proposal", user_lang)})
                 return
+        except Exception:                      # the database: nothing was saved; the text stays in the modal
+            log.exception("saving the answer from %s failed", user)
+            ack(response_action="errors", errors={"answer_text": M.t("slack_answer_failed", user_lang)})
+            return
         if not checked.ok:
             ack(response_action="errors", errors=checked.errors)
             return
