@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
-import time
+from datetime import datetime, timezone
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -337,21 +338,27 @@ OutboxWorker(store, Mailer(parse_smtp_url(sys.argv[2]), timeout=5), "gyokaku@exa
 """
 
 
-def crash_worker(db: Path, url: str, when: str) -> None:
+def crash_worker(db: Path, url: str, when: str) -> float:
+    """Run a worker in another process that dies as ``when`` says; returns its claim's lease end
+    (epoch seconds), read from the row: the child's clock, whatever clock this process runs on."""
     r = subprocess.run([sys.executable, "-c", CHILD, str(db), url, when], capture_output=True, text=True, timeout=120,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 9, r.stderr
+    with sqlite3.connect(db) as con:
+        [(state, lease_end)] = con.execute("SELECT state, next_try_at FROM mail_outbox").fetchall()
+    assert state == "sending"
+    return datetime.strptime(lease_end, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
 
 
 def test_a_crash_after_the_hand_over_is_never_resent(tmp_path, smtp):
     db = tmp_path / "data" / "reformbot.db"
-    first = ProposalStore(db)
+    first = ProposalStore(db, clock=ManualClock(jst(2020, 1, 1)))    # due for the child, whatever its clock
     p = proposal(first)
     first.answer(p.id, ANSWER, "done", published=False, author="cli:suzuki")
     first.close()
-    crash_worker(db, smtp.url, "after")
+    lease_end = crash_worker(db, smtp.url, "after")
     [got] = smtp.wait_for(1)                         # delivered, but nothing recorded that
-    later = ManualClock(time.time() + 301)           # restarted after the claim's 5-minute lease
+    later = ManualClock(lease_end + 1)               # restarted after the claim's 5-minute lease
     store = ProposalStore(db, clock=later)
     [m] = store.get(p.id).mails
     assert m.state == "sending" and m.sent_at                        # handed over, outcome unknown
@@ -368,13 +375,13 @@ def test_a_crash_after_the_hand_over_is_never_resent(tmp_path, smtp):
 
 def test_a_crash_before_the_hand_over_is_sent_once_after_the_restart(tmp_path, smtp):
     db = tmp_path / "data" / "reformbot.db"
-    first = ProposalStore(db)
+    first = ProposalStore(db, clock=ManualClock(jst(2020, 1, 1)))    # due for the child, whatever its clock
     p = proposal(first)
     first.answer(p.id, ANSWER, "done", published=False, author="cli:suzuki")
     first.close()
-    crash_worker(db, smtp.url, "before")
+    lease_end = crash_worker(db, smtp.url, "before")
     assert smtp.messages == []
-    clock = ManualClock(time.time() + 10)
+    clock = ManualClock(lease_end - 290)             # restarted at once: the lease still holds
     store = ProposalStore(db, clock=clock)
     w = worker(store, smtp.url, clock)
     assert w.send_due() == 0                         # still within the lease: another worker may hold it
