@@ -130,7 +130,7 @@ def main() -> None:
     from bot.answer import compose
     from bot.evaluate import evaluate, first_rank, read_cases
     from bot.settings import Settings
-    from index.build import build_from_settings
+    from bot.indexing import build_from_settings
     from index.retriever import open_retriever
 
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp()) / "data"

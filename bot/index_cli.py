@@ -32,7 +32,8 @@ def build(
 
     Unchanged chunks reuse their vectors; a failed build leaves the current version serving.
     """
-    from index.versions import build_version_from_settings, has_index
+    from bot.indexing import build_version_from_settings
+    from index.versions import has_index
 
     settings = _settings()
     if if_missing and has_index(settings.index_dir):

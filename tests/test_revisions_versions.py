@@ -59,6 +59,20 @@ def changed_count(old, new) -> int:
     return sum(c.content_hash not in hashes for c in new[1])
 
 
+def test_the_engine_builds_from_source_files_with_explicit_arguments_and_no_settings(tmp_path):
+    """index.versions takes paths, a directory, a model id and limits: no Settings object needed."""
+    from corpus import SourceError, SourceLimits
+    from index.versions import build_version_from_sources
+
+    src, root = R.write_original(tmp_path), tmp_path / "index"
+    with pytest.raises(SourceError, match="max_mb"):
+        build_version_from_sources([src], root, "fake", limits=SourceLimits(max_mb=0.001))
+    assert current_version(root) is None                     # refused before anything was written
+    report = build_version_from_sources([src], root, "fake", limits=SourceLimits(max_mb=1))
+    assert report.switched and current_version(root) == report.version
+    assert list(report.manifest.source_hashes) == [src.name] and report.manifest.model_id == FakeEmbedder().model_id
+
+
 def sources_text(answer) -> str:
     return "\n".join(s.text for s in answer.sources) + "\n" + answer.answer
 
