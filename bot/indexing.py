@@ -1,4 +1,4 @@
-"""The application's side of the engine: build the index with what the settings hold.
+"""The application's side of the engine: build and open the index with what the settings hold.
 
 The engine (``corpus/``, ``index/``) takes source paths, a directory, a model id and limits as
 arguments and knows nothing of :class:`bot.settings.Settings`; this module hands it those values.
@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from bot.settings import Settings
     from corpus import LoadProgress
     from index.build import Progress
+    from index.retriever import Retriever
     from index.store import Manifest
     from index.versions import BuildReport, LockHolder
 
@@ -59,3 +60,14 @@ def build_from_settings(settings: "Settings", sources: Sequence[Path] | None = N
         corpus errors: a source file cannot be read (their message names the file).
     """
     return build_version_from_settings(settings, sources, progress).manifest
+
+
+def open_retriever_from_settings(settings: "Settings") -> "Retriever":
+    """The retriever over the current version in ``settings.index_dir``, with the configured model.
+
+    Raises:
+        As :func:`index.retriever.open_retriever`.
+    """
+    from index.retriever import open_retriever
+
+    return open_retriever(settings.index_dir, settings.embedding_model, threads=settings.threads)

@@ -243,6 +243,6 @@ def _pointer_state(settings: "Settings") -> tuple | None:
 
 
 def _open_default_retriever(settings: "Settings"):
-    from index.retriever import open_retriever
+    from bot.indexing import open_retriever_from_settings
 
-    return open_retriever(settings)
+    return open_retriever_from_settings(settings)
