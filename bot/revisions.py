@@ -12,8 +12,8 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from bot.revision_messages import t
 from index.diff import ItemChange, RevisionDiff
-from index.messages import t
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.contract import Answer
