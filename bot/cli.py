@@ -1,4 +1,4 @@
-"""Command line: `reformbot index build | ask | eval | serve | feedback | proposals | config`.
+"""Command line: `reformbot index build | ask | eval | serve | feedback | proposals | config | backup | restore`.
 
 Heavy modules (numpy, faiss, torch, sentence-transformers) are imported inside commands, so
 `reformbot --help` starts fast.
@@ -167,11 +167,13 @@ def config() -> None:
             value = ":".join(str(v) for v in value)
         if "token" in f.name or "secret" in f.name:
             value = "(set)" if value else "(not set)"
+        elif f.metadata.get("redact") == "url" and value:
+            value = settings.smtp_config().redacted()      # the password as ***
         typer.echo(f"{var}={value}    # {help_} [default: {default or '(empty)'}]")
 
 
 def _add_subcommands() -> None:
-    from index.cli import index_app
+    from bot.index_cli import index_app
 
     app.add_typer(index_app, name="index", help="Build and inspect the search index.")
     try:
@@ -186,6 +188,10 @@ def _add_subcommands() -> None:
         proposals_app = None
     if proposals_app is not None:
         app.add_typer(proposals_app, name="proposals", help="Citizen proposals.")
+    from bot.backup_cli import backup_command, restore_command
+
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
 
 
 OWN_LOGGERS = ("bot", "index", "corpus", "feedback", "uvicorn")

@@ -81,12 +81,24 @@ class Settings:
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
+    personal_data_retention_days: int = field(default=1095, metadata={"help": "days after a proposal's last status change when its submitter's name and email are erased (daily by the server, or `reformbot proposals purge-personal`)"})
     proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
     ask_rate_limit: str = field(default="30/60", metadata={"help": "staff page and /api/ask: questions per client per window, COUNT/SECONDS (0 = off)"})
     ask_workers: int = field(default=1, metadata={"help": "answers computed at once (each uses REFORMBOT_THREADS CPU threads)"})
     ask_queue: int = field(default=8, metadata={"help": "questions waiting for a worker; beyond this the answer is a polite 503"})
     forwarded_allow_ips: str = field(default="127.0.0.1", metadata={"help": "reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or *)"})
     metrics_token: str = field(default="", metadata={"help": "bearer token required for GET /metrics (empty: served to loopback clients only)"})
+    # Mail to citizens who left an address (issue 13): the staff answer, and a receipt confirmation
+    # when asked. Written to an outbox with the answer; the server sends it (feedback/proposals/outbox.py).
+    smtp_url: str = field(default="", repr=False, metadata={
+        "help": "mail server for mail to citizens: smtp://user:password@host:587 (STARTTLS), smtps://…, or "
+                "smtp://host:25; empty: mail is queued, not sent", "redact": "url"})
+    mail_from: str = field(default="", metadata={
+        "help": "From of mail to citizens, e.g. 厚木市 行政経営課 <gyokaku@example.jp> (needed with REFORMBOT_SMTP_URL)"})
+    mail_receipts: int = field(default=0, metadata={
+        "help": "1: also mail a receipt confirmation when a citizen leaves an address (0: answers only)"})
+    public_url: str = field(default="http://127.0.0.1:8000", metadata={
+        "help": "public origin of the form, for links in mails ({origin}/proposals/status?receipt=…)"})
     # Source limits of `reformbot index build` (corpus.reader.SourceLimits). Generous for a city plan:
     # an outline is tens of pages, a comprehensive plan with appendices a few hundred and a few tens
     # of MB with photos; past that the file is almost surely the wrong one (a whole binder, a scan).
@@ -168,12 +180,49 @@ class Settings:
                            ("REFORMBOT_PROPOSALS_RATE_LIMIT", settings.proposals_rate_limit)):
             if not _RATE.fullmatch(spec.strip() or "0"):
                 raise SettingsError(f"{name}={spec!r} is not COUNT/SECONDS: set it to e.g. 30/60, or 0 for no limit")
+        if settings.personal_data_retention_days < 1:
+            raise SettingsError("REFORMBOT_PERSONAL_DATA_RETENTION_DAYS must be at least 1 (days), "
+                                f"not {settings.personal_data_retention_days}")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
         for f in fields(cls):
             if f.name.startswith("max_source_") and getattr(settings, f.name) < 0:
                 raise SettingsError(f"{env_name(f)} must be 0 (no limit) or more, not {getattr(settings, f.name)}")
+        _check_mail(settings)
         return settings
+
+    def smtp_config(self):
+        """The parsed ``REFORMBOT_SMTP_URL`` (:class:`feedback.mail.SmtpConfig`), or None when unset."""
+        if not self.smtp_url:
+            return None
+        from feedback.mail import parse_smtp_url
+
+        return parse_smtp_url(self.smtp_url)
+
+
+def _check_mail(settings: "Settings") -> None:
+    """Mail settings that cannot work stop every command; the password is never repeated."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+
+    from feedback.mail import BadSmtpUrl
+
+    try:
+        settings.smtp_config()
+    except BadSmtpUrl as exc:
+        raise SettingsError(str(exc)) from None
+    if settings.mail_from and "@" not in parseaddr(settings.mail_from)[1]:
+        raise SettingsError(f"REFORMBOT_MAIL_FROM={settings.mail_from!r} is not a mail address: set it to e.g. "
+                            "'厚木市 行政経営課 <gyokaku@example.jp>' or gyokaku@example.jp")
+    if settings.smtp_url and not settings.mail_from:
+        raise SettingsError("REFORMBOT_SMTP_URL is set but REFORMBOT_MAIL_FROM is not: set it to the address "
+                            "citizens see mail from, e.g. gyokaku@example.jp")
+    if settings.mail_receipts not in (0, 1):
+        raise SettingsError(f"REFORMBOT_MAIL_RECEIPTS must be 1 (mail a receipt) or 0, not {settings.mail_receipts}")
+    url = urlsplit(settings.public_url)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise SettingsError(f"REFORMBOT_PUBLIC_URL={settings.public_url!r} is not an origin like "
+                            "https://proposals.example.jp (the address citizens open the form at)")
 
 
 _RATE = re.compile(r"\d+(/\d+(\.\d+)?)?")

@@ -63,7 +63,7 @@ def isolated_env(monkeypatch, tmp_path):
 def real_settings(tmp_path_factory):
     """Settings whose data dir holds the real index: bundled outline, real default model."""
     from bot.settings import Settings
-    from index.build import build_from_settings
+    from bot.indexing import build_from_settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("real-index") / "data")
     build_from_settings(settings)
@@ -88,7 +88,7 @@ def midori_settings(tmp_path_factory):
     """Settings whose data dir holds the real index of another plan: みどり市's 行財政改革プラン
     (基本方針Ⅰ–Ⅳ), a fictional plan in another layout, with the real default model."""
     from bot.settings import Settings
-    from index.build import build_from_settings
+    from bot.indexing import build_from_settings
 
     if not MIDORI.exists():
         pytest.skip(f"practice plan not found at {MIDORI}")

@@ -272,7 +272,7 @@ def help_message(lang: str, commands: Sequence[CommandHelp] = (), about: About =
 
     Args:
         lang: wording language.
-        commands: the registered subcommands (:meth:`bot.slack.app.SlackBot.commands`).
+        commands: the registered subcommands (:meth:`bot.slack.bot.SlackBot.commands`).
         about: the current document (its name, kind and example questions).
     """
     questions = about.questions(lang)

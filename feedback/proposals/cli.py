@@ -1,8 +1,12 @@
-"""`reformbot proposals list|show|export|status|publish|unpublish|relink` (mounted by bot/cli.py).
+"""`reformbot proposals list|show|export|status|answer|publish|unpublish|relink|erase|purge-personal|access-log`
+(mounted by bot/cli.py).
 
 Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
 name and email, and contact details, My-Number-like numbers or the submitter's own name written
-inside the title or text (masked as in Slack). ``publish`` records the exact public title and
+inside the title or text (masked as in Slack). ``--include-personal`` needs ``--reason``: who
+(``--by``, default the login name), when, what and why go to the access log before anything is
+printed (``access-log`` shows it). ``erase`` removes one submitter's name and email on request,
+``purge-personal`` those past the retention period. ``publish`` records the exact public title and
 excerpt a staff member approves; citizens see nothing else of a proposal.
 
 Times in JSON and exports are Japan time in ISO 8601 with the offset (``2026-11-28T00:30:00+09:00``):
@@ -24,6 +28,8 @@ from bot.cli_support import PlainErrorsGroup, settings_or_exit
 
 proposals_app = typer.Typer(cls=PlainErrorsGroup, no_args_is_help=True, add_completion=False, help="Citizen proposals.")
 DB_OPTION = typer.Option(None, "--db", dir_okay=False, help="SQLite file (default: <data dir>/reformbot.db)")
+REASON_OPTION = typer.Option(None, "--reason", help="why you need names and emails (kept in the access log)")
+BY_OPTION = typer.Option(None, "--by", help="who you are, for the access log (default: your login name)")
 
 
 class Format(str, Enum):
@@ -43,12 +49,17 @@ def _store(db: Optional[Path], must_exist: bool = True):
 
     from bot.cli_support import fail
 
-    path = db or settings_or_exit().database_path
+    from .web import mail_options
+
+    settings = settings_or_exit()
+    path = db or settings.database_path
     if must_exist and not Path(path).exists():
         typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
         raise typer.Exit(0)
     try:
-        return ProposalStore(path)
+        from bot.service import QAService
+
+        return ProposalStore(path, mail=mail_options(settings, QAService(settings)))
     except (sqlite3.DatabaseError, OSError) as exc:
         fail(f"cannot open the proposals database {path} ({exc}): check the path "
              "(REFORMBOT_DATA_DIR or --db) and that it is the reformbot.db the server writes")
@@ -89,11 +100,33 @@ def _status_code(value: str) -> str:
                  ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in STATUSES))
 
 
-def _get(store, ref: str, include_personal: bool = False):
+def _login_name() -> str:
+    """Who runs this command, as the system knows them (the access log's default "who")."""
+    import getpass
+    import os
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):        # no name for this uid (some containers)
+        return f"uid{os.getuid()}"
+
+
+def _access(reason: Optional[str], by: Optional[str], needed_for: str, example: str, detail: str = ""):
+    """Who and why for the access log, or ``error: …`` (exit 2, nothing printed) without a reason."""
+    from .model import PersonalAccess
+
+    if not (reason or "").strip():
+        _usage_error(f"{needed_for} needs --reason: say why, e.g. --reason \"{example}\" "
+                     "(kept with your name in `reformbot proposals access-log`)")
+    who = (by or "").strip() or _login_name()
+    return PersonalAccess(f"cli:{who}", reason.strip(), detail)
+
+
+def _get(store, ref: str, include_personal: bool = False, access=None):
     from .store import ProposalNotFound
 
     try:
-        return store.get(ref, include_personal=include_personal)
+        return store.get(ref, include_personal=include_personal, access=access)
     except ProposalNotFound:
         from .receipts import EXAMPLE
 
@@ -119,6 +152,12 @@ def _proposal_dict(p, include_personal: bool) -> dict:
         "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": jst_iso(h.at)} for h in p.history],
         "public": ({"title": p.public.title, "excerpt": p.public.excerpt, "approved_by": p.public.approved_by,
                     "approved_at": jst_iso(p.public.approved_at)} if p.public else None),
+        "answers": [{"text": a.text, "status": a.status, "published": a.published, "author": a.author,
+                     "created_at": jst_iso(a.created_at)} for a in p.answers],
+        "mails": [{"id": m.id, "kind": m.kind, "state": m.state, "attempts": m.attempts,
+                   "next_try_at": jst_iso(m.next_try_at), "last_error": m.last_error,
+                   "created_at": jst_iso(m.created_at), "sent_at": jst_iso(m.sent_at), "message_id": m.message_id}
+                  for m in p.mails],
     }
     if include_personal:
         d["name"], d["email"] = p.name, p.email
@@ -161,19 +200,25 @@ def list_(
 @proposals_app.command("show")
 def show(
     ref: str = typer.Argument(..., help="受付番号 or id"),
-    include_personal: bool = typer.Option(False, "--include-personal", help="also print name and email"),
+    include_personal: bool = typer.Option(False, "--include-personal",
+                                          help="also print name and email (needs --reason; logged)"),
+    reason: Optional[str] = REASON_OPTION,
+    by: Optional[str] = BY_OPTION,
     as_json: bool = typer.Option(False, "--json"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
     """One proposal: text, outline links, similar proposals, status history.
 
-    Times are Japan time (in --json, ISO 8601 with +09:00: the 受付番号's date).
+    With --include-personal also the submitter's name and email: give --reason; who, when and why
+    go to the access log first. Times are Japan time (in --json, ISO 8601 with +09:00: the 受付番号's date).
     """
     from . import messages as M
     from .store import local_time
 
+    access = _access(reason, by, "--include-personal", "reply to the submitter's question") \
+        if include_personal else None
     store = _store(db)
-    p = _private(store, _get(store, ref, include_personal), include_personal)
+    p = _private(store, _get(store, ref, include_personal, access), include_personal)
     if as_json:
         typer.echo(json.dumps(_proposal_dict(p, include_personal), ensure_ascii=False, indent=2))
         return
@@ -198,9 +243,36 @@ def show(
         typer.echo(f"  {s.rank}. {s.section} (P.{s.page}) {s.score:.3f}  [{s.chunk_id}]")
     for s in p.similar:
         typer.echo(f"  似た提案 {s.receipt_no} {s.title} {s.score:.3f}{'  ← 重複の可能性' if s.duplicate else ''}")
+    for i, a in enumerate(p.answers):
+        current = i == len(p.answers) - 1
+        typer.echo(("回答:" if current else f"以前の回答 ({i + 1}/{len(p.answers)}):") +
+                   f"  {M.label(M.STATUS_LABELS, a.status, 'ja')}  {'公開' if a.published else '非公開'}  "
+                   f"{a.author}  {local_time(a.created_at)}")
+        typer.echo("  " + a.text.replace("\n", "\n  "))
+    if p.mails:
+        typer.echo("メール:")
+    for m in p.mails:
+        typer.echo(f"  outbox {m.id}  {_mail_line(m)}")
+        if m.last_error and m.state != "sent":
+            typer.echo(f"    {m.last_error}")
     typer.echo("履歴:")
     for h in p.history:
         typer.echo(f"  {local_time(h.at)}  {M.label(M.STATUS_LABELS, h.status, 'ja')}  {h.actor}  {h.note}")
+
+
+def _mail_line(m) -> str:
+    """One outbox row for ``show``: kind, state, tries, times, Message-ID (never the address)."""
+    from . import messages as M
+    from .store import local_time
+
+    line = f"{M.label(M.MAIL_KINDS, m.kind, 'ja')}  {M.label(M.MAIL_STATES, m.state, 'ja')}  試行 {m.attempts}"
+    if m.state == "sent" and m.sent_at:
+        line += f"  {local_time(m.sent_at)}"
+    elif m.state == "pending":
+        line += f"  次の試行 {local_time(m.next_try_at)}" if m.next_try_at else ""
+        if not settings_or_exit().smtp_url:
+            line += "  (REFORMBOT_SMTP_URL is not set: queued, not sent)"
+    return f"{line}  {m.message_id}"
 
 
 def _defuse(value):
@@ -214,16 +286,25 @@ def _defuse(value):
 @proposals_app.command("export")
 def export(
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv or json"),
-    include_personal: bool = typer.Option(False, "--include-personal", help="add name and email columns"),
+    include_personal: bool = typer.Option(False, "--include-personal",
+                                          help="add name and email columns (needs --reason; logged)"),
+    reason: Optional[str] = REASON_OPTION,
+    by: Optional[str] = BY_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, help="file (default: stdout)"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default.
+    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default;
+    with --include-personal give --reason (who, when, what and why go to the access log first).
 
     created_at is Japan time, ISO 8601 with +09:00 (e.g. 2026-11-28T00:30:00+09:00): its date is
     the 受付番号's.
     """
-    rows = _store(db).export_rows(include_personal=include_personal)    # masked unless include_personal
+    access = None
+    if include_personal:
+        where = f"to {output}" if output else "to standard output"
+        access = _access(reason, by, "--include-personal", "survey of submitters, approved by the section head",
+                         f"({fmt.value}, {where})")
+    rows = _store(db).export_rows(include_personal=include_personal, access=access)   # masked unless personal
     if fmt is Format.json:
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -276,6 +357,65 @@ def set_status(
                      + ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in TRANSITIONS[p.status]))
     typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
     _update_slack(store, p)
+
+
+@proposals_app.command("answer")
+def answer(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    file: Path = typer.Option(..., "--file", "-f", dir_okay=False,
+                              help="the answer, a UTF-8 text file (- for standard input)"),
+    status: str = typer.Option(..., "--status", "-s",
+                               help="outcome: done|difficult|out_of_scope|reviewing or 対応済/対応困難/対象外/検討中"),
+    publish: bool = typer.Option(False, "--publish", help="show the answer to citizens on the status page"),
+    by: str = typer.Option("admin", "--by", help="who answers (recorded as cli:<by>)"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Answer a proposal: save the answer (an edit keeps the earlier one in the history), set its
+    status, and mail the answer to the citizen when they left an address (through the outbox;
+    the server sends it)."""
+    from . import messages as M
+    from .store import BadAnswer
+
+    store = _store(db)
+    p = _get(store, ref)
+    text = _read_text(file, "answer")
+    code = _status_code(status)
+    checked = store.check_answer(p.id, text, code, published=publish, lang="en")
+    if not checked.ok:
+        _usage_error(" ".join(checked.errors.values()) + _answer_hint(checked.errors))
+    mails_before = len(p.mails)
+    try:
+        store.answer(p.id, text, code, published=publish, author=f"cli:{by}")
+    except BadAnswer as exc:     # checked just above; only a concurrent change gets here
+        _usage_error(str(exc))
+    p = store.get(p.id)
+    mail = next((m for m in p.mails[mails_before:] if m.kind == "answer"), None)    # queued with this answer
+    typer.echo(f"{p.receipt_no}: answered, {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status}), "
+               f"{'public' if publish else 'not public'}" + (f" ({len(p.answers) - 1} earlier kept)" if len(p.answers) > 1 else ""))
+    if mail is None:
+        typer.echo("mail: none (the submitter left no email address)")
+    elif settings_or_exit().smtp_url:
+        typer.echo(f"mail: queued as outbox {mail.id}; the server sends it (see `reformbot proposals show {p.receipt_no}`)")
+    else:
+        typer.echo(f"mail: queued as outbox {mail.id}, not sent while REFORMBOT_SMTP_URL is not set")
+    _update_slack(store, p)
+
+
+def _answer_hint(errors: dict) -> str:
+    if "answer_status" in errors:
+        return " (--status)"
+    return " (edit the --file)" if "answer_text" in errors else ""
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file (``-``: standard input), or a one-line error naming it."""
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or exc
+        _usage_error(f"cannot read the {what} from {path}: {reason}")
 
 
 def _update_slack(store, p) -> None:
@@ -389,3 +529,86 @@ def relink(
         for pid in bar:
             pipeline.process(pid)
     typer.echo(f"relinked {len(ids)} proposals")
+
+
+@proposals_app.command("erase")
+def erase(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="why (e.g. the submitter asked); kept in the access log"),
+    by: Optional[str] = BY_OPTION,
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Erase one submitter's name and email on request; the proposal stays.
+
+    The name is also masked where the submitter repeated it in the title or text, and the database
+    file is compacted so no copy stays in it. Recorded in the access log with --reason.
+    """
+    access = _access(reason, by, "erase", "the submitter asked by phone on 2026-12-01")
+    store = _store(db)
+    p = _get(store, ref)
+    done = store.erase_personal([p.id], access)
+    if done.erased:
+        typer.echo(f"{p.receipt_no}: name and email erased; the proposal stays (recorded in the access log)")
+    else:
+        typer.echo(f"{p.receipt_no}: no name or email stored, nothing to erase (the request is recorded in the access log)")
+    if not done.compacted:
+        typer.echo("(the database file could not be compacted yet: another process is using it; "
+                   "run this command again later to remove every copy)", err=True)
+
+
+@proposals_app.command("purge-personal")
+def purge_personal(
+    dry_run: bool = typer.Option(False, "--dry-run", help="list the proposals due; erase nothing"),
+    by: Optional[str] = BY_OPTION,
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Erase the names and emails kept longer than REFORMBOT_PERSONAL_DATA_RETENTION_DAYS after a
+    proposal's last status change (the server does this once a day too); the proposals stay."""
+    from .retention import purge
+    from .store import local_time
+
+    days = settings_or_exit().personal_data_retention_days
+    who = (by or "").strip() or _login_name()
+    store = _store(db)
+    result = purge(store, days, f"cli:{who}", dry_run=dry_run)
+    if not result.due:
+        typer.echo(f"no names or emails are due: each is kept {days} days after the proposal's last status change")
+        return
+    head = "would erase (--dry-run, nothing erased)" if dry_run else "erased"
+    n = len(result.due)
+    typer.echo(f"{head} the names and emails of {n} proposal{'' if n == 1 else 's'}, "
+               f"last status change {days} days or more ago:")
+    for _, receipt, last in result.due:
+        typer.echo(f"  {receipt}  last status change {local_time(last)}")
+    if result.erasure is not None and not result.erasure.compacted:
+        typer.echo("(the database file could not be compacted yet: another process is using it; "
+                   "it is compacted at the next erasure)", err=True)
+
+
+@proposals_app.command("access-log")
+def access_log(
+    ref: Optional[str] = typer.Argument(None, help="only this proposal (受付番号 or id)"),
+    limit: int = typer.Option(100, "--limit", "-n", min=1, max=100000, help="the newest N lines"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Who read or erased names and emails, when, what and why (oldest first; times in Japan time)."""
+    from .store import ProposalNotFound, jst_iso, local_time
+
+    store = _store(db)
+    try:
+        records = store.access_log(limit, ref)
+    except ProposalNotFound:
+        from .receipts import EXAMPLE
+
+        _usage_error(f"no proposal {ref!r}: give a 受付番号 like {EXAMPLE} or an id (see `reformbot proposals list`)")
+    if as_json:
+        for r in records:
+            typer.echo(json.dumps({"at": jst_iso(r.at), "by": r.by, "action": r.action, "subject": r.subject,
+                                   "reason": r.reason}, ensure_ascii=False))
+        return
+    if not records:
+        typer.echo("(no reads or erasures of personal data recorded)")
+        return
+    for r in records:
+        typer.echo(f"{local_time(r.at)}  {r.by}  {r.action:<6}  {r.subject}  reason: {r.reason}")

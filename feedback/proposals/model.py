@@ -1,7 +1,8 @@
 """Dataclasses for citizen (and staff) proposals.
 
 form -> :class:`ProposalInput` (validated) -> SQLite (:class:`Proposal`) -> outline links
-(:class:`SectionLink`, :class:`Similar`) -> Slack notification.
+(:class:`SectionLink`, :class:`Similar`) -> Slack notification -> staff answer
+(:class:`ProposalAnswer`) -> mail to the citizen through the outbox (:class:`MailRecord`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ SOURCES = ("citizen", "staff")
 # city office answers a 市民の声: received, under review, then one of three outcomes).
 STATUSES = ("received", "reviewing", "done", "difficult", "out_of_scope")
 FINAL_STATUSES = ("done", "difficult", "out_of_scope")
+# Kinds of mail to a citizen who left an address: the staff answer, and (optional) a receipt.
+MAIL_KINDS = ("answer", "receipt")
+# Outbox states: pending (to send, maybe after a back-off) -> sending (claimed by a worker) ->
+# sent | failed (refused, out of tries, or interrupted after the hand-over: never sent twice).
+MAIL_STATES = ("pending", "sending", "sent", "failed")
 # Allowed moves. A final status may be reopened to 検討中 (staff click the wrong button, or a
 # proposal comes back); nothing goes back to 受付, which only means "nobody has looked yet".
 TRANSITIONS = {
@@ -116,11 +122,57 @@ class Proposal:
     goal_text: str | None = None
     linked_goal_label: str | None = None
     linked_goal_text: str | None = None
+    answers: "tuple[ProposalAnswer, ...]" = ()   # staff answers, oldest first; the last is current
+    mails: "tuple[MailRecord, ...]" = ()          # mail to the citizen (no address), oldest first
+
+    @property
+    def answer(self) -> "ProposalAnswer | None":
+        """The current answer (the latest saved), or None when staff have not answered."""
+        return self.answers[-1] if self.answers else None
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:
         """Earlier proposals flagged as near-duplicates."""
         return tuple(s for s in self.similar if s.duplicate)
+
+
+@dataclass(frozen=True)
+class PersonalAccess:
+    """Who reads or erases submitters' names and emails, and why: kept in the access log.
+
+    ``by`` is recorded as given (``cli:suzuki``, ``system``); ``detail`` adds to what was read
+    (e.g. where an export was written).
+    """
+
+    by: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One line of the personal-data access log."""
+
+    id: int
+    at: str                      # ISO 8601 UTC
+    by: str                      # "cli:<user>", "system"
+    action: str                  # one of ACCESS_ACTIONS
+    subject: str                 # a 受付番号, or what an export held
+    reason: str
+    proposal_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What :meth:`ProposalStore.erase_personal` did."""
+
+    erased: tuple[str, ...]      # 受付番号 whose name or email was erased
+    compacted: bool              # the file was rewritten without them (False: not yet, see the log)
+
+
+ACCESS_ACTIONS = ("show", "export", "erase", "purge")
+"""What happened to personal data: read one (show), read all (export), erased on request (erase),
+erased at the end of the retention period (purge)."""
 
 
 @dataclass(frozen=True)
@@ -143,3 +195,40 @@ class LinkResult:
     sections: tuple[SectionLink, ...]
     goal_label: str | None = None
     goal_text: str | None = None
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """A staff answer to a proposal. Editing saves a new one; earlier ones stay as history."""
+
+    text: str
+    status: str           # the outcome set with it (one of STATUSES)
+    published: bool       # shown to citizens on the status page
+    author: str           # "slack:U…", "cli:<name>"
+    created_at: str       # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """One outbox row as staff see it: what was sent and how it went, without the address or text."""
+
+    id: int
+    kind: str             # one of MAIL_KINDS
+    state: str            # one of MAIL_STATES
+    attempts: int
+    next_try_at: str | None
+    last_error: str | None     # address and credentials never appear here
+    created_at: str
+    sent_at: str | None        # when the message was handed to the mail server
+    message_id: str
+
+
+@dataclass(frozen=True)
+class OutboxMail:
+    """An outbox row the worker sends: a :class:`MailRecord` with its address and text (personal)."""
+
+    record: MailRecord
+    proposal_id: int
+    to_addr: str
+    subject: str
+    body: str

@@ -26,6 +26,7 @@ from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
 from .model import AGE_CHOICES, GOAL_UNKNOWN, RESIDENCY_CHOICES
+from .retention import PersonalDataJanitor
 from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
 
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
     from bot.about import About
     from bot.settings import Settings
     from corpus.model import Document
+
+    from .outbox import OutboxWorker
 
 DocumentSource = Callable[[], "Document | None"]
 """Where the form finds the current document (its goals, name and city): ``QAService.current_document``."""
@@ -303,6 +306,8 @@ class ProposalsMount:
     store: ProposalStore
     pipeline: ProposalPipeline
     slack_plugin: Callable | None = None    # pass to ``bot.slack.mount_slack(..., plugins=[...])``
+    janitor: PersonalDataJanitor | None = None   # erases names and emails past retention, daily
+    outbox: "OutboxWorker | None" = None     # sends mail to citizens (None: REFORMBOT_SMTP_URL unset)
 
     def __iter__(self):   # ``routes, startup = mount_proposals(...)``
         return iter((self.routes, self.startup))
@@ -320,9 +325,11 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
         store: an open store (default: ``settings.database_path``).
 
     Returns:
-        A :class:`ProposalsMount`: routes, start-up/shutdown callables, and the Slack plugin.
+        A :class:`ProposalsMount`: routes, start-up/shutdown callables (the linking worker and the
+        daily erasure of names and emails past ``settings.personal_data_retention_days``), and the
+        Slack plugin.
     """
-    store = store or ProposalStore(settings.database_path)
+    store = store or ProposalStore(settings.database_path, mail=mail_options(settings, qa))
     searcher = _LazyRetriever(qa) if qa is not None else None
     similar = SimilarFinder(store, _LazyEmbedder(qa)) if qa is not None else None
     notifier = None
@@ -343,13 +350,52 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
                              document=document)
     from .slack import proposals_plugin
 
+    janitor = PersonalDataJanitor(store, store.clock, settings.personal_data_retention_days)
+    outbox = outbox_worker(settings, store, notifier)
+    startup = [pipeline.start] + ([outbox.start] if outbox else [])
+
     def close() -> None:
+        janitor.stop()       # a run in progress finishes first
         pipeline.stop()      # finishes what is queued, then the store can close
+        if outbox is not None:
+            outbox.stop()    # a mail being sent is finished and settled first
         store.close()
 
     # One shutdown callable: the server runs its shutdown list in reverse order.
-    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[close], store=store, pipeline=pipeline,
-                          slack_plugin=proposals_plugin(store, pipeline, document=document))
+    return ProposalsMount(routes=routes, startup=startup + [janitor.start], shutdown=[close], store=store,
+                          pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline, document=document),
+                          outbox=outbox, janitor=janitor)
+
+
+def mail_options(settings: "Settings", qa=None):
+    """How the store queues mail to citizens, from the settings (link origin, receipts) and the
+    city: ``REFORMBOT_CITY_NAME``, else the one the current document of ``qa`` names when a mail is written."""
+    from .mailtext import MailOptions
+
+    def city() -> str:
+        from bot.about import current
+
+        return current(qa, settings.city_name).city
+
+    return MailOptions(public_url=settings.public_url, receipts=bool(settings.mail_receipts),
+                       city=settings.city_name or (city if qa is not None else ""))
+
+
+def outbox_worker(settings: "Settings", store: ProposalStore, reporter=None):
+    """The mail outbox worker for ``store``, woken whenever a mail is queued; None (mail is queued
+    but not sent, which is logged) when ``REFORMBOT_SMTP_URL`` is not set."""
+    config = settings.smtp_config()
+    if config is None:
+        log.info("mail to citizens: queued, not sent (set REFORMBOT_SMTP_URL and REFORMBOT_MAIL_FROM)")
+        return None
+    from feedback.mail import Mailer
+
+    from .outbox import OutboxWorker
+
+    worker = OutboxWorker(store, Mailer(config), settings.mail_from, reporter=reporter)
+    store.add_outbox_listener(worker.wake)
+    log.info("mail to citizens: sent through %s", config.redacted())
+    return worker
 
 
 class _LazyRetriever:
