@@ -6,7 +6,7 @@ from __future__ import annotations
 
 REVISION = {
     "ja": {
-        "header": "第７次行政改革大綱の検索データが更新されました",
+        "header": "検索データ（索引）が更新されました",
         "versions": "版 `{new}`（前の版 `{old}`）",
         "counts": "節: 変更 {sections_changed} ・ 追加 {sections_added} ・ 削除 {sections_removed}　"
                   "用語: 変更 {glossary_changed} ・ 追加 {glossary_added} ・ 削除 {glossary_removed}",
