@@ -14,7 +14,7 @@ The decision (:func:`decide`) uses two signals that do not depend on rank:
   paraphrases and English questions whose words are not in the text.
 
 A question that names a numbered item the outline never names (「第9次行政改革大綱」 when the
-outline only knows the 第1次–第7次 reforms and the 第９次総合計画), or a year it neither names nor
+outline only knows the reforms up to its own edition and the 第９次総合計画), or a year it neither names nor
 covers with a period (「令和９年度の予算」, "fiscal 2027"), is refused whatever the scores say:
 ordinals and years are where word overlap misleads most.
 
@@ -264,7 +264,7 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
     names the role it asks about (「本部長は誰」), the passage must name that role. A ``noun``
     (申請期限, 回答率) must occur in the passage or its ``heading`` (breadcrumb), itself or as its
     outline term (:mod:`index.lexicon`: 徴収率 -> 収納率). The fact itself must be in the passage
-    text: breadcrumbs carry numbering (「５ 第７次…」, 「(2)」) that is no date or count.
+    text: breadcrumbs carry numbering (「５ 第３次…」, 「(2)」) that is no date or count.
     """
     text = _squash(passage)
     if noun:

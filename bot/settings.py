@@ -94,7 +94,7 @@ class Settings:
         "help": "mail server for mail to citizens: smtp://user:password@host:587 (STARTTLS), smtps://…, or "
                 "smtp://host:25; empty: mail is queued, not sent", "redact": "url"})
     mail_from: str = field(default="", metadata={
-        "help": "From of mail to citizens, e.g. 厚木市 行政経営課 <gyokaku@example.jp> (needed with REFORMBOT_SMTP_URL)"})
+        "help": "From of mail to citizens, e.g. 〇〇市 行政経営課 <gyokaku@example.jp> (needed with REFORMBOT_SMTP_URL)"})
     mail_receipts: int = field(default=0, metadata={
         "help": "1: also mail a receipt confirmation when a citizen leaves an address (0: answers only)"})
     public_url: str = field(default="http://127.0.0.1:8000", metadata={
@@ -213,7 +213,7 @@ def _check_mail(settings: "Settings") -> None:
         raise SettingsError(str(exc)) from None
     if settings.mail_from and "@" not in parseaddr(settings.mail_from)[1]:
         raise SettingsError(f"REFORMBOT_MAIL_FROM={settings.mail_from!r} is not a mail address: set it to e.g. "
-                            "'厚木市 行政経営課 <gyokaku@example.jp>' or gyokaku@example.jp")
+                            "'〇〇市 行政経営課 <gyokaku@example.jp>' or gyokaku@example.jp")
     if settings.smtp_url and not settings.mail_from:
         raise SettingsError("REFORMBOT_SMTP_URL is set but REFORMBOT_MAIL_FROM is not: set it to the address "
                             "citizens see mail from, e.g. gyokaku@example.jp")

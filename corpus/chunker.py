@@ -55,7 +55,7 @@ _MIN_ALIAS = 3
 
 
 def breadcrumb(parts: Iterable[str]) -> str:
-    """The display breadcrumb: ``"５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間"``."""
+    """The display breadcrumb: ``"第４章 基本方針と計画期間 › ４－１ 計画期間"``."""
     return BREADCRUMB_SEP.join(parts)
 
 

@@ -1,4 +1,4 @@
-"""A plan's list of goals, found in its structure: 重点目標１–３, 基本方針Ⅰ–Ⅳ, 柱1–5 …
+"""A plan's list of goals, found in its structure: 重点目標, 基本方針Ⅰ–Ⅳ, 柱1–5 …
 
 Plans name their goals with a word and a number, and count them from one: the goals are the
 sections (or the listed lines) labelled with one repeated word and the numbers 1, 2 … N. Which
@@ -7,7 +7,7 @@ word it is comes from the document, never from here.
 Where to look, best first:
 
 * a word that labels both sibling headings and the lines of a list (the plan lists its goals in
-  an overview, then gives each a chapter: 「【重点目標】 重点目標１ …」 and 「ア 重点目標１ …」);
+  an overview, then gives each a chapter: 「【基本方針】 基本方針Ⅰ …」 and 「ア 基本方針Ⅰ …」);
 * sibling headings labelled with one word, a word used for one such group only (a word repeated
   under every goal, 施策1–3 under each 基本方針, is a level below the goals);
 * lines of one list item or consecutive items (an overview with no chapter per goal).
@@ -34,7 +34,7 @@ class Goal:
     """One goal of the plan, as written."""
 
     key: str                    # its number, "1" … "N": the value forms and the store use
-    label: str                  # word and number as written: "基本方針Ⅰ", "重点目標１"
+    label: str                  # word and number as written: "基本方針Ⅰ", "柱２"
     title: str                  # what it says: "効率的で質の高い行政サービスへの転換"
     word: str                   # the word that labels every goal of the list: "基本方針"
     section_id: str | None = None        # its section, when the goals are headings
@@ -70,7 +70,7 @@ class _Label:
 _D = "0-9０-９"
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
 _KANJI_NUM = "一二三四五六七八九十"
-# 「重点目標１ …」 「基本方針Ⅰ …」 「柱1：…」: a word (kanji or katakana, not an edition 第…), its
+# 「重点目標２ …」 「基本方針Ⅰ …」 「柱1：…」: a word (kanji or katakana, not an edition 第…), its
 # number, then a space, a colon or the end. One character is a word too (柱), unlike in headings.
 _LABEL = re.compile(rf"^(?P<word>(?!第)[\u3041-\u309f\u30a1-\u30fa\u30fc\u3400-\u9fff々]{{0,7}}[\u30a1-\u30fa\u30fc\u3400-\u9fff々])"
                     rf"(?P<num>[{_D}]{{1,2}}|[{_ROMAN}]|[{_KANJI_NUM}]{{1,3}})(?:[ 　]+|[:：] ?|$)(?P<title>.*)$")
@@ -202,7 +202,7 @@ def goal_of_breadcrumb(breadcrumb: str, goals: Sequence[Goal]) -> Goal | None:
             return g
     by_number = {(unicodedata.normalize("NFKC", g.word), g.key): g for g in goals}
     for seg in segments:
-        for text in (seg, seg.partition(" ")[2]):        # 「ア 重点目標１ …」: after the section's own number
+        for text in (seg, seg.partition(" ")[2]):        # 「ア 重点目標２ …」: after the section's own number
             h = _goal_label(text) if text else None
             if h is not None and (h.key, str(h.value)) in by_number:
                 return by_number[(h.key, str(h.value))]

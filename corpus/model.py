@@ -35,7 +35,7 @@ class Section:
     title: str                   # heading text as written
     level: int                   # 1 = the document's top-level numbering scheme
     path: tuple[str, ...]        # breadcrumb labels ("number title") from the top, including this
-                                 # one: ("５ 第７次行政改革大綱について", "(2) 計画の位置付け・計画期間")
+                                 # one: ("第４章 基本方針と計画期間", "４－１ 計画期間")
     page: int | None             # its page marker (大綱P.x, inherited from the section above), else
                                  # the page the heading is on (printed number, else the PDF page)
     items: tuple[str, ...] = ()  # bullets / lines directly under this heading, repaired; a
@@ -68,7 +68,7 @@ class Chunk:
 
     id: str                      # stable across rebuilds while its section/entry identity holds
     kind: str                    # "body" | "glossary"
-    section: str                 # breadcrumb for display: "５ 第７次… › (2) 計画の位置付け・計画期間"
+    section: str                 # breadcrumb for display: "第４章 基本方針と計画期間 › ４－１ 計画期間"
     page: int | None
     text: str                    # display text (original characters)
     content_hash: str            # sha256 of text + section (hex)

@@ -8,7 +8,7 @@ The structure comes from the document, not from one layout:
   the first scheme seen is the top level, the next one below it, and so on. A heading of a strict
   scheme must start or continue its sequence (:class:`corpus.schemes.Sequence`), and a run of two
   or more numbered lines of one scheme with nothing between them is a list, kept as items of the
-  section above (「重点目標１ …」「重点目標２ …」 under 【重点目標】; 「基本方針Ⅰ–Ⅳ」 under ４－２);
+  section above (「重点目標２ …」「重点目標３ …」 under 【重点目標】; 「基本方針Ⅰ–Ⅳ」 under ４－２);
 - a caption (「成果」, 「課題」): a short plain line that names part of its section's title or is
   directly followed by bullets opens a sub-section one level down;
 - items: bullets (・ ● ○ ◆ ▲ …), notes (※…), plain lines stay one item each; a label

@@ -16,13 +16,13 @@ scheme             as written                                   value
 ``digit``           １ / 1 (then a space) ``digit.`` １． / 1.    the number
 ``kana``            ア / イ． (then a space)                      50-sound order
 ``kanji``           一 / 二、                                      the number
-``label:<word>``    重点目標１ / 基本方針Ⅰ / 施策2 (then a space)  the number
+``label:<word>``    重点目標２ / 基本方針Ⅰ / 施策2 (then a space)  the number
 ``md<N>``           ``#``×N (Markdown, and .docx heading styles)  that of the number after it
 =================  ===========================================  =========================
 
 Which scheme is which level is not fixed here: the parser ranks them by the order in which they
 first appear in each document (:mod:`corpus.parser`). A scheme whose marker also starts ordinary
-text (「1 」, 「ア 」, 「重点目標１ 」) is *strict*: a line counts as its heading only when its number
+text (「1 」, 「ア 」, 「基本方針Ⅰ 」) is *strict*: a line counts as its heading only when its number
 starts (1) or continues (last + 1) the scheme's sequence, so 「11 ポイント上昇」 at the start of a
 wrapped line is not heading 11. A page marker ending a heading (「大綱P.1」, 「（本編 p.12）」,
 「【P.2】」) gives its page.
@@ -165,7 +165,7 @@ _PATTERNS: list[tuple[str, re.Pattern, bool]] = [
     ("kana.", re.compile(rf"^(?P<num>(?P<v>[{_KANA}])[.．、]) ?(?P<title>\S.*)$"), True),
     ("kana", re.compile(rf"^(?P<num>[{_KANA}]) (?P<title>\S.*)$"), True),
     ("kanji", re.compile(rf"^(?P<num>(?P<v>[{_KANJI_NUM}]{{1,3}})[、．.]?) (?P<title>\S.*)$"), True),
-    # 「重点目標１ …」 「基本方針Ⅰ …」 「施策２：…」: a short word, its number, a space or a colon.
+    # 「重点目標２ …」 「基本方針Ⅰ …」 「施策２：…」: a short word, its number, a space or a colon.
     ("label", re.compile(rf"^(?P<num>(?P<label>[^\s{_D}、。，,.．・「」『』()（）【】※＊*#:：第{_ROMAN}\u25a0-\u25ff★☆•]{{1,6}}?"
                          rf"[\u3400-\u9fff\u30a0-\u30ffＡ-Ｚａ-ｚA-Za-z])"
                          rf"(?P<v>[{_D}]{{1,2}}|[{_ROMAN}]|[{_KANJI_NUM}]{{1,3}}))(?: |[:：] ?)"

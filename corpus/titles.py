@@ -53,7 +53,7 @@ def short_title(title: str) -> str:
 
 
 def place_name(title: str) -> str | None:
-    """The municipality a plan's title names (「第７次〇〇市行政改革大綱」 -> 〇〇市), or None.
+    """The municipality a plan's title names (「第３次〇〇市行政改革大綱」 -> 〇〇市), or None.
 
     Only names ending in 市, 町 or 村 are read; a prefecture or a ward is left to the settings.
     """

@@ -109,7 +109,7 @@ def build_message(*, from_addr: str, to_addr: str, subject: str, body: str, mess
     2047 where needed, CRLF line ends); the body is UTF-8 in base64, so it passes any server.
 
     Args:
-        from_addr: ``REFORMBOT_MAIL_FROM``, e.g. ``厚木市 行政経営課 <gyokaku@example.jp>``.
+        from_addr: ``REFORMBOT_MAIL_FROM``, e.g. ``〇〇市 行政経営課 <gyokaku@example.jp>``.
         to_addr: the recipient.
         subject: the subject.
         body: the text.

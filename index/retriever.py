@@ -40,7 +40,7 @@ Query expansion
 Sub-items
     Short bullets inherit their topic from the breadcrumb, so a question that names a heading-level
     concept and nothing narrower (「重点目標は何ですか」, "What are the three key goals?") matched
-    the bullets of one goal (「(3) 重点目標に位置付ける… › ア 重点目標１ … › (ｱ) 職員の能力向上」 says
+    the bullets of one goal (「(3) 重点目標に位置付ける… › ア 重点目標… › (ｱ) 職員の能力向上」 says
     重点目標 twice in a 60-character chunk) better than the passage that lists all three goals.
     After fusion, a candidate that matches the question only through its ancestors' headings,
     when another passage restates those words in its own text, has its fused score multiplied by
@@ -374,12 +374,12 @@ class Retriever:
         A question that names a heading-level concept and nothing narrower (「重点目標は何ですか」)
         is answered by the passage whose own words list or define it (５(1) 【重点目標】 …), not by
         the bullets of one sub-item that merely inherit the concept from their breadcrumb
-        (「ア 重点目標１ … › (ｱ) 職員の能力向上」). A candidate is such a sub-item when it has some of
+        (「ア 重点目標… › (ｱ) 職員の能力向上」). A candidate is such a sub-item when it has some of
         the question's words only in its ancestors' headings, another chunk restates each of them
         in its own text, and its own text and section title match (almost) none of the question's
         words (IDF weight under ``_OWN_SHARE`` of the inherited ones). Words in most chunks (行政,
         改革: IDF below ``_MIN_IDF``) are ignored, and a candidate whose ancestors hold a question
-        word no passage restates (「背景」 of ２ 第７次行政改革大綱策定の背景) is kept: that heading
+        word no passage restates (「背景」 of a heading 「…大綱策定の背景」) is kept: that heading
         is the only place the question's concept is found.
         """
         if isinstance(words, str):
@@ -433,7 +433,7 @@ class Retriever:
 
         With ``headed``, each text starts with its breadcrumb line, and a question word missing
         from the first passage but sharing a kanji with that passage's heading (現状 under
-        「厚木市の状況」, 動き under 「国の動向」) counts half: the question names the section
+        「〇〇市の状況」, 動き under 「国の動向」) counts half: the question names the section
         in other words. Only the first passage's heading, the one quoted as the answer.
         """
         from index.lexical import content_word_spans, without_suffix
@@ -462,7 +462,7 @@ class Retriever:
                        for m in matches)
 
         # The heading each passage sits under (breadcrumb leaf): a question word sharing a kanji
-        # with it (現状 / 厚木市の状況, 動き / 国の動向) names the section in other words.
+        # with it (現状 / 〇〇市の状況, 動き / 国の動向) names the section in other words.
         leaves = ["".join(nfkc(t.split("\n", 1)[0].split(" › ")[-1]).split()) if headed else ""
                   for t in chunk_texts]
 

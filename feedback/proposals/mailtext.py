@@ -28,7 +28,7 @@ class MailOptions:
     Args:
         public_url: the public origin of the form, used for links in mails.
         receipts: also queue a receipt confirmation when a proposal with an address is stored.
-        city: the municipality the mails name (「厚木市 行政改革への市民提案」), or a callable giving
+        city: the municipality the mails name (「みどり市 行政改革への市民提案」), or a callable giving
             it when a mail is written (the current document's may change); empty: neutral wording.
     """
 
