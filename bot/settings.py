@@ -76,6 +76,7 @@ class Settings:
     contact: str = field(default="行政経営課", metadata={"help": "whom staff should ask when the outline has no answer"})
     proposals_channel: str = field(default="", metadata={"help": "Slack channel for new citizen proposals"})
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
+    admins: str = field(default="", metadata={"help": "Slack user ids (comma-separated, U…) who may publish a revised outline from Slack and undo a revision (empty: nobody)"})
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
     proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
@@ -112,6 +113,11 @@ class Settings:
                             max_seconds=self.max_source_seconds or None,
                             mb_setting=names["max_source_mb"], pages_setting=names["max_source_pages"],
                             seconds_setting=names["max_source_seconds"])
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """The Slack user ids in ``REFORMBOT_ADMINS``."""
+        return frozenset(_ADMIN_SPLIT.split(self.admins.strip())) - {""}
 
     @property
     def index_dir(self) -> Path:
@@ -167,6 +173,10 @@ class Settings:
                 raise SettingsError(f"{name}={spec!r} is not COUNT/SECONDS: set it to e.g. 30/60, or 0 for no limit")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
+        bad = sorted(a for a in settings.admin_ids if not _USER_ID.fullmatch(a))
+        if bad:
+            raise SettingsError(f"REFORMBOT_ADMINS={settings.admins!r}: {', '.join(bad)} is not a Slack user id (U…); "
+                                "copy it from the person's Slack profile (⋮ → Copy member ID)")
         for f in fields(cls):
             if f.name.startswith("max_source_") and getattr(settings, f.name) < 0:
                 raise SettingsError(f"{env_name(f)} must be 0 (no limit) or more, not {getattr(settings, f.name)}")
@@ -174,6 +184,8 @@ class Settings:
 
 
 _RATE = re.compile(r"\d+(/\d+(\.\d+)?)?")
+_ADMIN_SPLIT = re.compile(r"[\s,]+")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 def env_name(f) -> str:
