@@ -299,3 +299,21 @@ def test_a_build_running_elsewhere_is_named_in_the_reply(tmp_path, outline, revi
             reply = last_reply(slack, "実行中です")
         assert f"pid {__import__('os').getpid()}" in reply["text"]
         assert [v.id for v in list_versions(slack.settings.index_dir)] == [v1.version]
+
+
+def test_a_file_without_an_outline_is_refused_in_the_readers_words(tmp_path, outline):
+    v1, h = harness(tmp_path, outline)
+    with h as slack:
+        send_file(slack, "議事録.txt", "本日の会議では、次回の日程を決めた。\n".encode())
+        reply = last_reply(slack, "大綱の内容が見つかりません")
+        assert "議事録.txt" in reply["text"]
+        assert [v.id for v in list_versions(slack.settings.index_dir)] == [v1.version]
+
+
+def test_an_admin_with_an_english_slack_gets_english_replies(tmp_path, outline):
+    v1, h = harness(tmp_path, outline)
+    with h as slack:
+        slack.emulator.locales[ADMIN] = "en-US"
+        send_file(slack, "outline.xlsx", b"PK\x03\x04 spreadsheet")
+        reply = last_reply(slack, "cannot be used")
+        assert "unsupported file type .xlsx" in reply["text"] and "“outline.xlsx”" in reply["text"]

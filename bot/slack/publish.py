@@ -196,7 +196,7 @@ class Publisher:
 
     def _stage(self, job: Job, progress: ProgressNote) -> SlackMessage:
         """Download, inspect and build without switching; the reply for the DM thread."""
-        from corpus import CorpusError, SourceError
+        from corpus import CorpusError
         from corpus.inspect import inspect_source
         from index.diff import diff_versions
         from index.errors import IndexError_
@@ -212,9 +212,9 @@ class Publisher:
             return message
 
         def problem(exc: Exception) -> str:
-            if isinstance(exc, SourceError):
-                return escape(exc.problem_ja if lang == "ja" else exc.problem)
-            return escape(fit(str(exc), 1500))
+            # SourceError and OutlineError say it in both languages; engine errors in English
+            said = getattr(exc, "problem_ja" if lang == "ja" else "problem", None)
+            return escape(fit(str(said or exc), 1500))
 
         progress.stage("download")
         upload = None
