@@ -130,6 +130,7 @@ def test_an_admin_publishes_a_revised_outline_from_slack(tmp_path, outline, revi
         assert slack.qa.ask(R.NEW_FIGURE).index_version == v1.version
         # the inspection summary (as `index inspect`) and the diff (as `index diff`), in the admin's DM thread
         assert "読み取り結果" in blocks and "sections (" in blocks and "※8 キャッシュレス決済" in blocks
+        assert "file: 第７次行政改革大綱_改訂版.txt (utf-8" in blocks and "uploads" not in blocks   # no server paths
         assert "〔-20-〕" in blocks and "〔+25+〕" in blocks and R.REMOVED_BULLET in blocks
         assert {e["text"]["text"] for b in staged_post["blocks"] if b.get("block_id") == pb.BLOCK_DECISION
                 for e in b["elements"]} == {"公開する", "破棄する"}
@@ -317,3 +318,29 @@ def test_an_admin_with_an_english_slack_gets_english_replies(tmp_path, outline):
         send_file(slack, "outline.xlsx", b"PK\x03\x04 spreadsheet")
         reply = last_reply(slack, "cannot be used")
         assert "unsupported file type .xlsx" in reply["text"] and "“outline.xlsx”" in reply["text"]
+
+
+# --- the Block Kit, as pure functions ------------------------------------------------------------
+
+def test_a_staged_message_of_a_long_plan_keeps_within_block_kit_limits_and_its_buttons(tmp_path):
+    from corpus.inspect import inspect_source
+
+    lines = [f"{i} 第{i}の取組（大綱P.{i}）\n・取組{i}の内容を進めます。" for i in range(1, 121)]
+    path = tmp_path / "long.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ins = inspect_source(path)
+    diff_blocks = [pb.section(f"*変更* 節{i}\n> " + "新しい文。" * 200) for i in range(60)]
+    staged = pb.Staged(version="v2", base="v1", upload="20261127T000000Z-F1", name="long.txt")
+    msg = pb.staged_message(staged, ins, diff_blocks, "ja")
+    assert len(msg.blocks) <= 50 and msg.blocks[-1]["block_id"] == pb.BLOCK_DECISION
+    assert all(len(b["text"]["text"]) <= 3000 for b in msg.blocks if b.get("type") == "section")
+    code = next(b["text"]["text"] for b in msg.blocks if b.get("type") == "section" and b["text"]["text"].startswith("```"))
+    assert code.rstrip("`").splitlines()[-1].startswith("… (+")            # cut after a whole line, saying so
+    assert pb.Staged.from_value(msg.blocks[-1]["elements"][0]["value"]) == staged
+    with pytest.raises(ValueError):
+        pb.Staged.from_value('{"base": "v1"}')
+    with pytest.raises(ValueError):
+        pb.Undo.from_value('{"new": "v2"}')
+    done = pb.with_outcome(msg.blocks, "公開しました", [pb.undo_actions("v2", "v1")])
+    assert [b.get("block_id") for b in done[-2:]] == [pb.BLOCK_OUTCOME, pb.BLOCK_UNDO] and len(done) <= 50
+    assert not any(b.get("block_id") == pb.BLOCK_DECISION for b in done)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable
 
@@ -225,7 +225,8 @@ class Publisher:
             token = self.bot.client.token or self.settings.slack_bot_token
             upload = uploads.download(shared, token, self.uploads, limits)
             progress.stage("read")
-            inspection = inspect_source(upload.path, limits=limits)
+            # named as the admin named it, not by where the server keeps it
+            inspection = replace(inspect_source(upload.path, limits=limits), source=upload.name)
         except uploads.DownloadError as exc:
             log.warning("file %s from %s not downloaded: %s", job.file_id, job.user, exc)
             return failed(pb.note(t(lang, exc.reason, name=name, detail=escape(exc.detail))), upload)

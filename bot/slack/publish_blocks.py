@@ -108,14 +108,26 @@ def inspection_blocks(ins: Inspection, lang: str) -> list[dict]:
     summary = t(lang, "summary", title=escape(fit(ins.title or "-", 200)), sections=len(ins.sections),
                 terms=len(ins.glossary), chunks=ins.chunks, no_page=ins.chunks_without_page, pages=ins.pages,
                 page_source=t(lang, f"page_{ins.page_source}"), removed=len(ins.removed), unplaced=len(ins.unplaced))
-    text = escape(fit(format_inspection(ins), INSPECTION_CHARS))
-    blocks = [section(summary), section(f"```{text}```")]
+    blocks = [section(summary), section(f"```{escape(_whole_lines(format_inspection(ins), INSPECTION_CHARS))}```")]
     if ins.notes:
         shown = [f"• {escape(fit(n, 400))}" for n in ins.notes[:MAX_NOTES]]
         if len(ins.notes) > MAX_NOTES:
             shown.append(f"• … +{len(ins.notes) - MAX_NOTES}")
         blocks.append(section(t(lang, "notes", notes="\n".join(shown))))
     return blocks
+
+
+def _whole_lines(text: str, limit: int) -> str:
+    """``text`` cut after the last whole line that fits in ``limit`` characters, saying how many are left out."""
+    if len(text) <= limit:
+        return text
+    lines, kept, size = text.splitlines(), [], 0
+    for line in lines:
+        if size + len(line) + 1 > limit - 20:
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept + [f"… (+{len(lines) - len(kept)} lines)"])
 
 
 # --- messages -----------------------------------------------------------------------------------
