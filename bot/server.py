@@ -256,7 +256,7 @@ def create_app(
     from bot.slack.metrics import metrics_plugin
 
     from bot.slack.publish import publish_plugin  # a revised outline sent by an admin in a DM, 公開する / 元に戻す
-    from index.announce import slack_plugin as revisions_plugin  # switch announcements, /reform changes
+    from bot.slack.revisions import slack_plugin as revisions_plugin  # switch announcements, /reform changes
 
     # The metrics plugin last: it wraps Bolt's error handler, which @app.error would replace.
     slack = mount_slack(settings, qa, client=slack_client,

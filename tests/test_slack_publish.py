@@ -19,7 +19,7 @@ from bot.service import QAService
 from bot.settings import DEFAULT_CORPUS, Settings
 from bot.slack import publish_blocks as pb
 from bot.slack.publish import publish_plugin
-from index.announce import slack_plugin as revisions_plugin
+from bot.slack.revisions import slack_plugin as revisions_plugin
 from index.embedder import FakeEmbedder
 from index.versions import build_version, current_version, list_versions
 from slack_helpers import block_actions, message, slack_harness, strip_environment

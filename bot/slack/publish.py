@@ -11,7 +11,7 @@ announces it as every switch is announced, with a 元に戻す button; 破棄す
 the file. 元に戻す rolls back to the version before, for admins only. Everyone else gets a polite
 reply, and so does a file that is of the wrong kind, too large, or cannot be downloaded or read.
 
-:func:`publish_plugin` is a :data:`bot.slack.app.Plugin`.
+:func:`publish_plugin` is a :data:`bot.slack.bot.Plugin`.
 """
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ from bot.slack import publish_blocks as pb
 from bot.slack import uploads
 from bot.slack.blocks import SlackMessage, escape, fit, section
 from bot.slack.publish_messages import t
+from bot.slack.revisions import announcement_message
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.slack.app import SlackBot
+    from bot.slack.bot import SlackBot
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,8 @@ class Publisher:
         from corpus.inspect import inspect_source
         from index.diff import diff_versions
         from index.errors import IndexError_
-        from index.versions import BuildInProgress, build_version_from_settings, current_version, version_dir
+        from bot.indexing import build_version_from_settings
+        from index.versions import BuildInProgress, current_version, version_dir
 
         lang, name = job.lang, escape(job.name)
         limits = self.settings.source_limits()
@@ -254,8 +256,6 @@ class Publisher:
         staged = pb.Staged(version=report.version, base=report.previous or "", upload=upload.key, name=upload.name)
         diff_blocks: list[dict] = []
         if staged.base:
-            from index.announce import announcement_message
-
             diff = diff_versions(version_dir(root, staged.base), version_dir(root, staged.version))
             _, blocks = announcement_message(diff, lang)
             diff_blocks = [b for b in blocks if b.get("type") != "header"]
