@@ -317,7 +317,7 @@ def info(as_json: bool = typer.Option(False, "--json", help="print as JSON")) ->
             typer.echo(f"{k}: {v}")
 
 
-# `index inspect FILE`: corpus.inspect through a small command module (it may move with this file).
-from index.inspect_command import inspect as _inspect  # noqa: E402
+# `index inspect FILE`: corpus.inspect through a small command module.
+from bot.inspect_command import inspect as _inspect  # noqa: E402
 
 index_app.command("inspect")(_inspect)
