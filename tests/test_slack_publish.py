@@ -113,7 +113,7 @@ def outcome(slack, post):
 
 # --- the whole path --------------------------------------------------------------------------------
 
-def test_an_admin_publishes_a_revised_outline_from_slack(tmp_path, outline, revised_text):
+def test_an_admin_publishes_a_revised_outline_from_slack_and_undoes_it(tmp_path, outline, revised_text):
     v1, h = harness(tmp_path, outline)
     with h as slack:
         started = time.perf_counter()
@@ -155,6 +155,25 @@ def test_an_admin_publishes_a_revised_outline_from_slack(tmp_path, outline, revi
         assert slack.qa.ask(R.NEW_FIGURE).index_version == staged.version    # serving it at once
         announcement = slack.emulator.wait_for("chat.postMessage", where=lambda c: c["channel"] == ANNOUNCE)[0]
         assert "〔+25+〕" in json.dumps(announcement["blocks"], ensure_ascii=False)
+        undo = pb.Undo.from_value(button(announcement["blocks"], pb.ACTION_UNDO)["value"])
+        assert (undo.new, undo.old) == (staged.version, v1.version)
+        assert pb.Undo.from_value(button(done["blocks"], pb.ACTION_UNDO)["value"]) == undo     # in the DM too
+
+        click(slack, announcement, pb.ACTION_UNDO, user=STAFF, channel=ANNOUNCE, name="staff-undo")
+        assert "管理者だけ" in ephemeral(slack, "staff-undo")["text"]
+        assert current_version(root) == staged.version
+
+        click(slack, announcement, pb.ACTION_UNDO, user=ADMIN, channel=ANNOUNCE, name="admin-undo")
+        undone = outcome(slack, announcement)
+        assert "元に戻しました" in json.dumps(undone["blocks"], ensure_ascii=False)
+        assert current_version(root) == v1.version
+        assert slack.qa.ask(R.NEW_FIGURE).index_version == v1.version
+        back = slack.emulator.wait_for("chat.postMessage", count=2, where=lambda c: c["channel"] == ANNOUNCE)[1]
+        assert f"（前の版 `{staged.version}`）" in json.dumps(back["blocks"], ensure_ascii=False)  # announced too
+        assert not any(b.get("block_id") == pb.BLOCK_UNDO for b in undone["blocks"])   # its button is gone
+        click(slack, done, pb.ACTION_UNDO, user=ADMIN, channel=DM, name="late-undo")      # the DM's is stale now
+        assert "元に戻すことはできません" in ephemeral(slack, "late-undo")["text"]
+        assert current_version(root) == v1.version
 
 
 def test_a_docx_sent_by_an_admin_is_staged_like_the_text(tmp_path, outline, revised_text):
