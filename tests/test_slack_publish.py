@@ -363,3 +363,14 @@ def test_a_staged_message_of_a_long_plan_keeps_within_block_kit_limits_and_its_b
     done = pb.with_outcome(msg.blocks, "公開しました", [pb.undo_actions("v2", "v1")])
     assert [b.get("block_id") for b in done[-2:]] == [pb.BLOCK_OUTCOME, pb.BLOCK_UNDO] and len(done) <= 50
     assert not any(b.get("block_id") == pb.BLOCK_DECISION for b in done)
+
+
+def test_an_admins_question_with_a_picture_is_answered_not_built(tmp_path, outline):
+    v1, h = harness(tmp_path, outline)
+    with h as slack:
+        send_file(slack, "画面.png", b"\x89PNG\r\n\x1a\n", text="PFIとは何ですか")
+        answer = slack.emulator.wait_for("chat.postMessage", where=lambda c: c["channel"] == DM)[0]
+        assert "ＰＦＩ" in answer["text"] and "大綱の該当箇所" in json.dumps(answer["blocks"], ensure_ascii=False)
+        slack.emulator.wait_for("reactions.remove")                       # the answer is complete
+        assert slack.emulator.calls_to("files.info") == [] and len(replies(slack)) == 1
+        assert [v.id for v in list_versions(slack.settings.index_dir)] == [v1.version]

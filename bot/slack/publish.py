@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bot.slack import publish_blocks as pb
@@ -27,6 +28,7 @@ from bot.slack import uploads
 from bot.slack.blocks import SlackMessage, escape, fit, section
 from bot.slack.publish_messages import t
 from bot.slack.revisions import announcement_message
+from corpus.reader import SOURCE_SUFFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     from bot.slack.bot import SlackBot
@@ -155,7 +157,11 @@ class Publisher:
         if not self.is_admin(user):
             log.info("file sent by %s in a DM not used: not in REFORMBOT_ADMINS", user)
             self.post(channel, thread_ts, pb.note(t(lang, "not_admin", contact=escape(self.settings.contact))))
-            return not (event.get("text") or "").strip()
+            return not (event.get("text") or "").strip()    # a question written with it is still answered
+        text = (event.get("text") or "").strip()
+        named = [Path(str(f.get("name") or "")).suffix.lower() for f in files]
+        if text and named and all(s and s not in SOURCE_SUFFIXES for s in named):
+            return False              # a screenshot with a question, not an outline: answer the question
         if len(files) != 1:
             self.post(channel, thread_ts, pb.note(t(lang, "one_file", count=len(files))))
             return True
