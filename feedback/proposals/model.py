@@ -108,6 +108,9 @@ class Proposal:
     name: str | None = None         # personal; None unless loaded with include_personal
     email: str | None = None        # personal; None unless loaded with include_personal
     public: "PublicText | None" = None   # what citizens see, as a staff member approved it
+    # 照会キー, set only on the object ProposalStore.add returns when it creates the proposal (the
+    # store keeps only a hash): for the receipt page and the receipt mail. Never in a repr or a log.
+    lookup_key: str | None = field(default=None, repr=False)
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:

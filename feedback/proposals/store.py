@@ -11,6 +11,7 @@ same file (WAL + ``BEGIN IMMEDIATE`` + busy timeout serialise the writers).
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import secrets
@@ -28,6 +29,7 @@ from sqlite_utils.migrations import Migrations
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
+from .lookup_keys import key_hash, new_key, normalise_key
 from .masking import excerpt, mask_personal
 from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, PublicText,
                     SectionLink, Similar, StatusChange)
@@ -106,6 +108,15 @@ def m0003_public_text(db: Database) -> None:
                    (pid, status, "system", "unpublished: publish again to approve the text citizens see", at))
 
 
+@migrations(name="0005_status_keys")
+def m0005_status_keys(db: Database) -> None:
+    # 照会キー: only an HMAC of each key under a per-database pepper (lookup_keys.py). Proposals
+    # stored before this have no key and cannot be looked up on the status page.
+    db.execute("CREATE TABLE proposal_status_keys (proposal_id INTEGER PRIMARY KEY"
+               " REFERENCES proposals(id) ON DELETE CASCADE, key_hash TEXT NOT NULL, created_at TEXT NOT NULL)")
+    db["proposal_meta"].insert({"key": "status_key_pepper", "value": secrets.token_hex(32)})
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -157,6 +168,10 @@ class ProposalStore:
             self._migrate()
         self._receipt_secret = bytes.fromhex(
             self._read("SELECT value FROM proposal_meta WHERE key = 'receipt_secret'")[0]["value"])
+        self._key_pepper = bytes.fromhex(
+            self._read("SELECT value FROM proposal_meta WHERE key = 'status_key_pepper'")[0]["value"])
+        # Compared against when a receipt number is unknown, so that costs what a wrong key costs.
+        self._no_key_hash = key_hash(self._key_pepper, normalise_key(new_key()))
 
     def _migrate(self) -> None:
         # Several processes may open a new file at once: hold the write lock (waiting up to the
@@ -209,11 +224,12 @@ class ProposalStore:
         self._added_listeners.append(listener)
 
     def add(self, item: ProposalInput, now: datetime | None = None) -> tuple[Proposal, bool]:
-        """Store a proposal, once per ``submission_token``.
+        """Store a proposal, once per ``submission_token``, with a new 照会キー (lookup key).
 
         Returns:
             ``(proposal, created)``; ``created`` is False when the token was already used and the
-            earlier proposal is returned instead (a double submit).
+            earlier proposal is returned instead (a double submit). Only a created proposal carries
+            its ``lookup_key``: the store keeps a hash of it, so it can never be shown again.
         """
         now = now or self.clock.now()
         with self._write() as conn:
@@ -244,12 +260,15 @@ class ProposalStore:
                 actor = f"slack:{item.staff_user_id}" if item.staff_user_id else item.source
                 conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                              " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
+                lookup_key = new_key()
+                conn.execute("INSERT INTO proposal_status_keys (proposal_id, key_hash, created_at) VALUES (?,?,?)",
+                             (new_id, key_hash(self._key_pepper, normalise_key(lookup_key)), at))
                 fresh = Proposal(
                     id=new_id, receipt_no=receipt_no, title=item.title, body=item.body,
                     goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
-                    history=(StatusChange("received", actor, "", at),))
+                    history=(StatusChange("received", actor, "", at),), lookup_key=lookup_key)
         if existing is None:
             for listener in list(self._added_listeners):
                 try:
@@ -278,6 +297,25 @@ class ProposalStore:
         never issued to a proposal, and not equal to any number issued before."""
         with self._lock:
             return self._unused_receipt(self.db.conn, now or self.clock.now(), decoy=True)
+
+    def status_lookup(self, receipt_text: str, key_text: str) -> Proposal | None:
+        """The proposal a citizen asks about with its 受付番号 and 照会キー, or None.
+
+        An unknown number, a proposal without a key and a wrong key are one answer (None), and
+        cost the same: one indexed read and one HMAC compared in constant time, always.
+        """
+        receipt = normalise_receipt(receipt_text) or ""
+        key = normalise_key(key_text) or ""
+        # Always exactly one row, and always one lookup in each index: an unknown number looks for
+        # the key of proposal -1, which costs what finding a real one does.
+        row = self._read(
+            "SELECT n.id, (SELECT key_hash FROM proposal_status_keys WHERE proposal_id = COALESCE(n.id, -1))"
+            " AS key_hash FROM (SELECT (SELECT id FROM proposals WHERE receipt_no = ?) AS id) n", (receipt,))[0]
+        stored = row["key_hash"]
+        matches = hmac.compare_digest(key_hash(self._key_pepper, key), stored or self._no_key_hash)
+        if not (matches and stored and key):
+            return None
+        return self.get(row["id"])
 
     def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
                    now: datetime | None = None) -> Proposal:
