@@ -144,6 +144,57 @@ _STRINGS: dict[str, dict[str, str]] = {
     "not_found_title": {"ja": "ページが見つかりません", "en": "Page not found"},
     "forbidden_title": {"ja": "送信できませんでした", "en": "Could not send"},
     "back_to_form": {"ja": "フォームに戻る", "en": "Back to the form"},
+    # 照会キー on the receipt
+    "lookup_key": {"ja": "照会キー", "en": "Lookup key"},
+    "lookup_key_hint": {
+        "ja": "受付番号と一緒に入力すると、提案の状況と市からの回答を確認できます。このキーはこの画面にしか表示されず、"
+              "市の職員にも分かりません。印刷するか書き留めてください。",
+        "en": "Enter it with the receipt number to see your proposal's status and the city's answer. It is shown "
+              "only on this page and the city's staff cannot see it either: print it or write it down.",
+    },
+    "lookup_key_shown_before": {
+        "ja": "照会キーは、最初に送信したときの受付画面に表示しました。安全のため、もう一度表示することはできません。",
+        "en": "The lookup key was shown on the receipt page when you first sent this proposal. For your "
+              "security it cannot be shown again.",
+    },
+    "receipt_status_link": {"ja": "提案の状況を確認する", "en": "Check the status of your proposal"},
+    # status page
+    "status_title": {"ja": "提案の状況の確認", "en": "Check the status of a proposal"},
+    "status_intro": {"ja": "受付画面に表示された受付番号と照会キーを入力してください。",
+                     "en": "Enter the receipt number and the lookup key shown on your receipt."},
+    "status_receipt_hint": {"ja": "例: {example}", "en": "For example {example}"},
+    "status_key_hint": {"ja": "例: {example}（小文字・全角・ハイフンなしでも入力できます）",
+                        "en": "For example {example} (lower case, full-width characters or no dashes are fine too)"},
+    "error_csrf_lookup": {
+        "ja": "セキュリティ確認に失敗しました（ページの有効期限切れの可能性があります）。もう一度入力してください。",
+        "en": "The security check failed (the page may have expired). Please enter the details again.",
+    },
+    "status_submit": {"ja": "状況を確認する", "en": "Check status"},
+    "status_not_found": {
+        "ja": "受付番号と照会キーの組み合わせに一致する提案が見つかりませんでした。入力内容をご確認ください。",
+        "en": "No proposal matches this receipt number and lookup key. Please check what you typed.",
+    },
+    "error_receipt_format": {"ja": "受付番号は「{example}」のように、数字8桁・ハイフン・数字5桁で入力してください。",
+                             "en": "Please enter the receipt number like {example} (8 digits, a dash, 5 digits)."},
+    "error_key_format": {"ja": "照会キーは「{example}」のように、16文字の英数字で入力してください。",
+                         "en": "Please enter the lookup key like {example} (16 letters and digits)."},
+    "error_status_rate": {
+        "ja": "短時間に多くの照会がありました。{minutes}分ほど待ってから、もう一度お試しください。",
+        "en": "Too many lookups in a short time. Please wait about {minutes} minute(s) and try again.",
+    },
+    "error_temporary": {
+        "ja": "申し訳ありません。一時的な問題が起きました。時間をおいてもう一度お試しください。",
+        "en": "Sorry, something went wrong for a moment. Please try again later.",
+    },
+    "status_result_title": {"ja": "提案の状況", "en": "Status of your proposal"},
+    "current_status": {"ja": "現在の状況", "en": "Current status"},
+    "status_history": {"ja": "これまでの経過", "en": "History"},
+    "history_date": {"ja": "日時", "en": "Date"},
+    "status_label": {"ja": "状況", "en": "Status"},
+    "answer_heading": {"ja": "市からの回答", "en": "The city's answer"},
+    "answer_none": {"ja": "市からの回答はまだ公開されていません。", "en": "No answer from the city has been published yet."},
+    "answered_on": {"ja": "回答日", "en": "Answered on"},
+    "status_another": {"ja": "別の提案の状況を確認する", "en": "Check another proposal"},
     # Slack
     "slack_new": {"ja": "新しい市民提案", "en": "New citizen proposal"},
     "slack_new_staff": {"ja": "新しい職員アイデア", "en": "New staff idea"},
@@ -201,6 +252,8 @@ _EN_FIELD_PHRASES = {
     "age_group": ("your age group", "Your age group"),
     "public_title": ("the public title", "The public title"),
     "public_excerpt": ("the public excerpt", "The public excerpt"),
+    "receipt_no": ("the receipt number", "The receipt number"),
+    "lookup_key": ("the lookup key", "The lookup key"),
 }
 
 

@@ -1,7 +1,8 @@
-"""HTTP edge of the citizen form: ``GET /proposals/new``, ``POST /proposals``, receipt.
+"""HTTP edge of the citizen pages: the form (``GET /proposals/new``, ``POST /proposals``) and its
+receipt; the status page (``/proposals/status``: 受付番号 + 照会キー).
 
-Thin: parse the form, call validation / guard / store, render a template. Plain HTML, no
-JavaScript; Japanese by default, English with ``?lang=en`` (or the form's hidden ``lang``).
+Thin: parse the request, call validation / guard / store / public, render a template. Plain
+HTML, no JavaScript; Japanese by default, English with ``?lang=en`` (or a form's hidden ``lang``).
 """
 from __future__ import annotations
 
@@ -22,12 +23,16 @@ from starlette.staticfiles import StaticFiles
 from bot.guards import BodyTooLarge, read_body
 from feedback.clock import Clock
 
+from . import lookup_keys
 from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
+from .public import public_answer
+from .receipts import EXAMPLE as RECEIPT_EXAMPLE
+from .receipts import normalise_receipt
 from .store import ProposalStore, iso, local_time
-from .validation import LIMITS, validate_proposal
+from .validation import LIMITS, is_blank, validate_proposal
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -56,6 +61,19 @@ def privacy_notice(settings: "Settings", lang: str) -> str:
     if settings.privacy_notice_file:
         return Path(settings.privacy_notice_file).read_text(encoding="utf-8-sig")
     return (HERE / f"privacy_notice_{lang}.txt").read_text(encoding="utf-8")
+
+
+def browser_cookie(request: Request) -> tuple[str, str | None]:
+    """The browser's form cookie, and a new one to set when it sent none (or a malformed one).
+
+    Returns:
+        ``(cookie, new_cookie)``; ``new_cookie`` is None when the browser's own is kept.
+    """
+    cookie = request.cookies.get(COOKIE) or ""
+    if len(cookie) != 32 or not all(c in "0123456789abcdef" for c in cookie):
+        cookie = FormTokens.new_cookie()
+        return cookie, cookie
+    return cookie, None
 
 
 def client_key(request: Request) -> str:
@@ -97,10 +115,7 @@ class ProposalForm:
     def _form_page(self, request: Request, lang: str, *, form: dict | None = None, errors: dict | None = None,
                    status: int = 200, form_id: str | None = None, banner: str | None = None,
                    similar=None, headers: dict | None = None) -> HTMLResponse:
-        cookie = request.cookies.get(COOKIE) or ""
-        new_cookie = None
-        if len(cookie) != 32 or not all(c in "0123456789abcdef" for c in cookie):
-            cookie = new_cookie = FormTokens.new_cookie()
+        cookie, new_cookie = browser_cookie(request)
         form_id = form_id if form_id and len(form_id) <= 64 else FormTokens.new_form_id()
         errors = errors or {}
         title = M.t("form_title", lang)
@@ -115,9 +130,12 @@ class ProposalForm:
             notice=privacy_notice(self.settings, lang), notice_version=self.settings.privacy_notice_version,
             similar=similar, similar_enabled=self.similar is not None, keep_draft_on_switch=True)
 
-    def _receipt_page(self, lang: str, receipt_no: str, created_at: str, title: str, body: str) -> HTMLResponse:
+    def _receipt_page(self, lang: str, receipt_no: str, created_at: str, title: str, body: str,
+                      lookup_key: str | None) -> HTMLResponse:
+        """The receipt; ``lookup_key`` None means it was shown on the first receipt (a resend)."""
         return self._page("receipt.html", lang, page_title=M.t("receipt_title", lang), receipt_no=receipt_no,
-                          received_at=local_time(created_at), title=title, body=body)
+                          received_at=local_time(created_at), title=title, body=body, lookup_key=lookup_key,
+                          key_hint=M.t("lookup_key_hint", lang))
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -158,11 +176,11 @@ class ProposalForm:
 
         if form.get("website", "").strip():
             # Honeypot: a person never sees this field. Answer exactly like a success, store nothing.
-            # The number is a decoy: never stored, never issued to anyone (receipts.py).
+            # The number is a decoy: never stored, never issued to anyone (receipts.py); so is the key.
             log.warning("proposal form: honeypot filled from %s; not stored", client_key(request))
             now = self.clock.now()
             return self._receipt_page(lang, self.store.decoy_receipt_no(now), iso(now),
-                                      kept["title"].strip(), kept["body"].strip())
+                                      kept["title"].strip(), kept["body"].strip(), lookup_keys.new_key())
 
         if form.get("action") == "switch_lang":
             # The header's language switch on the form: the same draft, in the other language.
@@ -198,7 +216,8 @@ class ProposalForm:
             log.info("proposal %s stored (%s)", proposal.receipt_no, proposal.source)
             if self.pipeline is not None:
                 self.pipeline.submit(proposal.id)
-        return self._receipt_page(lang, proposal.receipt_no, proposal.created_at, proposal.title, proposal.body)
+        return self._receipt_page(lang, proposal.receipt_no, proposal.created_at, proposal.title, proposal.body,
+                                  proposal.lookup_key)
 
     def _store(self, value, form_id: str, client: str):
         """Store once per form; a form not stored before counts against the client's rate limit.
@@ -229,10 +248,131 @@ class ProposalForm:
                  "excerpt": public[s.proposal_id].excerpt} for s in found if s.proposal_id in public]
 
 
+STATUS_FORM_ID = "status-lookup"    # the status form's CSRF token binds the browser cookie to this
+MAX_LOOKUP_BODY = 4 * 1024          # a lookup is two short fields and a token
+
+
+def local_date(iso_text: str | None) -> str:
+    """The JST date of a stored UTC timestamp, e.g. ``2026-11-27`` (empty when there is none)."""
+    if not iso_text:
+        return ""
+    try:
+        return local_time(iso_text)[:10]
+    except ValueError:          # not the store's own format: show what there is
+        return iso_text[:10]
+
+
+class CitizenPages:
+    """What a citizen reads after sending: the status page (受付番号 + 照会キー, POST only, so the key
+    never travels in a URL).
+
+    Args:
+        form: the form's handlers (their store, clock, token signer and page renderer are shared).
+        lookup_limiter: status lookups per client.
+    """
+
+    def __init__(self, form: ProposalForm, *, lookup_limiter: RateLimiter):
+        self.form = form
+        self.store = form.store
+        self.lookup_limiter = lookup_limiter
+
+    # --- status page ---------------------------------------------------------------------------
+
+    def _status_form(self, request: Request, lang: str, *, receipt: str = "", errors: dict | None = None,
+                     banner: str | None = None, status: int = 200, headers: dict | None = None) -> HTMLResponse:
+        """The lookup form. Everything on it depends only on what was typed, never on the database."""
+        cookie, new_cookie = browser_cookie(request)
+        errors = errors or {}
+        title = M.t("status_title", lang)
+        if errors or banner:
+            title = ("エラー: " if lang == "ja" else "Error: ") + title
+        prefill = normalise_receipt(receipt) if receipt else None
+        switch = f"/proposals/status?lang={'en' if lang == 'ja' else 'ja'}" + (f"&receipt={prefill}" if prefill else "")
+        return self.form._page(
+            "status.html", lang, status=status, cookie=new_cookie, headers=headers,
+            secure=request.url.scheme == "https", page_title=title, switch_href=switch,
+            receipt=receipt, errors=errors, banner=banner, csrf_token=self.form.tokens.token(cookie, STATUS_FORM_ID),
+            receipt_example=RECEIPT_EXAMPLE, key_example=lookup_keys.EXAMPLE)
+
+    async def status_form(self, request: Request) -> Response:
+        """``GET /proposals/status``; ``?receipt=`` fills in the number (never the key)."""
+        lang = M.normalise_lang(request.query_params.get("lang"))
+        receipt = (request.query_params.get("receipt") or "").strip()[:40]
+        return self._status_form(request, lang, receipt=receipt)
+
+    async def status_lookup(self, request: Request) -> Response:
+        """``POST /proposals/status``: the status and the city's answer, or one "no match" reply for a
+        wrong number and a wrong key alike (same status, same page, same work)."""
+        lang = M.normalise_lang(request.query_params.get("lang"))
+        try:
+            await read_body(request, MAX_LOOKUP_BODY)
+            async with request.form(max_files=0, max_fields=10, max_part_size=MAX_LOOKUP_BODY) as raw:
+                form = {k: v for k, v in raw.items() if isinstance(v, str)}
+        except BodyTooLarge:
+            return self._status_form(request, lang, status=413, banner=M.t("error_temporary", lang))
+        except ClientDisconnect:
+            return Response(status_code=400)
+        except HTTPException as exc:
+            return self._status_form(request, lang, status=exc.status_code, banner=M.t("error_temporary", lang))
+        lang = M.normalise_lang(form.get("lang") or request.query_params.get("lang"))
+        receipt, key = form.get("receipt", "").strip()[:40], form.get("key", "")[:64]
+        if not self.form.tokens.valid(request.cookies.get(COOKIE), STATUS_FORM_ID, form.get("csrf_token")):
+            log.warning("status lookup: missing or invalid CSRF token from %s", client_key(request))
+            return self._status_form(request, lang, receipt=receipt, status=403, banner=M.t("error_csrf_lookup", lang))
+        errors = {}
+        if is_blank(receipt):
+            errors["receipt"] = M.t("error_required", lang, field=M.t("receipt_no", lang))
+        elif normalise_receipt(receipt) is None:
+            errors["receipt"] = M.t("error_receipt_format", lang, example=RECEIPT_EXAMPLE)
+        if is_blank(key):
+            errors["key"] = M.t("error_required", lang, field=M.t("lookup_key", lang))
+        elif lookup_keys.normalise_key(key) is None:
+            errors["key"] = M.t("error_key_format", lang, example=lookup_keys.EXAMPLE)
+        if errors:
+            return self._status_form(request, lang, receipt=receipt, errors=errors, status=422)
+        wait = self.lookup_limiter.acquire(client_key(request))
+        if wait:
+            log.warning("status lookup: rate limit for %s", client_key(request))
+            minutes = max(1, math.ceil(wait / 60))
+            return self._status_form(request, lang, receipt=receipt, status=429,
+                                     banner=M.t("error_status_rate", lang, minutes=minutes),
+                                     headers={"Retry-After": str(math.ceil(wait))})
+        try:
+            found = await run_in_threadpool(self._lookup, receipt, key)
+        except Exception:
+            log.exception("status lookup failed")
+            return self._status_form(request, lang, receipt=receipt, status=503, banner=M.t("error_temporary", lang))
+        if found is None:
+            log.info("status lookup: no match (from %s)", client_key(request))
+            return self._status_form(request, lang, receipt=receipt, status=404, banner=M.t("status_not_found", lang))
+        proposal, answer = found
+        return self.form._page(
+            "status_result.html", lang, page_title=M.t("status_result_title", lang),
+            switch_href=f"/proposals/status?lang={'en' if lang == 'ja' else 'ja'}&receipt={proposal.receipt_no}",
+            p=proposal, history=_status_steps(proposal), answer=answer, local_time=local_time, local_date=local_date)
+
+    def _lookup(self, receipt: str, key: str):
+        proposal = self.store.status_lookup(receipt, key)
+        if proposal is None:
+            return None
+        return proposal, public_answer(self.store, proposal.id)
+
+
+def _status_steps(p) -> list:
+    """A proposal's status history as the citizen sees it: each change of status and when, without
+    who made it, staff notes or publishing events."""
+    steps = []
+    for change in p.history:
+        if not steps or steps[-1].status != change.status:
+            steps.append(change)
+    return steps
+
+
 def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, notifier=None, *,
                     similar: SimilarFinder | None = None, pipeline: ProposalPipeline | None = None,
-                    limiter: RateLimiter | None = None, clock: Clock | None = None) -> list:
-    """Routes of the citizen form, to mount on the main server.
+                    limiter: RateLimiter | None = None, clock: Clock | None = None,
+                    lookup_limiter: RateLimiter | None = None) -> list:
+    """Routes of the citizen pages, to mount on the main server.
 
     Args:
         settings: runtime settings.
@@ -242,7 +382,8 @@ def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, not
         similar: similar-proposal finder (None: the "check similar" button is hidden).
         pipeline: background pipeline (default: built from linker, similar and notifier).
         limiter: rate limiter (default from ``settings.proposals_rate_limit``).
-        clock: time source for form tokens and the rate limit (default: the store's clock).
+        clock: time source for form tokens and the rate limits (default: the store's clock).
+        lookup_limiter: status-page lookups per client (default: 4x ``limiter``'s count, same window).
 
     Returns:
         Starlette routes under ``/proposals``.
@@ -250,11 +391,15 @@ def proposal_routes(settings: "Settings", store: ProposalStore, linker=None, not
     if pipeline is None:
         pipeline = ProposalPipeline(store, linker, similar, notifier)
     form = ProposalForm(settings, store, pipeline, similar, limiter=limiter, clock=clock)
+    base = form.limiter
+    pages = CitizenPages(form, lookup_limiter=lookup_limiter or RateLimiter(base.limit * 4, base.window, base.clock))
     return [
         Route("/proposals", form.submit, methods=["POST"]),
         Route("/proposals", form.index, methods=["GET"]),
         Route("/proposals/", form.index, methods=["GET"]),
         Route("/proposals/new", form.new, methods=["GET"]),
+        Route("/proposals/status", pages.status_form, methods=["GET"]),
+        Route("/proposals/status", pages.status_lookup, methods=["POST"]),
         Mount("/proposals/static", app=StaticFiles(directory=str(HERE / "static")), name="proposals_static"),
     ]
 
