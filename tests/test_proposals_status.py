@@ -235,7 +235,7 @@ def test_the_status_page_shows_the_history_and_the_published_answer_only(env):
     assert re.findall(r"<td>(受付|検討中|対応済)</td>", history) == ["受付", "検討中", "対応済"]   # publishing is not a step
     assert 'id="current-status">対応済<' in r.text
     assert "検討のうえ、来年度からオンライン予約を始めます。\n&lt;b&gt;詳細&lt;/b&gt;は市のサイトで。" in r.text
-    assert "2026-12-01" in r.text
+    assert "2026-12-01" in r.text and f'href="/proposals/{no}"' in r.text
     for staff_only in ("U0STAFF", "suzuki", "担当課へ", "内部メモ", "山田", "taro@example.jp"):
         assert staff_only not in r.text, staff_only
 

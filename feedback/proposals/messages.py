@@ -144,6 +144,11 @@ _STRINGS: dict[str, dict[str, str]] = {
     "not_found_title": {"ja": "ページが見つかりません", "en": "Page not found"},
     "forbidden_title": {"ja": "送信できませんでした", "en": "Could not send"},
     "back_to_form": {"ja": "フォームに戻る", "en": "Back to the form"},
+    # navigation between the citizen pages
+    "nav_label": {"ja": "市民提案のページ", "en": "Citizen proposal pages"},
+    "nav_form": {"ja": "提案する", "en": "Send a proposal"},
+    "nav_list": {"ja": "公開中の提案と回答", "en": "Published proposals and answers"},
+    "nav_status": {"ja": "提案の状況確認", "en": "Check a proposal's status"},
     # 照会キー on the receipt
     "lookup_key": {"ja": "照会キー", "en": "Lookup key"},
     "lookup_key_hint": {
@@ -194,7 +199,43 @@ _STRINGS: dict[str, dict[str, str]] = {
     "answer_heading": {"ja": "市からの回答", "en": "The city's answer"},
     "answer_none": {"ja": "市からの回答はまだ公開されていません。", "en": "No answer from the city has been published yet."},
     "answered_on": {"ja": "回答日", "en": "Answered on"},
+    "public_page": {"ja": "公開中の提案", "en": "Published proposal"},
+    "public_page_link": {"ja": "公開ページを見る", "en": "See its public page"},
+    "not_published": {"ja": "公開されていません", "en": "Not published"},
     "status_another": {"ja": "別の提案の状況を確認する", "en": "Check another proposal"},
+    # public list, proposal page and feed
+    "list_title": {"ja": "公開中の提案と市の回答", "en": "Published proposals and the city's answers"},
+    "list_intro": {
+        "ja": "市民の皆さまからの提案のうち、市が公開したものと市からの回答です。提案者の氏名や連絡先は公開しません。",
+        "en": "Proposals from citizens that the city has published, with the city's answers. Names and "
+              "contact details are never published.",
+    },
+    "search_label": {"ja": "言葉や内容で探す", "en": "Search by words or meaning"},
+    "search_hint": {"ja": "同じ言葉を含まなくても、内容の近い提案も表示します。",
+                    "en": "Proposals close in meaning are shown too, even without the same words."},
+    "filter_heading": {"ja": "提案を探す", "en": "Find proposals"},
+    "filter_all": {"ja": "すべて", "en": "All"},
+    "filter_submit": {"ja": "表示する", "en": "Show"},
+    "filter_clear": {"ja": "条件をクリア", "en": "Clear the search"},
+    "list_count": {"ja": "{total}件中 {first}〜{last}件を表示", "en": "Showing {first}–{last} of {total}"},
+    "list_none": {"ja": "条件に合う公開中の提案はありません。", "en": "No published proposals match."},
+    "search_substring_only": {
+        "ja": "内容の近さによる検索は現在利用できないため、入力した言葉を含む提案だけを表示しています。",
+        "en": "Search by meaning is not available right now, so only proposals containing your words are shown.",
+    },
+    "pagination_label": {"ja": "ページ", "en": "Pages"},
+    "page_prev": {"ja": "前のページ", "en": "Previous page"},
+    "page_next": {"ja": "次のページ", "en": "Next page"},
+    "page_of": {"ja": "{page} / {pages} ページ", "en": "Page {page} of {pages}"},
+    "received_on": {"ja": "受付日", "en": "Received"},
+    "published_on": {"ja": "公開日", "en": "Published"},
+    "updated_on": {"ja": "最終更新", "en": "Last updated"},
+    "feed_link": {"ja": "更新情報（Atomフィード）", "en": "Updates (Atom feed)"},
+    "feed_subtitle": {"ja": "市が公開した市民提案と、その状況・市からの回答", "en":
+                      "Citizen proposals the city has published, their status and the city's answers"},
+    "no_such_public_proposal": {"ja": "この受付番号の公開中の提案はありません。",
+                                "en": "There is no published proposal with this receipt number."},
+    "back_to_list": {"ja": "一覧に戻る", "en": "Back to the list"},
     # Slack
     "slack_new": {"ja": "新しい市民提案", "en": "New citizen proposal"},
     "slack_new_staff": {"ja": "新しい職員アイデア", "en": "New staff idea"},

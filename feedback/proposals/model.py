@@ -130,6 +130,22 @@ class PublicText:
 
 
 @dataclass(frozen=True)
+class PublicProposal:
+    """A published proposal as the public list shows it: the approved title and excerpt, the chosen
+    goal, the status and dates — nothing else of the proposal (no text, no name, no email)."""
+
+    id: int
+    receipt_no: str
+    title: str                 # approved public title
+    excerpt: str               # approved public excerpt
+    goal: str                  # the submitter's choice (one of GOAL_CHOICES)
+    status: str
+    created_at: str            # received, ISO 8601 UTC
+    status_at: str             # last status change
+    published_at: str          # when a staff member approved the public text
+
+
+@dataclass(frozen=True)
 class LinkResult:
     """What the linker found for one proposal."""
 
