@@ -12,6 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 from bot.about import NO_DOCUMENT, About, from_title
 from bot.contract import Answer, Source
+from bot.messages import DOCUMENT_WORDS
 from bot.slack.messages import t
 
 MAX_BLOCKS_MESSAGE = 50
@@ -69,9 +70,10 @@ def quote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in lines) or "> "
 
 
-def citation(source: Source) -> str:
-    """Breadcrumb and page, e.g. ``第４章 基本方針と計画期間 › ４－１ 計画期間 (大綱P.9)``."""
-    page = f" (大綱P.{source.page})" if source.page not in (None, "") else ""
+def citation(source: Source, kind: str = DOCUMENT_WORDS["ja"]["kind"]) -> str:
+    """Breadcrumb and page, e.g. ``第４章 基本方針と計画期間 › ４－１ 計画期間 (プランP.9)``; ``kind``
+    names the document's pages (its kind of plan: 大綱, プラン, 計画 …)."""
+    page = f" ({kind}P.{source.page})" if source.page not in (None, "") else ""
     return f"{source.section}{page}".strip()
 
 
@@ -169,6 +171,7 @@ def answer_message(
         A :class:`SlackMessage` within Block Kit limits.
     """
     about = from_title(str((status or {}).get("title") or ""))    # names the document in the wording
+    kind = about.words("ja")["kind"]                                # pages are the document's: 大綱P.5
     body: list[dict] = []
     # The fallback ``text`` is mrkdwn too (notifications, screen readers, clients without blocks):
     # everything quoted into it is escaped exactly as in the blocks, so a question such as
@@ -194,8 +197,8 @@ def answer_message(
             if i == 1:
                 body.append(section(t(lang, "more_sources")))
             body.append(section(quote(text, PASSAGE_CHARS)))
-            body.append(context("📖 " + escape(citation(src))))
-            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src)}"))
+            body.append(context("📖 " + escape(citation(src, kind))))
+            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src, kind)}"))
         if answer.glossary:
             body.append(section(t(lang, "glossary_heading")))
             for note in answer.glossary:
@@ -209,8 +212,8 @@ def answer_message(
             fallback.append(t(lang, "related_heading").replace("*", ""))
             lines = []
             for src in sources[:MAX_SOURCES_SHOWN]:
-                lines.append(f"• {escape(citation(src))}\n{quote(src.text, RELATED_CHARS)}")
-                fallback.append(escape(f"- {citation(src)}"))
+                lines.append(f"• {escape(citation(src, kind))}\n{quote(src.text, RELATED_CHARS)}")
+                fallback.append(escape(f"- {citation(src, kind)}"))
             for line in lines:
                 body.append(section(line))
         body.append(section(t(lang, "ask_contact", contact=escape(contact))))
