@@ -61,6 +61,14 @@ Sub-items
     heldout2 unchanged; heldout .853/.985/.915 -> .868/.985/.924; heldout3 .760/.920/.840 ->
     .800/.920/.860; proposal linking unchanged.
 
+Several documents
+    An index may hold several documents (:mod:`index.documents`). Every chunk carries its
+    document's id; ``search(query, k, documents=…)`` ranks the chunks of those documents only, as
+    if they were indexed alone: the dense and BM25 lists are taken over the whole index and cut to
+    the documents asked (ranks counted within them), the glossary matcher, the sub-item and titled
+    rules look inside each chunk's own document (a ※N or a term resolves in its own glossary).
+    :meth:`Retriever.search_each` ranks each document separately from one embedding of the query.
+
 Glossary
     A question that names a glossary term (abbreviation, full name or English expansion, after
     NFKC: 「ＢＣＰって？」, "What is PPP?", 「PFIの正式名称は？」) and asks nothing else about it gets that
@@ -219,12 +227,25 @@ class Retriever:
         self.weights = weights
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self.chunks = index.chunks
-        self.glossary = GlossaryMatcher(index.document.glossary)
-        self._glossary_chunk = {}
+        self.documents = tuple(index.documents)
+        self._document_by_id = {d.id: d for d in self.documents}
+        first = self.documents[0].id
+        # The document of each chunk (an index built before documents had ids has one, id "").
+        self._doc = [c.document if c.document in self._document_by_id else first for c in self.chunks]
+        self._members: dict[str, frozenset[int]] = {}
+        for i, d in enumerate(self._doc):
+            self._members.setdefault(d, frozenset())
+        for d in self._members:
+            self._members[d] = frozenset(i for i, x in enumerate(self._doc) if x == d)
+        # One glossary per document: ※3 and 「ＲＰＡ」 mean what their own document defines.
+        self._glossaries = {d.id: GlossaryMatcher(d.glossary) for d in self.documents}
+        self.glossary = self._glossaries[first]
+        self._glossary_chunk: dict[tuple[str, str], int] = {}
         for i, c in enumerate(self.chunks):
             if c.kind == "glossary":
-                self._glossary_chunk.setdefault(c.section_id or c.id, i)
-        self._entry_by_id = {e.id: e for e in index.document.glossary}
+                self._glossary_chunk.setdefault((self._doc[i], c.section_id or c.id), i)
+        self._entry_by_id = {(d.id, e.id): e for d in self.documents for e in d.glossary}
+        self._namer = None
         self._corpus_text: str | None = None
         self._own_tokens, self._heading_tokens = self._token_fields()
         self._any_tokens = frozenset().union(*self._own_tokens, *self._heading_tokens)
@@ -246,10 +267,35 @@ class Retriever:
 
     @property
     def document(self):
+        """The first document (the only one of a single-document index)."""
         return self.index.document
 
+    def document_of(self, chunk: Chunk):
+        """The :class:`~corpus.model.Document` a chunk of this index comes from."""
+        return self._document_by_id.get(chunk.document) or self.documents[0]
+
+    def find_document(self, document_id: str):
+        """The document with this id, or None."""
+        return self._document_by_id.get(document_id)
+
+    def named_documents(self, question: str, current: str | None = None) -> list[str]:
+        """Ids of the documents ``question`` names (:class:`index.documents.DocumentNamer`);
+        empty when it names none or only one document is indexed."""
+        if len(self.documents) < 2:
+            return []
+        if self._namer is None:
+            from index.documents import DocumentNamer
+
+            texts: dict[str, list[str]] = {}
+            for c, d in zip(self.chunks, self._doc):
+                texts.setdefault(d, []).append(f"{c.section}\n{c.text}")
+            config = self.index.lexical.config
+            self._namer = DocumentNamer(self.documents, {d: "\n".join(t) for d, t in texts.items()},
+                                        lambda text: tokenize(text, config), self.lexicon.expand)
+        return self._namer.named(question, current)
+
     def info(self) -> dict:
-        """Title, index version, build time and counts of the loaded index."""
+        """Title, index version, build time and counts of the loaded index (and its documents)."""
         m = self.index.manifest
         return {
             "title": m.title or self.index.document.title,
@@ -260,6 +306,7 @@ class Retriever:
             "chunks": m.chunk_count,
             "model": m.model_id,
             "faiss": m.faiss_kind,
+            "documents": [{"id": d.id, "title": d.title} for d in self.documents],
         }
 
     def changed_on_disk(self) -> bool:
@@ -270,8 +317,14 @@ class Retriever:
             return False
         return raw.get("index_version") != self.version
 
-    def glossary_entry(self, entry_id: str) -> GlossaryEntry | None:
-        return self._entry_by_id.get(entry_id)
+    def glossary_entry(self, entry_id: str, document: str | None = None) -> GlossaryEntry | None:
+        """The glossary entry ``entry_id`` of ``document`` (default: the first document), or None."""
+        doc = document if document in self._document_by_id else self.documents[0].id
+        return self._entry_by_id.get((doc, entry_id))
+
+    def glossary_for(self, document: str | None = None) -> GlossaryMatcher:
+        """The glossary matcher of ``document`` (default: the first document)."""
+        return self._glossaries.get(document) or self.glossary
 
     # --- search ---------------------------------------------------------------------------
     def dense(self, query: str, n: int) -> list[tuple[int, float]]:
@@ -289,25 +342,54 @@ class Retriever:
         scores, ids = self.index.vectors.search(q, n)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, documents: "Sequence[str] | None" = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first.
 
         Args:
             query: the question, Japanese or English, any width.
             k: number of hits.
+            documents: ids of the documents to search (default: every chunk of the index).
 
         Returns:
             :class:`Hit` list, ranks 1..k.
         """
+        return self._rank(self._lists(query, k, documents is not None), k, documents)
+
+    def search_each(self, query: str, k: int, documents: Sequence[str]) -> dict[str, list[Hit]]:
+        """:meth:`search` of each document in ``documents`` on its own, from one embedding of the query.
+
+        Returns:
+            document id -> its ``k`` best hits.
+        """
+        lists = self._lists(query, k, True)
+        return {d: self._rank(lists, k, [d]) for d in documents}
+
+    def _lists(self, query: str, k: int, scoped: bool) -> dict:
+        """The query's expansion, vector, and dense and BM25 candidate lists over the whole index
+        (for a search scoped to some documents, long enough to hold their own candidates)."""
         w = self.weights
         n = max(k, w.candidates)
+        if scoped and len(self.documents) > 1:
+            n = min(len(self.chunks), n * len(self.documents))
         expanded = self.lexicon.expand(query)
         qvec = self._query_vector(expanded if w.expand_dense else query)
-        dense = self._dense(qvec, n)
         # The generic counter of 「３つの重点目標」 names no topic, but BM25 weighs it as a rare word
         # and ranked a glossary entry that says 「四つの要素」 first.
         lex_query = _COUNTER.sub("", normalize_query(expanded if w.expand_lexical else query))
-        lexical = self.index.lexical.search(lex_query, n)
+        return {"query": query, "qvec": qvec, "lex_query": lex_query, "dense": self._dense(qvec, n),
+                "lexical": self.index.lexical.search(lex_query, n)}
+
+    def _rank(self, lists: dict, k: int, documents: "Sequence[str] | None") -> list[Hit]:
+        w = self.weights
+        n = max(k, w.candidates)
+        query, qvec, lex_query = lists["query"], lists["qvec"], lists["lex_query"]
+        dense, lexical = lists["dense"], lists["lexical"]
+        docs = [d.id for d in self.documents] if documents is None else [
+            d for d in documents if d in self._document_by_id]
+        if documents is not None:
+            keep = frozenset().union(*(self._members.get(d, frozenset()) for d in docs))
+            dense = [(i, s) for i, s in dense if i in keep][:n]
+            lexical = [(i, s) for i, s in lexical if i in keep][:n]
         fused: dict[int, float] = {}
         dense_score: dict[int, float] = {}
         lex_score: dict[int, float] = {}
@@ -317,15 +399,18 @@ class Retriever:
         for r, (i, s) in enumerate(lexical, 1):
             fused[i] = fused.get(i, 0.0) + w.lexical / (w.k + r)
             lex_score[i] = s
-        named = self.glossary.find(query)
-        defining = {e.id for e in self.glossary.asks_definition(query)}
-        named_idx = set()
-        for r, (e, _) in enumerate(named, 1):
-            i = self._glossary_chunk.get(e.id)
-            if i is None:
-                continue
-            named_idx.add(i)
-            fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
+        named_idx: set[int] = set()
+        first: list[int] = []
+        for doc in docs:
+            matcher = self._glossaries[doc]
+            for r, (e, _) in enumerate(matcher.find(query), 1):
+                i = self._glossary_chunk.get((doc, e.id))
+                if i is None:
+                    continue
+                named_idx.add(i)
+                fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
+            first += [self._glossary_chunk[(doc, e.id)] for e in matcher.asks_definition(query)
+                      if (doc, e.id) in self._glossary_chunk]
         if w.inherited != 1.0 or w.titled != 1.0:
             words = self._heading_words(lex_query)
             for i in self._sub_items(words, fused) if w.inherited != 1.0 else ():
@@ -333,7 +418,6 @@ class Retriever:
             for i in self._titled(words, fused) if w.titled != 1.0 else ():
                 fused[i] *= w.titled
         best = w.dense / (w.k + 1) + w.lexical / (w.k + 1)
-        first = [self._glossary_chunk[e] for e in defining if e in self._glossary_chunk]
         order = sorted(fused, key=lambda i: (i not in first, -fused[i], i))
         hits = []
         for rank, i in enumerate(order[:k], 1):
@@ -392,12 +476,19 @@ class Retriever:
             inherited = [t for t in words if t in above and t not in own]
             if not inherited:
                 continue
-            restated = [t for t in inherited if self._direct.get(t, set()) - {i}]
+            restated = [t for t in inherited if self._restated_elsewhere(t, i)]
             if len(restated) < len(inherited):
                 continue
             if sum(idf(t) for t in words if t in own) < _OWN_SHARE * sum(idf(t) for t in restated):
                 out.append(i)
         return out
+
+    def _restated_elsewhere(self, token: str, i: int) -> bool:
+        """Whether another chunk of chunk ``i``'s document has ``token`` in its own words."""
+        others = self._direct.get(token, set()) - {i}
+        if len(self.documents) > 1:
+            return bool(others & self._members[self._doc[i]])
+        return bool(others)
 
     def _titled(self, words: "frozenset[str] | str", candidates: Sequence[int]) -> list[int]:
         """Candidates whose own section title names something the question asks and whose
