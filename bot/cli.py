@@ -1,4 +1,4 @@
-"""Command line: `reformbot index build | ask | eval | serve | feedback | proposals | config`.
+"""Command line: `reformbot index build | ask | eval | serve | feedback | proposals | config | backup | restore`.
 
 Heavy modules (numpy, faiss, torch, sentence-transformers) are imported inside commands, so
 `reformbot --help` starts fast.
@@ -159,6 +159,10 @@ def _add_subcommands() -> None:
         proposals_app = None
     if proposals_app is not None:
         app.add_typer(proposals_app, name="proposals", help="Citizen proposals.")
+    from bot.backup_cli import backup_command, restore_command
+
+    app.command("backup")(backup_command)
+    app.command("restore")(restore_command)
 
 
 OWN_LOGGERS = ("bot", "index", "corpus", "feedback", "uvicorn")

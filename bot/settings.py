@@ -78,6 +78,7 @@ class Settings:
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
+    personal_data_retention_days: int = field(default=1095, metadata={"help": "days after a proposal's last status change when its submitter's name and email are erased (daily by the server, or `reformbot proposals purge-personal`)"})
     proposals_rate_limit: str = field(default="5/600", metadata={"help": "citizen form: stored proposals per client per window, COUNT/SECONDS (0 = off)"})
     ask_rate_limit: str = field(default="30/60", metadata={"help": "staff page and /api/ask: questions per client per window, COUNT/SECONDS (0 = off)"})
     ask_workers: int = field(default=1, metadata={"help": "answers computed at once (each uses REFORMBOT_THREADS CPU threads)"})
@@ -165,6 +166,9 @@ class Settings:
                            ("REFORMBOT_PROPOSALS_RATE_LIMIT", settings.proposals_rate_limit)):
             if not _RATE.fullmatch(spec.strip() or "0"):
                 raise SettingsError(f"{name}={spec!r} is not COUNT/SECONDS: set it to e.g. 30/60, or 0 for no limit")
+        if settings.personal_data_retention_days < 1:
+            raise SettingsError("REFORMBOT_PERSONAL_DATA_RETENTION_DAYS must be at least 1 (days), "
+                                f"not {settings.personal_data_retention_days}")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
         for f in fields(cls):

@@ -9,8 +9,9 @@ machine or the network). The runbook test plays the page like an operator would,
 * through nginx, the per-client rate limit sees each client (``X-Forwarded-For``, a forged one
   included) and cookies are ``Secure`` (``X-Forwarded-Proto``); Prometheus' scrape config is
   followed to the letter; the metrics table lists exactly what ``/metrics`` serves;
-* the shell blocks run with bash: index build, scrape, layout and permissions, both backups,
-  restore, rebuild, health, and a move to a second "machine" (another directory tree).
+* the shell blocks run with bash: index build, scrape, layout and permissions, the backup (with
+  its rotation) while the server runs, restore, rebuild, health, and a move to a second "machine"
+  (another directory tree).
 
 What changes between the page and this machine is only where things live. :func:`localize` maps
 the page's absolute paths under a temporary root, drops ``sudo -u reformbot`` (there is one user
@@ -45,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "operations.md"
 PY = sys.executable
 RUN = {"env-file", "systemd-unit", "index-build", "nginx", "scrape", "prometheus", "layout", "permissions",
-       "backup", "backup-python", "restore", "rebuild", "health", "move-pack", "move-unpack"}
+       "backup", "restore", "rebuild", "health", "move-pack", "move-unpack"}
 """The blocks this module runs, by the name in their ``<!-- run: NAME -->`` comment."""
 TOKEN = "4f1c0b9e8d7a6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3d2c1b"
 """What an operator would paste into REFORMBOT_METRICS_TOKEN (the page: openssl rand -hex 32)."""
@@ -421,18 +422,22 @@ def test_the_runbook_on_this_machine(tmp_path, real_settings):
         out = bash(localize(block("permissions").body, root))
         assert out.split()[::2] == ["700", "600"], out
 
-        # Backups while the service runs: owner-only files with the proposal in them.
-        bash(localize(block("backup").body, root))
+        # A backup while the service runs: owner-only, with the proposal and the index in it. A
+        # backup older than 30 days goes (the block's rotation); a file named like one is left alone.
         backups = root / "var/backups/reformbot"
-        assert mode(backups) == 0o700
-        [db_backup] = backups.glob("reformbot-*.db")
-        [index_backup] = backups.glob("index-*.tar.gz")
-        assert mode(db_backup) == 0o600 and mode(index_backup) == 0o600
-        assert receipts(db_backup) == [first_receipt]
-        db_backup.unlink()                                  # the Python way, on its own
-        bash(localize(block("backup-python").body, root))
-        [py_backup] = backups.glob("reformbot-*.db")
-        assert receipts(py_backup) == [first_receipt] and mode(py_backup) == 0o600
+        backups.mkdir(parents=True)
+        expired = backups / "2020-01-01"
+        (expired / "index").mkdir(parents=True)
+        os.utime(expired, (0, 0))
+        (backups / "notes.txt").write_text("not a backup\n")
+        os.utime(backups / "notes.txt", (0, 0))
+        bash(localize(block("backup").body, root))
+        assert mode(backups) == 0o700 and not expired.exists() and (backups / "notes.txt").exists()
+        [taken] = [d for d in backups.iterdir() if d.is_dir()]
+        assert mode(taken) == 0o700 and {mode(f) for f in taken.rglob("*") if f.is_file()} == {0o600}
+        manifest = json.loads((taken / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["index_version"] == version and manifest["rows"]["proposals"] == 1
+        assert receipts(taken / "reformbot.db") == [first_receipt]
 
         # Something new after the backup, then the service stops (systemctl stop: SIGTERM).
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as c:
@@ -446,8 +451,11 @@ def test_the_runbook_on_this_machine(tmp_path, real_settings):
 
     # Restore the newest backup: the proposal made after it is gone, the database is whole.
     out = bash(localize(block("restore").body, root))
-    assert out.strip() == "ok"
+    assert out.startswith(f"restored {taken} (") and f"1 proposal, index version {version} is current" in out
     assert receipts(data / "reformbot.db") == [first_receipt]
+    conn = sqlite3.connect(data / "reformbot.db")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
     assert mode(data / "reformbot.db") == 0o600
 
     # Upgrade: the same model and text, so nothing to embed and no new version.

@@ -81,13 +81,15 @@ def test_exports_with_personal_data_are_owner_only(tmp_path):
     store.close()
     runner = CliRunner()
     new = tmp_path / "new.csv"
-    r = runner.invoke(proposals_app, ["export", "-f", "csv", "-o", str(new), "--include-personal", "--db", str(db)])
+    r = runner.invoke(proposals_app, ["export", "-f", "csv", "-o", str(new), "--include-personal", "--reason", "test",
+                                      "--db", str(db)])
     assert r.exit_code == 0, r.output
     assert mode(new) == 0o600 and "taro@example.jp" in new.read_text(encoding="utf-8-sig")
     existing = tmp_path / "existing.json"
     existing.write_text("[]")
     assert mode(existing) == 0o644
-    r = runner.invoke(proposals_app, ["export", "-f", "json", "-o", str(existing), "--include-personal", "--db", str(db)])
+    r = runner.invoke(proposals_app, ["export", "-f", "json", "-o", str(existing), "--include-personal",
+                                      "--reason", "test", "--db", str(db)])
     assert r.exit_code == 0, r.output
     assert mode(existing) == 0o600 and "taro@example.jp" in existing.read_text(encoding="utf-8")
 

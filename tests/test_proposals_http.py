@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 from bot.settings import Settings
 from feedback.proposals.guard import RateLimiter
 from feedback.proposals.linking import ProposalPipeline
+from feedback.proposals.model import PersonalAccess
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
 from clock_support import ManualClock
@@ -76,7 +77,7 @@ def test_valid_submission_gives_receipt_and_one_row(env):
     assert re.fullmatch(r"\d{8}-\d{5}", no)
     assert "提案を受け付けました" in r.text
     assert rows(env["settings"]) == [(no, VALID["title"], VALID["body"])]
-    p = env["store"].get(no, include_personal=True)
+    p = env["store"].get(no, include_personal=True, access=PersonalAccess("test", "check what was stored"))
     assert (p.name, p.email, p.consent_version) == ("あつぎ太郎", "taro@example.jp", env["settings"].privacy_notice_version)
     # personal data is not in the proposals table itself
     con = sqlite3.connect(env["settings"].database_path)

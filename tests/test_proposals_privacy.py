@@ -109,8 +109,8 @@ def test_the_name_from_the_form_is_masked_in_cli_listings_and_exports(db):
         assert not any(s in out for s in SECRETS), out
     assert "［氏名省略］からの提案" in outputs[0] and "［電話番号省略］" in outputs[3]
     assert "似た提案" in outputs[4] and "［氏名省略］からの提案" in outputs[4]
-    full = run("show", "1", "--include-personal", "--db", str(db)) + run("export", "-f", "json", "--include-personal",
-                                                                         "--db", str(db))
+    full = run("show", "1", "--include-personal", "--reason", "test", "--db", str(db)) + run(
+        "export", "-f", "json", "--include-personal", "--reason", "test", "--db", str(db))
     assert all(s in full for s in SECRETS)
 
 

@@ -1,8 +1,12 @@
-"""`reformbot proposals list|show|export|status|publish|unpublish|relink` (mounted by bot/cli.py).
+"""`reformbot proposals list|show|export|status|publish|unpublish|relink|erase|purge-personal|access-log`
+(mounted by bot/cli.py).
 
 Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
 name and email, and contact details, My-Number-like numbers or the submitter's own name written
-inside the title or text (masked as in Slack). ``publish`` records the exact public title and
+inside the title or text (masked as in Slack). ``--include-personal`` needs ``--reason``: who
+(``--by``, default the login name), when, what and why go to the access log before anything is
+printed (``access-log`` shows it). ``erase`` removes one submitter's name and email on request,
+``purge-personal`` those past the retention period. ``publish`` records the exact public title and
 excerpt a staff member approves; citizens see nothing else of a proposal.
 
 Times in JSON and exports are Japan time in ISO 8601 with the offset (``2026-11-28T00:30:00+09:00``):
@@ -24,6 +28,8 @@ from bot.cli_support import PlainErrorsGroup, settings_or_exit
 
 proposals_app = typer.Typer(cls=PlainErrorsGroup, no_args_is_help=True, add_completion=False, help="Citizen proposals.")
 DB_OPTION = typer.Option(None, "--db", dir_okay=False, help="SQLite file (default: <data dir>/reformbot.db)")
+REASON_OPTION = typer.Option(None, "--reason", help="why you need names and emails (kept in the access log)")
+BY_OPTION = typer.Option(None, "--by", help="who you are, for the access log (default: your login name)")
 
 
 class Format(str, Enum):
@@ -90,11 +96,33 @@ def _status_code(value: str) -> str:
                  ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in STATUSES))
 
 
-def _get(store, ref: str, include_personal: bool = False):
+def _login_name() -> str:
+    """Who runs this command, as the system knows them (the access log's default "who")."""
+    import getpass
+    import os
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):        # no name for this uid (some containers)
+        return f"uid{os.getuid()}"
+
+
+def _access(reason: Optional[str], by: Optional[str], needed_for: str, example: str, detail: str = ""):
+    """Who and why for the access log, or ``error: …`` (exit 2, nothing printed) without a reason."""
+    from .model import PersonalAccess
+
+    if not (reason or "").strip():
+        _usage_error(f"{needed_for} needs --reason: say why, e.g. --reason \"{example}\" "
+                     "(kept with your name in `reformbot proposals access-log`)")
+    who = (by or "").strip() or _login_name()
+    return PersonalAccess(f"cli:{who}", reason.strip(), detail)
+
+
+def _get(store, ref: str, include_personal: bool = False, access=None):
     from .store import ProposalNotFound
 
     try:
-        return store.get(ref, include_personal=include_personal)
+        return store.get(ref, include_personal=include_personal, access=access)
     except ProposalNotFound:
         from .receipts import EXAMPLE
 
@@ -161,19 +189,25 @@ def list_(
 @proposals_app.command("show")
 def show(
     ref: str = typer.Argument(..., help="受付番号 or id"),
-    include_personal: bool = typer.Option(False, "--include-personal", help="also print name and email"),
+    include_personal: bool = typer.Option(False, "--include-personal",
+                                          help="also print name and email (needs --reason; logged)"),
+    reason: Optional[str] = REASON_OPTION,
+    by: Optional[str] = BY_OPTION,
     as_json: bool = typer.Option(False, "--json"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
     """One proposal: text, outline links, similar proposals, status history.
 
-    Times are Japan time (in --json, ISO 8601 with +09:00: the 受付番号's date).
+    With --include-personal also the submitter's name and email: give --reason; who, when and why
+    go to the access log first. Times are Japan time (in --json, ISO 8601 with +09:00: the 受付番号's date).
     """
     from . import messages as M
     from .store import local_time
 
+    access = _access(reason, by, "--include-personal", "reply to the submitter's question") \
+        if include_personal else None
     store = _store(db)
-    p = _private(store, _get(store, ref, include_personal), include_personal)
+    p = _private(store, _get(store, ref, include_personal, access), include_personal)
     if as_json:
         typer.echo(json.dumps(_proposal_dict(p, include_personal), ensure_ascii=False, indent=2))
         return
@@ -212,16 +246,25 @@ def _defuse(value):
 @proposals_app.command("export")
 def export(
     fmt: Format = typer.Option(Format.csv, "--format", "-f", help="csv or json"),
-    include_personal: bool = typer.Option(False, "--include-personal", help="add name and email columns"),
+    include_personal: bool = typer.Option(False, "--include-personal",
+                                          help="add name and email columns (needs --reason; logged)"),
+    reason: Optional[str] = REASON_OPTION,
+    by: Optional[str] = BY_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", dir_okay=False, help="file (default: stdout)"),
     db: Optional[Path] = DB_OPTION,
 ) -> None:
-    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default.
+    """Every proposal as CSV (UTF-8 with BOM, opens in Excel) or JSON. No personal data by default;
+    with --include-personal give --reason (who, when, what and why go to the access log first).
 
     created_at is Japan time, ISO 8601 with +09:00 (e.g. 2026-11-28T00:30:00+09:00): its date is
     the 受付番号's.
     """
-    rows = _store(db).export_rows(include_personal=include_personal)    # masked unless include_personal
+    access = None
+    if include_personal:
+        where = f"to {output}" if output else "to standard output"
+        access = _access(reason, by, "--include-personal", "survey of submitters, approved by the section head",
+                         f"({fmt.value}, {where})")
+    rows = _store(db).export_rows(include_personal=include_personal, access=access)   # masked unless personal
     if fmt is Format.json:
         text = json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
     else:
@@ -382,3 +425,86 @@ def relink(
         for pid in bar:
             pipeline.process(pid)
     typer.echo(f"relinked {len(ids)} proposals")
+
+
+@proposals_app.command("erase")
+def erase(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    reason: Optional[str] = typer.Option(None, "--reason", help="why (e.g. the submitter asked); kept in the access log"),
+    by: Optional[str] = BY_OPTION,
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Erase one submitter's name and email on request; the proposal stays.
+
+    The name is also masked where the submitter repeated it in the title or text, and the database
+    file is compacted so no copy stays in it. Recorded in the access log with --reason.
+    """
+    access = _access(reason, by, "erase", "the submitter asked by phone on 2026-12-01")
+    store = _store(db)
+    p = _get(store, ref)
+    done = store.erase_personal([p.id], access)
+    if done.erased:
+        typer.echo(f"{p.receipt_no}: name and email erased; the proposal stays (recorded in the access log)")
+    else:
+        typer.echo(f"{p.receipt_no}: no name or email stored, nothing to erase (the request is recorded in the access log)")
+    if not done.compacted:
+        typer.echo("(the database file could not be compacted yet: another process is using it; "
+                   "run this command again later to remove every copy)", err=True)
+
+
+@proposals_app.command("purge-personal")
+def purge_personal(
+    dry_run: bool = typer.Option(False, "--dry-run", help="list the proposals due; erase nothing"),
+    by: Optional[str] = BY_OPTION,
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Erase the names and emails kept longer than REFORMBOT_PERSONAL_DATA_RETENTION_DAYS after a
+    proposal's last status change (the server does this once a day too); the proposals stay."""
+    from .retention import purge
+    from .store import local_time
+
+    days = settings_or_exit().personal_data_retention_days
+    who = (by or "").strip() or _login_name()
+    store = _store(db)
+    result = purge(store, days, f"cli:{who}", dry_run=dry_run)
+    if not result.due:
+        typer.echo(f"no names or emails are due: each is kept {days} days after the proposal's last status change")
+        return
+    head = "would erase (--dry-run, nothing erased)" if dry_run else "erased"
+    n = len(result.due)
+    typer.echo(f"{head} the names and emails of {n} proposal{'' if n == 1 else 's'}, "
+               f"last status change {days} days or more ago:")
+    for _, receipt, last in result.due:
+        typer.echo(f"  {receipt}  last status change {local_time(last)}")
+    if result.erasure is not None and not result.erasure.compacted:
+        typer.echo("(the database file could not be compacted yet: another process is using it; "
+                   "it is compacted at the next erasure)", err=True)
+
+
+@proposals_app.command("access-log")
+def access_log(
+    ref: Optional[str] = typer.Argument(None, help="only this proposal (受付番号 or id)"),
+    limit: int = typer.Option(100, "--limit", "-n", min=1, max=100000, help="the newest N lines"),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Who read or erased names and emails, when, what and why (oldest first; times in Japan time)."""
+    from .store import ProposalNotFound, jst_iso, local_time
+
+    store = _store(db)
+    try:
+        records = store.access_log(limit, ref)
+    except ProposalNotFound:
+        from .receipts import EXAMPLE
+
+        _usage_error(f"no proposal {ref!r}: give a 受付番号 like {EXAMPLE} or an id (see `reformbot proposals list`)")
+    if as_json:
+        for r in records:
+            typer.echo(json.dumps({"at": jst_iso(r.at), "by": r.by, "action": r.action, "subject": r.subject,
+                                   "reason": r.reason}, ensure_ascii=False))
+        return
+    if not records:
+        typer.echo("(no reads or erasures of personal data recorded)")
+        return
+    for r in records:
+        typer.echo(f"{local_time(r.at)}  {r.by}  {r.action:<6}  {r.subject}  reason: {r.reason}")

@@ -116,6 +116,45 @@ class Proposal:
 
 
 @dataclass(frozen=True)
+class PersonalAccess:
+    """Who reads or erases submitters' names and emails, and why: kept in the access log.
+
+    ``by`` is recorded as given (``cli:suzuki``, ``system``); ``detail`` adds to what was read
+    (e.g. where an export was written).
+    """
+
+    by: str
+    reason: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    """One line of the personal-data access log."""
+
+    id: int
+    at: str                      # ISO 8601 UTC
+    by: str                      # "cli:<user>", "system"
+    action: str                  # one of ACCESS_ACTIONS
+    subject: str                 # a 受付番号, or what an export held
+    reason: str
+    proposal_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What :meth:`ProposalStore.erase_personal` did."""
+
+    erased: tuple[str, ...]      # 受付番号 whose name or email was erased
+    compacted: bool              # the file was rewritten without them (False: not yet, see the log)
+
+
+ACCESS_ACTIONS = ("show", "export", "erase", "purge")
+"""What happened to personal data: read one (show), read all (export), erased on request (erase),
+erased at the end of the retention period (purge)."""
+
+
+@dataclass(frozen=True)
 class PublicText:
     """The title and excerpt of a published proposal that citizens see, exactly as a staff member
     approved them (shown in the form's similar-proposals preview; nothing else of it is public)."""

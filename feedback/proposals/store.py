@@ -2,7 +2,10 @@
 
 Personal data (name, email) lives in its own table ``proposal_personal`` so that listings,
 exports and Slack never show it unless asked to; :meth:`ProposalStore.redact` reads the name only
-to mask it where the submitter repeated it in the text. What citizens see of a published proposal
+to mask it where the submitter repeated it in the text. Reading it needs a
+:class:`~.model.PersonalAccess` (who and why), written to ``personal_access_log`` before the data
+leaves the store; erasing it (on request, or at the end of the retention period) deletes the row
+and compacts the file, so no copy stays in the database or its write-ahead log. What citizens see of a published proposal
 is only the title and excerpt a staff member approved (``proposal_public``). Vectors for "similar by meaning" are kept as
 float32 blobs in ``proposal_vectors`` (one row per proposal and model).
 
@@ -29,8 +32,8 @@ from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
 from .masking import excerpt, mask_personal
-from .model import (GOALS, STATUSES, TRANSITIONS, LinkResult, Proposal, ProposalInput, PublicText,
-                    SectionLink, Similar, StatusChange)
+from .model import (GOALS, STATUSES, TRANSITIONS, AccessRecord, Erasure, LinkResult, PersonalAccess, Proposal,
+                    ProposalInput, PublicText, SectionLink, Similar, StatusChange)
 from .receipts import candidates, normalise_receipt, receipt_day
 from .validation import PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_public_text
 
@@ -47,6 +50,10 @@ class BadTransition(ValueError):
 
 class BadPublicText(ValueError):
     "Publishing needs an approved public title and excerpt free of personal data."
+
+
+class ReasonRequired(ValueError):
+    "Reading or erasing personal data needs who and why (kept in the access log)."
 
 
 migrations = Migrations("reformbot.proposals")
@@ -106,6 +113,16 @@ def m0003_public_text(db: Database) -> None:
                    (pid, status, "system", "unpublished: publish again to approve the text citizens see", at))
 
 
+@migrations(name="0006_personal_access")
+def m0006_personal_access(db: Database) -> None:
+    # Every read and erasure of names and emails: who, when, what, why (`reformbot proposals access-log`).
+    # No foreign key: the log outlives what it names, and never stops a change to a proposal.
+    db["personal_access_log"].create({
+        "id": int, "at": str, "by": str, "action": str, "proposal_id": int, "subject": str, "reason": str,
+    }, pk="id", not_null={"at", "by", "action", "subject", "reason"})
+    db["personal_access_log"].create_index(["proposal_id"])
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -153,6 +170,10 @@ class ProposalStore:
             tighten_sidecars(path)
             conn.execute("PRAGMA synchronous = NORMAL")   # safe with WAL; durable at checkpoints
         conn.execute("PRAGMA foreign_keys = ON")
+        # Erased names and emails must leave the file: freed space is zeroed (not every SQLite
+        # build does this by default), and VACUUM's scratch copy stays in memory, not in /tmp.
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
         with self._lock:
             self._migrate()
         self._receipt_secret = bytes.fromhex(
@@ -457,12 +478,22 @@ class ProposalStore:
             raise ProposalNotFound(f"no proposal {ref!r}")
         return rows[0]["id"]
 
-    def get(self, ref: int | str, include_personal: bool = False) -> Proposal:
+    def get(self, ref: int | str, include_personal: bool = False,
+            access: PersonalAccess | None = None) -> Proposal:
         """One proposal by id or receipt number, with links, similar proposals and history.
+
+        Args:
+            ref: id or 受付番号.
+            include_personal: also return the submitter's name and email; ``access`` is written
+                to the access log first.
+            access: who reads the personal data and why (needed with ``include_personal``).
 
         Raises:
             ProposalNotFound: no such proposal.
+            ReasonRequired: ``include_personal`` without who and why.
         """
+        if include_personal:
+            access = _checked(access)
         pid = self._resolve(ref)
         row = self._read("SELECT * FROM proposals WHERE id = ?", (pid,))[0]
         sections = tuple(SectionLink(r["rank"], r["chunk_id"], r["section"], r["page"], r["score"])
@@ -477,8 +508,11 @@ class ProposalStore:
                                             " ORDER BY id", (pid,)))
         personal = {}
         if include_personal:
-            got = self._read("SELECT name, email FROM proposal_personal WHERE proposal_id = ?", (pid,))
-            personal = got[0] if got else {}
+            with self._write() as conn:          # logged before the data leaves the store
+                self._record(conn, iso(self.clock.now()), access, "show", pid, row["receipt_no"])
+                got = conn.execute("SELECT name, email FROM proposal_personal WHERE proposal_id = ?",
+                                   (pid,)).fetchone()
+            personal = {"name": got[0], "email": got[1]} if got else {}
         return replace(_proposal(row, sections, similar, history, personal),
                        public=self.public_texts([pid]).get(pid))
 
@@ -529,14 +563,32 @@ class ProposalStore:
             counts[r["status"]] = r["n"]
         return counts
 
-    def export_rows(self, include_personal: bool = False) -> list[dict]:
+    def export_rows(self, include_personal: bool = False, access: PersonalAccess | None = None) -> list[dict]:
         """Flat rows for CSV/JSON export; personal data only when ``include_personal`` (otherwise
         the text is masked as :meth:`redact` does). ``created_at`` is Japan time with its offset
-        (:func:`jst_iso`), so its date is the 受付番号's."""
+        (:func:`jst_iso`), so its date is the 受付番号's.
+
+        Raises:
+            ReasonRequired: ``include_personal`` without who and why (``access``), which is
+                written to the access log before anything is read.
+        """
+        if include_personal:
+            access = _checked(access)
+        proposals = self.list(limit=-1)
+        personal: dict[int, tuple] = {}
+        if include_personal:
+            what = f"{len(proposals)} proposals" + (f" {access.detail}" if access.detail else "")
+            with self._write() as conn:
+                self._record(conn, iso(self.clock.now()), access, "export", None, what)
+                personal = {r[0]: (r[1], r[2]) for r in
+                            conn.execute("SELECT proposal_id, name, email FROM proposal_personal")}
         rows = []
-        for p in self.list(limit=-1):
-            full = self.get(p.id, include_personal=include_personal)
-            if not include_personal:
+        for p in proposals:
+            full = self.get(p.id)
+            if include_personal:
+                name, email = personal.get(p.id, (None, None))
+                full = replace(full, name=name, email=email)
+            else:
                 full = self.redact(full)
             row = {
                 "id": full.id, "receipt_no": full.receipt_no, "created_at": jst_iso(full.created_at),
@@ -555,6 +607,126 @@ class ProposalStore:
                 row["email"] = full.email or ""
             rows.append(row)
         return rows
+
+
+    # --- personal data: access log, erasure, retention -------------------------------------------
+
+    @staticmethod
+    def _record(conn: sqlite3.Connection, at: str, access: PersonalAccess, action: str,
+                pid: int | None, subject: str) -> None:
+        conn.execute("INSERT INTO personal_access_log (at, by, action, proposal_id, subject, reason)"
+                     " VALUES (?,?,?,?,?,?)", (at, access.by.strip(), action, pid, subject, access.reason.strip()))
+
+    def access_log(self, limit: int = 100, ref: int | str | None = None) -> list[AccessRecord]:
+        """The newest ``limit`` lines of the personal-data access log (``-1``: all), oldest first.
+
+        Args:
+            limit: how many lines.
+            ref: only those about this proposal (id or 受付番号).
+
+        Raises:
+            ProposalNotFound: ``ref`` names no proposal.
+        """
+        sql, params = "SELECT * FROM personal_access_log", []
+        if ref is not None:
+            sql += " WHERE proposal_id = ?"
+            params.append(self._resolve(ref))
+        rows = self._read(f"SELECT * FROM ({sql} ORDER BY id DESC LIMIT ?) ORDER BY id", [*params, limit])
+        return [AccessRecord(r["id"], r["at"], r["by"], r["action"], r["subject"], r["reason"], r["proposal_id"])
+                for r in rows]
+
+    def personal_due(self, retention_days: int, now: datetime | None = None) -> list[tuple[int, str, str]]:
+        """Proposals that still hold a name or email ``retention_days`` days or more after their
+        last status change (``status_at``; the receipt time if it never changed).
+
+        Returns:
+            ``(id, 受付番号, last status change)`` for each, the oldest change first.
+        """
+        cutoff = iso((now or self.clock.now()) - timedelta(days=retention_days))
+        rows = self._read(
+            "SELECT p.id, p.receipt_no, COALESCE(p.status_at, p.created_at) AS last FROM proposals p"
+            " JOIN proposal_personal u ON u.proposal_id = p.id"
+            " WHERE COALESCE(p.status_at, p.created_at) <= ? ORDER BY last, p.id", (cutoff,))
+        return [(r["id"], r["receipt_no"], r["last"]) for r in rows]
+
+    def erase_personal(self, refs: list[int | str], access: PersonalAccess, *, action: str = "erase",
+                       now: datetime | None = None) -> Erasure:
+        """Erase the submitter's name and email of each proposal in ``refs``; the proposals stay.
+
+        The ``proposal_personal`` row is deleted, and the name (with any email or phone number)
+        is masked where the submitter repeated it in the title and text, as every view without
+        personal data already shows it: once the name is gone it could no longer be masked. Each
+        erasure is written to the access log, also a request for a proposal with nothing stored.
+        Then the file is compacted (:meth:`compact`) so that no copy stays in it.
+
+        Args:
+            refs: ids or 受付番号.
+            access: who erases and why.
+            action: ``erase`` (on request) or ``purge`` (retention period over).
+            now: the time recorded (default: the store's clock).
+
+        Returns:
+            An :class:`Erasure`: the 受付番号 whose name or email was erased (those with none
+            stored left out), and whether the file was compacted.
+
+        Raises:
+            ProposalNotFound: a ref names no proposal (nothing is erased).
+            ReasonRequired: no who or why.
+        """
+        access = _checked(access)
+        ids = [self._resolve(r) for r in refs]
+        at = iso(now or self.clock.now())
+        erased = []
+        with self._write() as conn:
+            for pid in ids:
+                receipt, title, body = conn.execute("SELECT receipt_no, title, body FROM proposals WHERE id = ?",
+                                                    (pid,)).fetchone()
+                got = conn.execute("SELECT name FROM proposal_personal WHERE proposal_id = ?", (pid,)).fetchone()
+                if got is None:
+                    self._record(conn, at, access, action, pid, f"{receipt} (no name or email stored)")
+                    continue
+                names = (got[0],) if got[0] else ()
+                conn.execute("UPDATE proposals SET title = ?, body = ? WHERE id = ?",
+                             (mask_personal(title, names), mask_personal(body, names), pid))
+                conn.execute("DELETE FROM proposal_personal WHERE proposal_id = ?", (pid,))
+                self._record(conn, at, access, action, pid, receipt)
+                erased.append(receipt)
+        # Compacted even when nothing was left to erase: a request repeated after a compaction that
+        # could not finish (another process was reading) completes it.
+        return Erasure(tuple(erased), self.compact() if ids else True)
+
+    def compact(self) -> bool:
+        """Rewrite the file without free space and empty the write-ahead log (VACUUM, then a
+        truncating checkpoint), so deleted rows are gone from the bytes on disk, not only from
+        the tables. Zeroing freed space alone is not enough: copies moved while the tables grew
+        stay in unused parts of pages.
+
+        Returns:
+            True when done; False when another connection kept it from finishing (logged: the
+            rows stay deleted, and the next erasure compacts again).
+        """
+        with self._lock:
+            conn = self.db.conn
+            try:
+                conn.execute("VACUUM")
+                busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            except sqlite3.OperationalError as exc:
+                log.warning("could not compact %s after erasing personal data (%s); erased rows may "
+                            "remain in unused space until the next erasure or purge", self.path, exc)
+                return False
+        if busy:
+            log.warning("could not empty the write-ahead log of %s (another connection is reading); "
+                        "erased rows may remain in it until the next erasure or purge", self.path)
+            return False
+        return True
+
+
+def _checked(access: PersonalAccess | None) -> PersonalAccess:
+    """``access`` when it names who and why, else :class:`ReasonRequired`."""
+    if access is None or not (access.reason or "").strip() or not (access.by or "").strip():
+        raise ReasonRequired("reading or erasing names and emails needs who and why (PersonalAccess), "
+                             "kept in the access log")
+    return access
 
 
 def _proposal(row: dict, sections=(), similar=(), history=(), personal: dict | None = None) -> Proposal:

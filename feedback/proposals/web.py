@@ -26,6 +26,7 @@ from . import messages as M
 from .guard import FormTokens, RateLimiter
 from .linking import ProposalPipeline, SimilarFinder
 from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES
+from .retention import PersonalDataJanitor
 from .store import ProposalStore, iso, local_time
 from .validation import LIMITS, validate_proposal
 
@@ -269,6 +270,7 @@ class ProposalsMount:
     store: ProposalStore
     pipeline: ProposalPipeline
     slack_plugin: Callable | None = None    # pass to ``bot.slack.mount_slack(..., plugins=[...])``
+    janitor: PersonalDataJanitor | None = None   # erases names and emails past retention, daily
 
     def __iter__(self):   # ``routes, startup = mount_proposals(...)``
         return iter((self.routes, self.startup))
@@ -286,7 +288,9 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
         store: an open store (default: ``settings.database_path``).
 
     Returns:
-        A :class:`ProposalsMount`: routes, start-up/shutdown callables, and the Slack plugin.
+        A :class:`ProposalsMount`: routes, start-up/shutdown callables (the linking worker and the
+        daily erasure of names and emails past ``settings.personal_data_retention_days``), and the
+        Slack plugin.
     """
     store = store or ProposalStore(settings.database_path)
     searcher = _LazyRetriever(qa) if qa is not None else None
@@ -306,13 +310,17 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
     routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline)
     from .slack import proposals_plugin
 
+    janitor = PersonalDataJanitor(store, store.clock, settings.personal_data_retention_days)
+
     def close() -> None:
+        janitor.stop()       # a run in progress finishes first
         pipeline.stop()      # finishes what is queued, then the store can close
         store.close()
 
     # One shutdown callable: the server runs its shutdown list in reverse order.
-    return ProposalsMount(routes=routes, startup=[pipeline.start], shutdown=[close],
-                          store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline))
+    return ProposalsMount(routes=routes, startup=[pipeline.start, janitor.start], shutdown=[close],
+                          store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline),
+                          janitor=janitor)
 
 
 class _LazyRetriever:
