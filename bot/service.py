@@ -174,13 +174,39 @@ class QAService:
             from index.announce import revision_answer
 
             return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
-        return compose(question, retriever, k=k, history=tuple(history))
+        return compose(question, retriever, k=k, history=tuple(history), current=self._chosen_document())
+
+    def _chosen_document(self) -> str | None:
+        """The admin's choice of current document (``reformbot index current-document``), read on
+        every use: a tiny file, and a running server follows a new choice at once."""
+        from index.documents import read_choice
+
+        return read_choice(self.settings.index_dir)
+
+    def current_document(self):
+        """The :class:`corpus.model.Document` questions go to by default: the admin's choice, else
+        the newest indexed document; None when the retriever knows no documents.
+
+        Loads the index on first use (like :meth:`ask`).
+        """
+        from index.documents import current_document
+
+        documents = tuple(getattr(self.retriever, "documents", ()))
+        return current_document(documents, self._chosen_document()) if documents else None
+
+    def documents(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every indexed document, in index order (loads the index on first use)."""
+        return [(d.id, d.title) for d in getattr(self.retriever, "documents", ())]
 
     def status(self) -> dict:
-        """What the bot knows: title, index version, build time, counts."""
+        """What the bot knows: title, index version, build time, counts, and its documents.
+
+        With several documents, ``title`` is the current document's and ``documents`` lists each
+        (``{"id", "title", "current"}``).
+        """
         r = self.retriever
         info = dict(r.info()) if hasattr(r, "info") else {}
-        return {
+        status = {
             "title": info.get("title", ""),
             "index_version": info.get("index_version", ""),
             "built_at": info.get("built_at", ""),
@@ -189,6 +215,13 @@ class QAService:
             "chunks": info.get("chunks", 0),
             "model": info.get("model", ""),
         }
+        current = self.current_document()
+        if current is not None:
+            if len(getattr(r, "documents", ())) > 1:
+                status["title"] = current.title
+            status["current_document"] = current.id
+            status["documents"] = [{"id": i, "title": t, "current": i == current.id} for i, t in self.documents()]
+        return status
 
 
 class IndexWatcher:

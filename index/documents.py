@@ -126,17 +126,28 @@ def find_document(documents: Sequence[Document], ref: str) -> Document:
 _ORDINAL = re.compile(r"第\s*(\d{1,3})\s*([次期回号版])")
 _ORDINAL_EN = re.compile(r"\b(\d{1,3})(?:st|nd|rd|th)\b", re.I)
 _NOUN_AFTER = re.compile(r"^[\s・]*([\u3400-\u9fff\u30a0-\u30ffー]{2,})")
-DOCUMENT_WORDS = ("大綱", "計画", "プラン", "方針", "文書", "資料", "行革", "改革", "概要", "素案", "案", "版")
+DOCUMENT_WORDS = ("大綱", "計画", "プラン", "方針", "文書", "資料", "行革", "素案", "版")
 """Nouns that stand for a document whatever its title says (「第８次の大綱」, 「新しいプラン」)."""
 _DOC = "(?:" + "|".join(sorted(DOCUMENT_WORDS, key=len, reverse=True)) + "|もの|ほう|方)"
-_NEW = re.compile(rf"(?:新しい|新たな|最新の?|次期の?|改訂後の|改定後の|新)(?:ほうの|方の)?{_DOC}"
-                  r"|\b(?:new|newer|newest|latest|revised|next|upcoming)\s+(?:outline|plan|document|version|one|edition)\b",
-                  re.I)
-_OLD = re.compile(rf"(?:旧|前の|以前の|古い|従来の|改訂前の|改定前の|前回の|前期の)(?:ほうの|方の)?{_DOC}"
-                  r"|\b(?:old|older|oldest|previous|former|earlier|prior|last)\s+(?:outline|plan|document|version|one|edition)\b",
-                  re.I)
-_CURRENT = re.compile(rf"(?:現行の?|今の|現在の)(?:ほうの|方の)?{_DOC}"
-                      r"|\b(?:current|present)\s+(?:outline|plan|document|version|one|edition)\b", re.I)
+_EN_DOC = r"\s+(?=(?:outline|plan|document|version|one|edition)\b)"
+
+
+def _cue(japanese: str, english: str) -> re.Pattern:
+    # The cue itself is group 1 (Japanese) or 2 (English); the noun after it stays in the question.
+    return re.compile(rf"({japanese})(?:ほうの|方の)?(?={_DOC})|\b({english}){_EN_DOC}", re.I)
+
+
+_NEW = _cue("新しい|新たな|最新の?|次期の?|改訂後の|改定後の|新", "new|newer|newest|latest|revised|next|upcoming")
+_OLD = _cue("旧|前の|以前の|古い|従来の|改訂前の|改定前の|前回の|前期の", "old|older|oldest|previous|former|earlier|prior|last")
+_CURRENT = _cue("現行の?|今の|現在の", "current|present")
+
+
+def without_cues(question: str) -> str:
+    """The question without the words that only chose a document: 「新しい大綱の計画期間は？」 ->
+    「大綱の計画期間は？」 ("new", 新しい are no topic the passages should contain)."""
+    for pattern in (_NEW, _OLD, _CURRENT):
+        question = pattern.sub("", question)
+    return " ".join(question.split()) if question.isascii() else question
 
 
 def _squash(text: str) -> str:
