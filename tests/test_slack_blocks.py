@@ -61,9 +61,12 @@ def test_many_glossary_notes_trimmed_with_a_note():
 
 
 def test_citation_and_quote_escape_markup_but_keep_text():
-    src = Source(rank=1, text="A < B & C > D\n二行目", section="５ 章 › (2) 節", page=5, score=1, kind="body", id="x")
+    src = Source(rank=1, text="A < B & C > D\n二行目", section="５ 章 › (2) 節", page=5, score=1, kind="body", id="x",
+                 page_label="大綱P.5")
     assert bk.citation(src) == "５ 章 › (2) 節 (大綱P.5)"
     assert bk.citation(Source(**{**src.__dict__, "page": None})) == "５ 章 › (2) 節"
+    # A page without the document's own wording is cited as p.N (no 大綱 for a document that is not one).
+    assert bk.citation(Source(**{**src.__dict__, "page_label": ""})) == "５ 章 › (2) 節 (p.5)"
     assert bk.quote(src.text, 100) == "> A &lt; B &amp; C &gt; D\n> 二行目"
 
 
@@ -90,7 +93,8 @@ def test_lead_passage_not_repeated_when_it_is_a_source():
 
 def test_lead_with_a_heading_replaces_its_source_instead_of_repeating_it():
     definition = "ＰＰＰの一類型であり、民間の資金や経営能力を活用する事業手法です。"
-    src = Source(rank=1, text=definition, section="用語説明 › ※3 ＰＦＩ", page=2, score=1, kind="glossary", id="g-pfi")
+    src = Source(rank=1, text=definition, section="用語説明 › ※3 ＰＦＩ", page=2, score=1, kind="glossary", id="g-pfi",
+                 page_label="大綱P.2")
     answer = Answer(question="PFIとは", found=True, answer="※3 ＰＦＩ（Private Finance Initiative の略）\n" + definition,
                     sources=(src,))
     body = json.dumps(bk.answer_message(answer, lang="ja").blocks, ensure_ascii=False)

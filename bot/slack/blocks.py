@@ -68,10 +68,12 @@ def quote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in lines) or "> "
 
 
-def citation(source: Source) -> str:
-    """Breadcrumb and page, e.g. ``５ 第７次… › (2) 計画期間 (大綱P.5)``."""
-    page = f" (大綱P.{source.page})" if source.page not in (None, "") else ""
-    return f"{source.section}{page}".strip()
+def citation(source: Source, *, document: bool = False) -> str:
+    """Breadcrumb and page as the document prints it, e.g. ``５ 第７次… › (2) 計画期間 (大綱P.5)``;
+    with ``document`` (several documents indexed) after the document's title in 『』."""
+    page = f" ({source.cite_page()})" if source.cite_page() else ""
+    title = f"『{source.document.title}』 " if document and source.document else ""
+    return f"{title}{source.section}{page}".strip()
 
 
 def _squash(text: str) -> str:
@@ -176,6 +178,7 @@ def answer_message(
         fallback.append(t(lang, "question_plain", question=escape(fit(answer.question, 500))))
 
     sources = list(answer.sources)
+    named = answer.several_documents          # citations name their document
     if answer.found:
         shown = sources[:MAX_SOURCES_SHOWN]
         passages = [(src.text, src) for src in shown]
@@ -191,25 +194,36 @@ def answer_message(
             if i == 1:
                 body.append(section(t(lang, "more_sources")))
             body.append(section(quote(text, PASSAGE_CHARS)))
-            body.append(context("📖 " + escape(citation(src))))
-            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src)}"))
+            body.append(context("📖 " + escape(citation(src, document=named))))
+            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src, document=named)}"))
         if answer.glossary:
             body.append(section(t(lang, "glossary_heading")))
             for note in answer.glossary:
                 body.append(section(f"*{escape(note.term)}*：{escape(fit(note.definition, PASSAGE_CHARS))}"))
                 fallback.append(escape(f"{note.term}: {fit(note.definition, 400)}"))
     else:
-        body.append(section(f"*{t(lang, 'not_found')}*"))
-        fallback.append(t(lang, "not_found"))
+        missing = (t(lang, "not_found_in", title=escape(answer.document.title)) if named and answer.document
+                   else t(lang, "not_found"))
+        body.append(section(f"*{missing}*"))
+        fallback.append(missing)
         if sources:
             body.append(section(t(lang, "related_heading")))
             fallback.append(t(lang, "related_heading").replace("*", ""))
             lines = []
             for src in sources[:MAX_SOURCES_SHOWN]:
-                lines.append(f"• {escape(citation(src))}\n{quote(src.text, RELATED_CHARS)}")
-                fallback.append(escape(f"- {citation(src)}"))
+                lines.append(f"• {escape(citation(src, document=named))}\n{quote(src.text, RELATED_CHARS)}")
+                fallback.append(escape(f"- {citation(src, document=named)}"))
             for line in lines:
                 body.append(section(line))
+    if answer.other_sources:
+        # Several documents: what the others say, apart from the answer and named by document.
+        body.append(section(t(lang, "other_documents_heading")))
+        fallback.append(t(lang, "other_documents_heading").replace("*", ""))
+        for src in answer.other_sources[:MAX_SOURCES_SHOWN]:
+            body.append(section(quote(src.text, RELATED_CHARS)))
+            body.append(context("📖 " + escape(citation(src, document=True))))
+            fallback.append(escape(f"{fit(' '.join(src.text.split()), 300)}\n— {citation(src, document=True)}"))
+    if not answer.found:
         body.append(section(t(lang, "ask_contact", contact=escape(contact))))
         fallback.append(t(lang, "ask_contact", contact=escape(contact)))
 
@@ -352,6 +366,12 @@ def home_view(
                 )
             )
         )
+        documents = status.get("documents") or []
+        if len(documents) > 1:
+            lines = [t(lang, "home_document_current" if d.get("current") else "home_document",
+                       title=escape(str(d.get("title") or "")), id=escape(str(d.get("id") or "")))
+                     for d in documents]
+            blocks.append(section("\n".join([t(lang, "home_documents"), *lines])))
     else:
         blocks.append(section(t(lang, "home_unavailable")))
     blocks.append({"type": "divider"})
