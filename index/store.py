@@ -272,6 +272,23 @@ def read_manifest(directory: Path) -> Manifest:
         raise IndexMismatch(f"index manifest {path} is incomplete ({exc}): run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
 
 
+def read_documents(directory: Path) -> tuple[Document, ...]:
+    """The documents of the index in ``directory`` (its current version for a versions root),
+    without loading vectors or a model.
+
+    Raises:
+        IndexNotBuilt: no index there.
+        IndexMismatch: its document.json is missing or unreadable.
+    """
+    read_manifest(directory)
+    path = resolve_index_dir(Path(directory)) / DOCUMENT
+    try:
+        return documents_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexMismatch(f"index documents {path} are unreadable ({type(exc).__name__}: {exc}): "
+                            f"run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
+
+
 def load_index(directory: Path, model_id: str | None = None, dim: int | None = None) -> StoredIndex:
     """Load and verify the index in ``directory``.
 
