@@ -6,7 +6,10 @@ difference is not a change), and aligned with difflib. A changed line is shown w
 new, with the changed characters marked; nothing is compared byte by byte.
 
 Pure functions over :class:`corpus.model.Document`; :func:`diff_versions` reads two version
-directories (document.json and chunks.jsonl only: no FAISS, no model).
+directories (document.json and chunks.jsonl only: no FAISS, no model). With several documents
+indexed, each is compared with the document of the same id in the other version (a lone document
+on each side is compared with the other whatever its id: a revision saved under a new file name);
+changes then carry their document (id ``doc:s5-2``, title 『document title』 › …).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from corpus.model import Document, GlossaryEntry, Section
-from index.store import CHUNKS, DOCUMENT, document_from_dict, read_manifest
+from index.store import CHUNKS, DOCUMENT, documents_from_dict, read_manifest
 
 PAIR_SIMILARITY = 0.45
 """Two lines in a replaced block are shown as one changed line (old -> new) when at least this
@@ -238,15 +241,45 @@ def _merged(old: Sequence, new: Sequence) -> list:
 
 # --- versions on disk -----------------------------------------------------------------------
 
-def _read_version(directory: Path) -> tuple[Document, dict[str, str]]:
-    doc = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
-    hashes = {}
+def _read_version(directory: Path) -> tuple[tuple[Document, ...], dict[tuple[str, str], tuple[str, str]]]:
+    """The documents of a version, and (document, chunk id within it) -> (chunk id, content hash)."""
+    docs = documents_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
+    chunks = {}
     with (directory / CHUNKS).open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 c = json.loads(line)
-                hashes[c["id"]] = c["content_hash"]
-    return doc, hashes
+                doc = c.get("document") or docs[0].id
+                own = c["id"][len(doc) + 1:] if c["id"].startswith(f"{doc}:") else c["id"]
+                chunks[(doc, own)] = (c["id"], c["content_hash"])
+    return docs, chunks
+
+
+def _pairs(old: Sequence[Document], new: Sequence[Document]) -> list[tuple[Document | None, Document | None]]:
+    """Old and new documents compared with each other: same id, else the lone one on each side."""
+    new_ids = {d.id for d in new}
+    old_ids = {d.id for d in old}
+    lone_old = [d for d in old if d.id not in new_ids]
+    lone_new = [d for d in new if d.id not in old_ids]
+    renamed = {lone_old[0].id: lone_new[0]} if len(lone_old) == len(lone_new) == 1 else {}
+    pairs: list[tuple[Document | None, Document | None]] = []
+    for o in old:
+        n = next((d for d in new if d.id == o.id), None) or renamed.get(o.id)
+        pairs.append((o, n))
+    paired = {n.id for _, n in pairs if n is not None}
+    pairs += [(None, n) for n in new if n.id not in paired]
+    return pairs
+
+
+def _empty(like: Document) -> Document:
+    return Document(title=like.title, sources=(), source_hashes={}, sections=(), glossary=(), id=like.id)
+
+
+def _named(change: ItemChange, doc: Document) -> ItemChange:
+    from dataclasses import replace
+
+    return replace(change, id=f"{doc.id}:{change.id}", title=f"『{doc.title}』 › {change.title}",
+                   old_title=f"『{doc.title}』 › {change.old_title}" if change.old_title else "")
 
 
 def diff_versions(old_dir: Path, new_dir: Path) -> RevisionDiff:
@@ -257,11 +290,20 @@ def diff_versions(old_dir: Path, new_dir: Path) -> RevisionDiff:
     """
     old_dir, new_dir = Path(old_dir), Path(new_dir)
     om, nm = read_manifest(old_dir), read_manifest(new_dir)
-    old_doc, old_hashes = _read_version(old_dir)
-    new_doc, new_hashes = _read_version(new_dir)
-    changed_chunks = tuple(cid for cid, h in old_hashes.items() if new_hashes.get(cid) != h)
+    old_docs, old_chunks = _read_version(old_dir)
+    new_docs, new_chunks = _read_version(new_dir)
+    several = len(old_docs) > 1 or len(new_docs) > 1
+    changes: list[ItemChange] = []
+    changed_chunks: list[str] = []
+    for o, n in _pairs(old_docs, new_docs):
+        found = diff_documents(o or _empty(n), n or _empty(o))
+        changes += [_named(c, n or o) for c in found] if several else found
+        if o is None:
+            continue
+        theirs = {own: h for (doc, own), (_, h) in new_chunks.items() if n is not None and doc == n.id}
+        changed_chunks += [cid for (doc, own), (cid, h) in old_chunks.items() if doc == o.id and theirs.get(own) != h]
     return RevisionDiff(old_version=old_dir.name, new_version=new_dir.name,
-                        changes=diff_documents(old_doc, new_doc), changed_chunk_ids=changed_chunks,
+                        changes=tuple(changes), changed_chunk_ids=tuple(changed_chunks),
                         old_built_at=om.built_at, new_built_at=nm.built_at)
 
 
