@@ -140,6 +140,8 @@ def config() -> None:
             value = ":".join(str(v) for v in value)
         if "token" in f.name or "secret" in f.name:
             value = "(set)" if value else "(not set)"
+        elif f.metadata.get("redact") == "url" and value:
+            value = settings.smtp_config().redacted()      # the password as ***
         typer.echo(f"{var}={value}    # {help_} [default: {default or '(empty)'}]")
 
 

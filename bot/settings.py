@@ -85,6 +85,17 @@ class Settings:
     ask_queue: int = field(default=8, metadata={"help": "questions waiting for a worker; beyond this the answer is a polite 503"})
     forwarded_allow_ips: str = field(default="127.0.0.1", metadata={"help": "reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated IPs or *)"})
     metrics_token: str = field(default="", metadata={"help": "bearer token required for GET /metrics (empty: served to loopback clients only)"})
+    # Mail to citizens who left an address (issue 13): the staff answer, and a receipt confirmation
+    # when asked. Written to an outbox with the answer; the server sends it (feedback/proposals/outbox.py).
+    smtp_url: str = field(default="", repr=False, metadata={
+        "help": "mail server for mail to citizens: smtp://user:password@host:587 (STARTTLS), smtps://…, or "
+                "smtp://host:25; empty: mail is queued, not sent", "redact": "url"})
+    mail_from: str = field(default="", metadata={
+        "help": "From of mail to citizens, e.g. 厚木市 行政経営課 <gyokaku@example.jp> (needed with REFORMBOT_SMTP_URL)"})
+    mail_receipts: int = field(default=0, metadata={
+        "help": "1: also mail a receipt confirmation when a citizen leaves an address (0: answers only)"})
+    public_url: str = field(default="http://127.0.0.1:8000", metadata={
+        "help": "public origin of the form, for links in mails ({origin}/proposals/status?receipt=…)"})
     # Source limits of `reformbot index build` (corpus.reader.SourceLimits). Generous for a city plan:
     # an outline is tens of pages, a comprehensive plan with appendices a few hundred and a few tens
     # of MB with photos; past that the file is almost surely the wrong one (a whole binder, a scan).
@@ -174,7 +185,41 @@ class Settings:
         for f in fields(cls):
             if f.name.startswith("max_source_") and getattr(settings, f.name) < 0:
                 raise SettingsError(f"{env_name(f)} must be 0 (no limit) or more, not {getattr(settings, f.name)}")
+        _check_mail(settings)
         return settings
+
+    def smtp_config(self):
+        """The parsed ``REFORMBOT_SMTP_URL`` (:class:`feedback.mail.SmtpConfig`), or None when unset."""
+        if not self.smtp_url:
+            return None
+        from feedback.mail import parse_smtp_url
+
+        return parse_smtp_url(self.smtp_url)
+
+
+def _check_mail(settings: "Settings") -> None:
+    """Mail settings that cannot work stop every command; the password is never repeated."""
+    from email.utils import parseaddr
+    from urllib.parse import urlsplit
+
+    from feedback.mail import BadSmtpUrl
+
+    try:
+        settings.smtp_config()
+    except BadSmtpUrl as exc:
+        raise SettingsError(str(exc)) from None
+    if settings.mail_from and "@" not in parseaddr(settings.mail_from)[1]:
+        raise SettingsError(f"REFORMBOT_MAIL_FROM={settings.mail_from!r} is not a mail address: set it to e.g. "
+                            "'厚木市 行政経営課 <gyokaku@example.jp>' or gyokaku@example.jp")
+    if settings.smtp_url and not settings.mail_from:
+        raise SettingsError("REFORMBOT_SMTP_URL is set but REFORMBOT_MAIL_FROM is not: set it to the address "
+                            "citizens see mail from, e.g. gyokaku@example.jp")
+    if settings.mail_receipts not in (0, 1):
+        raise SettingsError(f"REFORMBOT_MAIL_RECEIPTS must be 1 (mail a receipt) or 0, not {settings.mail_receipts}")
+    url = urlsplit(settings.public_url)
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise SettingsError(f"REFORMBOT_PUBLIC_URL={settings.public_url!r} is not an origin like "
+                            "https://proposals.example.jp (the address citizens open the form at)")
 
 
 _RATE = re.compile(r"\d+(/\d+(\.\d+)?)?")

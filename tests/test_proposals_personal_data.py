@@ -160,6 +160,23 @@ def test_erase_on_request_removes_name_and_email_from_the_file_and_keeps_the_pro
     con.close()
 
 
+def test_erasure_also_takes_the_address_out_of_the_mail_outbox(tmp_path):
+    """An answer queues a mail to the citizen's address (mail_outbox.to_addr); erasing the
+    personal data removes that copy too, and a mail still waiting is closed, never sent."""
+    path = tmp_path / "p.db"
+    store = ProposalStore(path)
+    p, _ = store.add(person(7))
+    store.answer(p.id, "ご提案ありがとうございました。検討します。", "reviewing", published=False, author="cli:test")
+    assert store.db.conn.execute("SELECT COUNT(*) FROM mail_outbox WHERE state = 'pending'").fetchone()[0] == 1
+    assert found(path, f"p0007.{EMAIL}")
+    done = store.erase_personal([p.id], PersonalAccess("cli:test", "本人の依頼"))
+    assert done.erased == (p.receipt_no,) and done.compacted
+    rows = store.db.conn.execute("SELECT state, to_addr, last_error FROM mail_outbox").fetchall()
+    assert rows == [("failed", "", "address erased")]
+    store.close()
+    assert found(path, f"p0007.{EMAIL}") == []
+
+
 def test_erasure_leaves_no_copy_even_in_a_file_written_without_secure_delete(tmp_path):
     """Many rows written with freed space not zeroed (another SQLite build's default, or a file
     from before): B-tree splits leave old copies of rows in unused parts of pages. Deleting the

@@ -122,12 +122,12 @@ def test_store_schema_migrations_wal_and_personal_table(tmp_path):
     ProposalStore(path).close()                      # reopening applies nothing twice
     con = sqlite3.connect(path)
     applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
-    assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",),
+    assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",), ("0004_answers",),
                        ("0006_personal_access",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
-            "proposal_similar", "proposal_vectors", "proposal_public"} <= tables
+            "proposal_similar", "proposal_vectors", "proposal_public", "proposal_answers", "mail_outbox"} <= tables
 
 
 def test_store_statuses_history_and_lookups(tmp_path):

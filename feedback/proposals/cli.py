@@ -1,4 +1,4 @@
-"""`reformbot proposals list|show|export|status|publish|unpublish|relink|erase|purge-personal|access-log`
+"""`reformbot proposals list|show|export|status|answer|publish|unpublish|relink|erase|purge-personal|access-log`
 (mounted by bot/cli.py).
 
 Listings, ``show`` and exports leave personal data out unless ``--include-personal`` is given:
@@ -49,12 +49,15 @@ def _store(db: Optional[Path], must_exist: bool = True):
 
     from bot.cli_support import fail
 
-    path = db or settings_or_exit().database_path
+    from .web import mail_options
+
+    settings = settings_or_exit()
+    path = db or settings.database_path
     if must_exist and not Path(path).exists():
         typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
         raise typer.Exit(0)
     try:
-        return ProposalStore(path)
+        return ProposalStore(path, mail=mail_options(settings))
     except (sqlite3.DatabaseError, OSError) as exc:
         fail(f"cannot open the proposals database {path} ({exc}): check the path "
              "(REFORMBOT_DATA_DIR or --db) and that it is the reformbot.db the server writes")
@@ -147,6 +150,12 @@ def _proposal_dict(p, include_personal: bool) -> dict:
         "history": [{"status": h.status, "actor": h.actor, "note": h.note, "at": jst_iso(h.at)} for h in p.history],
         "public": ({"title": p.public.title, "excerpt": p.public.excerpt, "approved_by": p.public.approved_by,
                     "approved_at": jst_iso(p.public.approved_at)} if p.public else None),
+        "answers": [{"text": a.text, "status": a.status, "published": a.published, "author": a.author,
+                     "created_at": jst_iso(a.created_at)} for a in p.answers],
+        "mails": [{"id": m.id, "kind": m.kind, "state": m.state, "attempts": m.attempts,
+                   "next_try_at": jst_iso(m.next_try_at), "last_error": m.last_error,
+                   "created_at": jst_iso(m.created_at), "sent_at": jst_iso(m.sent_at), "message_id": m.message_id}
+                  for m in p.mails],
     }
     if include_personal:
         d["name"], d["email"] = p.name, p.email
@@ -230,9 +239,36 @@ def show(
         typer.echo(f"  {s.rank}. {s.section} (大綱P.{s.page}) {s.score:.3f}  [{s.chunk_id}]")
     for s in p.similar:
         typer.echo(f"  似た提案 {s.receipt_no} {s.title} {s.score:.3f}{'  ← 重複の可能性' if s.duplicate else ''}")
+    for i, a in enumerate(p.answers):
+        current = i == len(p.answers) - 1
+        typer.echo(("回答:" if current else f"以前の回答 ({i + 1}/{len(p.answers)}):") +
+                   f"  {M.label(M.STATUS_LABELS, a.status, 'ja')}  {'公開' if a.published else '非公開'}  "
+                   f"{a.author}  {local_time(a.created_at)}")
+        typer.echo("  " + a.text.replace("\n", "\n  "))
+    if p.mails:
+        typer.echo("メール:")
+    for m in p.mails:
+        typer.echo(f"  outbox {m.id}  {_mail_line(m)}")
+        if m.last_error and m.state != "sent":
+            typer.echo(f"    {m.last_error}")
     typer.echo("履歴:")
     for h in p.history:
         typer.echo(f"  {local_time(h.at)}  {M.label(M.STATUS_LABELS, h.status, 'ja')}  {h.actor}  {h.note}")
+
+
+def _mail_line(m) -> str:
+    """One outbox row for ``show``: kind, state, tries, times, Message-ID (never the address)."""
+    from . import messages as M
+    from .store import local_time
+
+    line = f"{M.label(M.MAIL_KINDS, m.kind, 'ja')}  {M.label(M.MAIL_STATES, m.state, 'ja')}  試行 {m.attempts}"
+    if m.state == "sent" and m.sent_at:
+        line += f"  {local_time(m.sent_at)}"
+    elif m.state == "pending":
+        line += f"  次の試行 {local_time(m.next_try_at)}" if m.next_try_at else ""
+        if not settings_or_exit().smtp_url:
+            line += "  (REFORMBOT_SMTP_URL is not set: queued, not sent)"
+    return f"{line}  {m.message_id}"
 
 
 def _defuse(value):
@@ -317,6 +353,65 @@ def set_status(
                      + ", ".join(f"{c} ({M.STATUS_LABELS[c]['ja']})" for c in TRANSITIONS[p.status]))
     typer.echo(f"{p.receipt_no}: {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status})")
     _update_slack(store, p)
+
+
+@proposals_app.command("answer")
+def answer(
+    ref: str = typer.Argument(..., help="受付番号 or id"),
+    file: Path = typer.Option(..., "--file", "-f", dir_okay=False,
+                              help="the answer, a UTF-8 text file (- for standard input)"),
+    status: str = typer.Option(..., "--status", "-s",
+                               help="outcome: done|difficult|out_of_scope|reviewing or 対応済/対応困難/対象外/検討中"),
+    publish: bool = typer.Option(False, "--publish", help="show the answer to citizens on the status page"),
+    by: str = typer.Option("admin", "--by", help="who answers (recorded as cli:<by>)"),
+    db: Optional[Path] = DB_OPTION,
+) -> None:
+    """Answer a proposal: save the answer (an edit keeps the earlier one in the history), set its
+    status, and mail the answer to the citizen when they left an address (through the outbox;
+    the server sends it)."""
+    from . import messages as M
+    from .store import BadAnswer
+
+    store = _store(db)
+    p = _get(store, ref)
+    text = _read_text(file, "answer")
+    code = _status_code(status)
+    checked = store.check_answer(p.id, text, code, published=publish, lang="en")
+    if not checked.ok:
+        _usage_error(" ".join(checked.errors.values()) + _answer_hint(checked.errors))
+    mails_before = len(p.mails)
+    try:
+        store.answer(p.id, text, code, published=publish, author=f"cli:{by}")
+    except BadAnswer as exc:     # checked just above; only a concurrent change gets here
+        _usage_error(str(exc))
+    p = store.get(p.id)
+    mail = next((m for m in p.mails[mails_before:] if m.kind == "answer"), None)    # queued with this answer
+    typer.echo(f"{p.receipt_no}: answered, {M.label(M.STATUS_LABELS, p.status, 'ja')} ({p.status}), "
+               f"{'public' if publish else 'not public'}" + (f" ({len(p.answers) - 1} earlier kept)" if len(p.answers) > 1 else ""))
+    if mail is None:
+        typer.echo("mail: none (the submitter left no email address)")
+    elif settings_or_exit().smtp_url:
+        typer.echo(f"mail: queued as outbox {mail.id}; the server sends it (see `reformbot proposals show {p.receipt_no}`)")
+    else:
+        typer.echo(f"mail: queued as outbox {mail.id}, not sent while REFORMBOT_SMTP_URL is not set")
+    _update_slack(store, p)
+
+
+def _answer_hint(errors: dict) -> str:
+    if "answer_status" in errors:
+        return " (--status)"
+    return " (edit the --file)" if "answer_text" in errors else ""
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A UTF-8 text file (``-``: standard input), or a one-line error naming it."""
+    if str(path) == "-":
+        return sys.stdin.read()
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else exc.strerror or exc
+        _usage_error(f"cannot read the {what} from {path}: {reason}")
 
 
 def _update_slack(store, p) -> None:

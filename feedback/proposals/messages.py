@@ -48,6 +48,17 @@ SOURCE_LABELS = {
     "staff": {"ja": "職員", "en": "Staff"},
 }
 
+MAIL_KINDS = {
+    "answer": {"ja": "回答", "en": "answer"},
+    "receipt": {"ja": "受付確認", "en": "receipt"},
+}
+MAIL_STATES = {
+    "pending": {"ja": "送信待ち", "en": "waiting to be sent"},
+    "sending": {"ja": "送信中", "en": "sending"},
+    "sent": {"ja": "送信済", "en": "sent"},
+    "failed": {"ja": "送信できませんでした", "en": "could not be sent"},
+}
+
 PERSONAL_KINDS = {
     "email": {"ja": "メールアドレス", "en": "an email address"},
     "phone": {"ja": "電話番号", "en": "a phone number"},
@@ -181,11 +192,100 @@ _STRINGS: dict[str, dict[str, str]] = {
     "slack_home_counts": {"ja": "重点目標ごとの件数", "en": "Count per goal"},
     "slack_home_recent": {"ja": "最近の提案（{status}）", "en": "Recent proposals ({status})"},
     "slack_home_none": {"ja": "ありません", "en": "None"},
+    # answers (staff): the 回答する modal and the answer shown on the proposal's message
+    "answer_text": {"ja": "回答", "en": "Answer"},
+    "answer_status": {"ja": "対応状況", "en": "Outcome"},
+    "answer_publish": {"ja": "公開する", "en": "Publish"},
+    "answer_publish_hint": {"ja": "受付状況のページで市民に回答を表示します。",
+                            "en": "Show the answer to citizens on the status page."},
+    "error_answer_status": {"ja": "「{src}」の提案を「{dst}」にはできません。選べるのは {allowed} です。",
+                            "en": "A proposal that is {src} cannot become {dst}; choose one of {allowed}."},
+    "error_answer_personal": {
+        "ja": "公開する回答に{kinds}と思われる箇所があります。削除するか、「公開する」を外してください。",
+        "en": "The answer to publish seems to contain {kinds}; remove it or untick Publish.",
+    },
+    "slack_answer": {"ja": "回答する", "en": "Answer"},
+    "slack_answer_edit": {"ja": "回答を編集", "en": "Edit answer"},
+    "slack_answer_title": {"ja": "提案への回答", "en": "Answer a proposal"},
+    "slack_answer_submit": {"ja": "回答を保存", "en": "Save answer"},
+    "slack_answer_intro_mail": {
+        "ja": "受付番号 {receipt}「{title}」への回答です。提案者はメールアドレスを残しています。保存すると回答がメールで送られます（編集して保存すると、更新した回答がもう一度送られます）。",
+        "en": "Answer to {receipt} “{title}”. The submitter left an email address: saving mails them the answer "
+              "(saving an edit mails the updated answer again).",
+    },
+    "slack_answer_intro_nomail": {
+        "ja": "受付番号 {receipt}「{title}」への回答です。提案者のメールアドレスはないため、メールは送られません。",
+        "en": "Answer to {receipt} “{title}”. The submitter left no email address, so no mail is sent.",
+    },
+    "slack_answer_heading": {"ja": "回答（<@{user}>、{at}）", "en": "Answer (<@{user}>, {at})"},
+    "slack_answer_heading_other": {"ja": "回答（{user}、{at}）", "en": "Answer ({user}, {at})"},
+    "slack_answer_public": {"ja": "公開", "en": "public"},
+    "slack_answer_private": {"ja": "非公開", "en": "not public"},
+    "slack_answer_edits": {"ja": "編集 {n} 回（以前の回答は履歴に残っています）",
+                           "en": "edited {n} time(s) (earlier answers kept in the history)"},
+    "slack_answer_failed": {"ja": "一時的な問題で回答を保存できませんでした。少し待ってからもう一度保存してください。",
+                            "en": "The answer could not be saved because of a temporary problem. Please save it again shortly."},
+    "slack_mail_state": {"ja": "市民へのメール: {state}", "en": "Mail to the citizen: {state}"},
+    "slack_mail_failed": {
+        "ja": "⚠️ 受付番号 {receipt} への{kind}メールを送れませんでした（{attempts} 回試行）: {error}\n"
+              "`reformbot proposals show {receipt}` で確認できます（outbox {id}）。",
+        "en": "⚠️ The {kind} mail for {receipt} could not be sent ({attempts} attempt(s)): {error}\n"
+              "See `reformbot proposals show {receipt}` (outbox {id}).",
+    },
     "slack_home_howto": {
         "ja": "職員のアイデアは `/reform idea` またはショートカット「アイデアを登録」から登録できます。",
         "en": "Staff can submit ideas with `/reform idea` or the “Submit an idea” shortcut.",
     },
 }
+
+
+# Mail to citizens. Plain text; the status page is where they can look again later.
+MAIL_TEXTS: dict[str, dict[str, str]] = {
+    "answer_subject": {"ja": "【{site}】ご提案への回答（受付番号 {receipt}）",
+                       "en": "[{site}] Our answer to your proposal ({receipt})"},
+    "answer_subject_edit": {"ja": "【{site}】ご提案への回答を更新しました（受付番号 {receipt}）",
+                            "en": "[{site}] We updated our answer to your proposal ({receipt})"},
+    "answer_body": {
+        "ja": "ご提案いただきありがとうございました。\n"
+              "次のご提案について、担当からの回答をお知らせします。\n\n"
+              "受付番号: {receipt}\n件名: {title}\n対応状況: {status}\n\n"
+              "――― 回答 ―――\n{answer}\n――――――――\n\n"
+              "受付状況は次のページで確認できます。\n{url}\n\n"
+              "このメールは、{site}のフォームでメールアドレスをご入力いただいた方にお送りしています。"
+              "お心当たりのない場合は、お手数ですが破棄してください。\n",
+        "en": "Thank you for your proposal.\n"
+              "Here is our answer to the following proposal.\n\n"
+              "Receipt number: {receipt}\nTitle: {title}\nOutcome: {status}\n\n"
+              "--- Answer ---\n{answer}\n--------------\n\n"
+              "You can check its status on this page:\n{url}\n\n"
+              "You receive this mail because this address was entered on the form of {site}. "
+              "If that was not you, please delete it.\n",
+    },
+    "answer_body_edit_note": {"ja": "（先にお送りした回答を更新しました。こちらが最新の回答です。）\n\n",
+                              "en": "(We updated the answer we sent earlier; this is the current one.)\n\n"},
+    "receipt_subject": {"ja": "【{site}】ご提案を受け付けました（受付番号 {receipt}）",
+                        "en": "[{site}] We received your proposal ({receipt})"},
+    "receipt_body": {
+        "ja": "ご提案をお寄せいただきありがとうございます。次のとおり受け付けました。\n\n"
+              "受付番号: {receipt}\n受付日時: {received_at}\n件名: {title}\n\n"
+              "担当が内容を確認し、回答をこのメールアドレスにお送りします。\n"
+              "受付状況は次のページで確認できます。\n{url}\n\n"
+              "このメールは、{site}のフォームでメールアドレスをご入力いただいた方にお送りしています。"
+              "お心当たりのない場合は、お手数ですが破棄してください。\n",
+        "en": "Thank you for your proposal. We received it as follows.\n\n"
+              "Receipt number: {receipt}\nReceived at: {received_at}\nTitle: {title}\n\n"
+              "Staff will read it and send our answer to this address.\n"
+              "You can check its status on this page:\n{url}\n\n"
+              "You receive this mail because this address was entered on the form of {site}. "
+              "If that was not you, please delete it.\n",
+    },
+}
+
+
+def mail_text(key: str, lang: str = "ja", **kwargs) -> str:
+    """A mail subject or body from :data:`MAIL_TEXTS` in ``lang`` (Japanese when missing)."""
+    entry = MAIL_TEXTS[key]
+    return (entry.get(lang) or entry["ja"]).format(**kwargs)
 
 
 # English error messages name a field inside a sentence ("Please enter a title."), which the bare
@@ -201,6 +301,8 @@ _EN_FIELD_PHRASES = {
     "age_group": ("your age group", "Your age group"),
     "public_title": ("the public title", "The public title"),
     "public_excerpt": ("the public excerpt", "The public excerpt"),
+    "answer_text": ("the answer", "The answer"),
+    "answer_status": ("the outcome", "The outcome"),
 }
 
 

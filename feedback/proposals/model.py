@@ -1,7 +1,8 @@
 """Dataclasses for citizen (and staff) proposals.
 
 form -> :class:`ProposalInput` (validated) -> SQLite (:class:`Proposal`) -> outline links
-(:class:`SectionLink`, :class:`Similar`) -> Slack notification.
+(:class:`SectionLink`, :class:`Similar`) -> Slack notification -> staff answer
+(:class:`ProposalAnswer`) -> mail to the citizen through the outbox (:class:`MailRecord`).
 """
 from __future__ import annotations
 
@@ -18,6 +19,11 @@ SOURCES = ("citizen", "staff")
 # city office answers a 市民の声: received, under review, then one of three outcomes).
 STATUSES = ("received", "reviewing", "done", "difficult", "out_of_scope")
 FINAL_STATUSES = ("done", "difficult", "out_of_scope")
+# Kinds of mail to a citizen who left an address: the staff answer, and (optional) a receipt.
+MAIL_KINDS = ("answer", "receipt")
+# Outbox states: pending (to send, maybe after a back-off) -> sending (claimed by a worker) ->
+# sent | failed (refused, out of tries, or interrupted after the hand-over: never sent twice).
+MAIL_STATES = ("pending", "sending", "sent", "failed")
 # Allowed moves. A final status may be reopened to 検討中 (staff click the wrong button, or a
 # proposal comes back); nothing goes back to 受付, which only means "nobody has looked yet".
 TRANSITIONS = {
@@ -108,6 +114,13 @@ class Proposal:
     name: str | None = None         # personal; None unless loaded with include_personal
     email: str | None = None        # personal; None unless loaded with include_personal
     public: "PublicText | None" = None   # what citizens see, as a staff member approved it
+    answers: "tuple[ProposalAnswer, ...]" = ()   # staff answers, oldest first; the last is current
+    mails: "tuple[MailRecord, ...]" = ()          # mail to the citizen (no address), oldest first
+
+    @property
+    def answer(self) -> "ProposalAnswer | None":
+        """The current answer (the latest saved), or None when staff have not answered."""
+        return self.answers[-1] if self.answers else None
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:
@@ -172,3 +185,40 @@ class LinkResult:
     goal: str | None
     goal_scores: dict
     sections: tuple[SectionLink, ...]
+
+
+@dataclass(frozen=True)
+class ProposalAnswer:
+    """A staff answer to a proposal. Editing saves a new one; earlier ones stay as history."""
+
+    text: str
+    status: str           # the outcome set with it (one of STATUSES)
+    published: bool       # shown to citizens on the status page
+    author: str           # "slack:U…", "cli:<name>"
+    created_at: str       # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class MailRecord:
+    """One outbox row as staff see it: what was sent and how it went, without the address or text."""
+
+    id: int
+    kind: str             # one of MAIL_KINDS
+    state: str            # one of MAIL_STATES
+    attempts: int
+    next_try_at: str | None
+    last_error: str | None     # address and credentials never appear here
+    created_at: str
+    sent_at: str | None        # when the message was handed to the mail server
+    message_id: str
+
+
+@dataclass(frozen=True)
+class OutboxMail:
+    """An outbox row the worker sends: a :class:`MailRecord` with its address and text (personal)."""
+
+    record: MailRecord
+    proposal_id: int
+    to_addr: str
+    subject: str
+    body: str

@@ -6,7 +6,10 @@ Pure Block Kit builders (``proposal_message``, ``idea_modal``, ``home_blocks``) 
 ``bot.slack.build_slack_app``). Personal data never reaches Slack: names and emails are not
 sent, and emails, phone numbers, long digit strings and the submitter's own name inside the text
 are masked (``ProposalStore.redact``). The 公開する button opens a modal with the public title and
-excerpt; what the staff member approves there is exactly what citizens will see.
+excerpt; what the staff member approves there is exactly what citizens will see. The 回答する
+button opens :func:`answer_modal` (answer, outcome, 公開する); the saved answer, its author and the
+state of the mail to the citizen are shown on the message, and a mail that could not be sent is
+reported in the channel (:meth:`SlackNotifier.mail_failed`).
 Citizen text goes into ``plain_text`` objects (Slack does not parse mentions or links there) or
 is escaped for mrkdwn (``&``, ``<``, ``>``), so ``<!channel>`` or ``<http://x|y>`` stay text.
 """
@@ -20,9 +23,9 @@ from typing import TYPE_CHECKING, Sequence
 
 from . import messages as M
 from .masking import excerpt, mask_personal
-from .model import FINAL_STATUSES, GOAL_CHOICES, STATUSES, TRANSITIONS, Proposal, PublicText
-from .store import BadPublicText, BadTransition, ProposalNotFound, ProposalStore, local_time
-from .validation import PUBLIC_LIMITS, validate_proposal
+from .model import FINAL_STATUSES, GOAL_CHOICES, STATUSES, TRANSITIONS, MailRecord, Proposal, PublicText
+from .store import BadAnswer, BadPublicText, BadTransition, ProposalNotFound, ProposalStore, local_time
+from .validation import ANSWER_LIMIT, PUBLIC_LIMITS, answer_statuses, validate_proposal
 
 if TYPE_CHECKING:
     from .linking import ProposalPipeline
@@ -32,6 +35,10 @@ log = logging.getLogger(__name__)
 STATUS_ACTION = "proposal_status"          # action_id prefix: proposal_status_<status>
 PUBLISH_ACTION = "proposal_publish"
 PUBLISH_CALLBACK = "proposal_publish_approve"   # the modal that approves the public text
+ANSWER_ACTION = "proposal_answer"          # the 回答する button
+ANSWER_CALLBACK = "proposal_answer_save"   # the answer modal
+PUBLISH_OPTION = "publish"                 # value of the 公開する checkbox
+ANSWER_SHOWN_CHARS = 2000                  # of the answer on the channel message
 IDEA_CALLBACK = "proposal_idea"            # shortcut and modal callback_id
 MAX_TEXT = 3000                            # Block Kit text object limit
 MAX_HEADER = 150
@@ -116,6 +123,7 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
     if p.published and p.public:
         blocks.append({"type": "context", "elements": [_plain(M.t(
             "slack_public_text", lang, title=p.public.title, excerpt=_fit(p.public.excerpt, 300)))]})
+    blocks += _answer_blocks(p, lang)
     buttons = []
     for target in TRANSITIONS[p.status]:
         b = {"type": "button", "action_id": f"{STATUS_ACTION}_{target}", "value": f"{p.id}:{target}",
@@ -123,12 +131,90 @@ def proposal_message(p: Proposal, lang: str = "ja") -> tuple[str, list[dict]]:
         if target == "done":
             b["style"] = "primary"
         buttons.append(b)
+    buttons.append({"type": "button", "action_id": ANSWER_ACTION, "value": str(p.id),
+                    "text": _plain(M.t("slack_answer_edit" if p.answer else "slack_answer", lang), 75)})
     buttons.append({"type": "button", "action_id": PUBLISH_ACTION, "value": f"{p.id}:{0 if p.published else 1}",
                     "text": _plain(M.t("slack_unpublish" if p.published else "slack_publish", lang), 75)})
     blocks.append({"type": "actions", "block_id": f"proposal_{p.id}", "elements": buttons})
     text = mrkdwn_escape(f"{head} {p.receipt_no}: {_fit(title, 100)}"
                          f" [{M.label(M.STATUS_LABELS, p.status, lang)}]")
     return text, blocks
+
+
+def _author(author: str, at: str, lang: str) -> str:
+    kind, _, who = author.partition(":")
+    if kind == "slack" and re.fullmatch(r"[A-Z0-9]+", who):
+        return M.t("slack_answer_heading", lang, user=who, at=local_time(at))
+    return M.t("slack_answer_heading_other", lang, user=mrkdwn_escape(author), at=local_time(at))
+
+
+def mail_state(record: MailRecord, lang: str = "ja") -> str:
+    """``回答 送信済（2026-11-27 10:00 JST）``: one outbox row as staff read it."""
+    state = f"{M.label(M.MAIL_KINDS, record.kind, lang)} {M.label(M.MAIL_STATES, record.state, lang)}"
+    if record.state == "sent" and record.sent_at:
+        state += f"（{local_time(record.sent_at)}）" if lang == "ja" else f" ({local_time(record.sent_at)})"
+    elif record.state == "pending" and record.attempts:
+        state += f"（{record.attempts}回失敗、再試行します）" if lang == "ja" else \
+            f" ({record.attempts} failed attempt(s), will retry)"
+    return state
+
+
+def _answer_blocks(p: Proposal, lang: str) -> list[dict]:
+    """The current answer (author, outcome, public or not, text) and the latest mail's state."""
+    blocks: list[dict] = []
+    a = p.answer
+    if a is not None:
+        flag = M.t("slack_answer_public" if a.published else "slack_answer_private", lang)
+        blocks.append({"type": "section", "text": _md(
+            f"*{_author(a.author, a.created_at, lang)}* ・ {M.label(M.STATUS_LABELS, a.status, lang)} ・ {flag}")})
+        blocks.append({"type": "section", "text": _plain(_fit(a.text, ANSWER_SHOWN_CHARS))})
+    notes = []
+    if len(p.answers) > 1:
+        notes.append(M.t("slack_answer_edits", lang, n=len(p.answers) - 1))
+    if p.mails:
+        notes.append(M.t("slack_mail_state", lang, state=mail_state(p.mails[-1], lang)))
+    if notes:
+        blocks.append({"type": "context", "elements": [_plain(" ・ ".join(notes))]})
+    return blocks
+
+
+def answer_modal(p: Proposal, lang: str = "ja", *, has_email: bool, channel: str = "", ts: str = "") -> dict:
+    """The modal behind 回答する: the answer (the current one, to edit), the outcome to set, and
+    公開する. ``p`` should be redacted (its title is shown); ``has_email`` says whether saving
+    mails the citizen, so the staff member knows before they save."""
+    meta = json.dumps({"id": p.id, "channel": channel or p.slack_channel or "", "ts": ts or p.slack_ts or ""})
+    current = p.answer
+    allowed = answer_statuses(p.status)
+    options = [{"text": _plain(M.label(M.STATUS_LABELS, s, lang), 75), "value": s} for s in allowed]
+    chosen = current.status if current and current.status in allowed else "done" if "done" in allowed else allowed[0]
+    publish = {"text": _plain(M.t("answer_publish", lang), 75), "value": PUBLISH_OPTION,
+               "description": _plain(M.t("answer_publish_hint", lang), 75)}
+    text_input = {"type": "plain_text_input", "action_id": "value", "multiline": True, "max_length": ANSWER_LIMIT}
+    if current:
+        text_input["initial_value"] = current.text
+    checkbox = {"type": "checkboxes", "action_id": "value", "options": [publish]}
+    if current and current.published:
+        checkbox["initial_options"] = [publish]
+    intro = M.t("slack_answer_intro_mail" if has_email else "slack_answer_intro_nomail", lang,
+                receipt=p.receipt_no, title=_fit(mask_personal(p.title), 80))
+    return {
+        "type": "modal",
+        "callback_id": ANSWER_CALLBACK,
+        "private_metadata": meta,
+        "title": _plain(M.t("slack_answer_title", lang), 24),
+        "submit": _plain(M.t("slack_answer_submit", lang), 24),
+        "close": _plain(M.t("slack_idea_cancel", lang), 24),
+        "blocks": [
+            {"type": "section", "text": _plain(intro)},
+            {"type": "input", "block_id": "answer_text", "label": _plain(M.t("answer_text", lang)),
+             "element": text_input},
+            {"type": "input", "block_id": "answer_status", "label": _plain(M.t("answer_status", lang)),
+             "element": {"type": "static_select", "action_id": "value", "options": options,
+                         "initial_option": options[allowed.index(chosen)]}},
+            {"type": "input", "block_id": "answer_publish", "optional": True,
+             "label": _plain(M.t("answer_publish", lang)), "element": checkbox},
+        ],
+    }
 
 
 def idea_modal(lang: str = "ja", channel_id: str = "", title: str = "") -> dict:
@@ -231,6 +317,19 @@ class SlackNotifier:
         text, blocks = proposal_message(self._redacted(p), self.lang)
         self.client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
 
+    def mail_failed(self, p: Proposal, record: MailRecord) -> None:
+        """Tell the channel that a mail to the citizen could not be sent (no address, no password),
+        and show it on the proposal's message."""
+        text = M.t("slack_mail_failed", self.lang, kind=M.label(M.MAIL_KINDS, record.kind, self.lang),
+                   receipt=p.receipt_no, attempts=record.attempts, id=record.id,
+                   error=mrkdwn_escape(_fit(record.last_error or "", 600)))
+        self.client.chat_postMessage(channel=self.channel, text=text, unfurl_links=False, unfurl_media=False)
+        self.proposal_updated(p)
+
+    def mail_sent(self, p: Proposal, record: MailRecord) -> None:
+        """Show on the proposal's message that the mail went out."""
+        self.proposal_updated(p)
+
 
 def _parse_value(value: str) -> tuple[int, str]:
     pid, _, arg = (value or "").partition(":")
@@ -248,7 +347,8 @@ def proposals_plugin(store: ProposalStore, pipeline: "ProposalPipeline | None" =
 
 def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "ProposalPipeline | None" = None,
                                 *, lang: str = "ja", bot=None) -> None:
-    """Status buttons, publish toggle, ``/reform idea``, the idea shortcut and modal, App Home section.
+    """Status buttons, publish toggle, 回答する and its modal, ``/reform idea``, the idea shortcut and
+    modal, App Home section.
 
     Args:
         bolt_app: the Bolt app from ``bot.slack.build_slack_app``.
@@ -354,6 +454,59 @@ def register_proposal_listeners(bolt_app, store: ProposalStore, pipeline: "Propo
             log.error("publishing proposal %s failed: %s", pid, exc)
             return
         log.info("proposal %s published by %s", p.receipt_no, user)
+        refresh(p, client, meta.get("channel"), meta.get("ts"))
+
+    @app.action(ANSWER_ACTION)
+    def on_answer(ack, body: dict, action: dict, client) -> None:
+        """回答する opens the answer modal (with the current answer to edit)."""
+        ack()
+        user = body["user"]["id"]
+        try:
+            pid = int(action.get("value", ""))
+            p = store.redact(store.get(pid))
+        except (ProposalNotFound, ValueError):
+            tell(client, body, M.t("slack_unknown_proposal", lang))
+            return
+        container = body.get("container") or {}
+        view = answer_modal(p, bot.user_lang(user), has_email=store.has_email(pid),
+                            channel=container.get("channel_id") or "", ts=container.get("message_ts") or "")
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except Exception as exc:     # nothing was saved; the button can be clicked again
+            log.error("opening the answer modal for proposal %s failed: %s", p.receipt_no, exc)
+
+    @app.view(ANSWER_CALLBACK)
+    def on_answer_saved(ack, body: dict, view: dict, client) -> None:
+        user = body["user"]["id"]
+        user_lang = bot.user_lang(user)
+        values = view.get("state", {}).get("values", {})
+        element = {block: (values.get(block, {}).get("value") or {}) for block in
+                   ("answer_text", "answer_status", "answer_publish")}
+        text = element["answer_text"].get("value") or ""
+        status = (element["answer_status"].get("selected_option") or {}).get("value") or ""
+        published = any(o.get("value") == PUBLISH_OPTION for o in element["answer_publish"].get("selected_options") or [])
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            pid = int(meta["id"])
+            checked = store.check_answer(pid, text, status, published=published, lang=user_lang)
+            if checked.ok:
+                store.answer(pid, text, status, published=published, author=f"slack:{user}")
+        except (ProposalNotFound, ValueError, KeyError, TypeError) as exc:
+            if isinstance(exc, BadAnswer):     # someone changed the status meanwhile: say so by the field
+                checked = store.check_answer(pid, text, status, published=published, lang=user_lang)
+            else:
+                ack(response_action="errors", errors={"answer_text": M.t("slack_unknown_proposal", user_lang)})
+                return
+        except Exception:                      # the database: nothing was saved; the text stays in the modal
+            log.exception("saving the answer from %s failed", user)
+            ack(response_action="errors", errors={"answer_text": M.t("slack_answer_failed", user_lang)})
+            return
+        if not checked.ok:
+            ack(response_action="errors", errors=checked.errors)
+            return
+        ack()
+        p = store.get(pid)
+        log.info("proposal %s answered by %s (%s)", p.receipt_no, user, status)
         refresh(p, client, meta.get("channel"), meta.get("ts"))
 
     def open_modal(client, trigger_id: str, user_lang: str, channel_id: str = "", title: str = "") -> None:

@@ -9,6 +9,11 @@ and compacts the file, so no copy stays in the database or its write-ahead log. 
 is only the title and excerpt a staff member approved (``proposal_public``). Vectors for "similar by meaning" are kept as
 float32 blobs in ``proposal_vectors`` (one row per proposal and model).
 
+Staff answers are rows of ``proposal_answers`` (an edit adds a row; the latest is the current
+answer). Mail to a citizen who left an address goes into ``mail_outbox`` in the same transaction
+as the answer (or the proposal, for a receipt); ``outbox.py`` sends it. The outbox methods here
+claim, hand over and settle rows so that no row is ever sent twice (see :meth:`claim_mail`).
+
 One connection per store, shared by threads behind a lock; several processes may open the
 same file (WAL + ``BEGIN IMMEDIATE`` + busy timeout serialise the writers).
 """
@@ -31,11 +36,14 @@ from sqlite_utils.migrations import Migrations
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
+from .mailtext import MailOptions, answer_mail, message_id, receipt_mail
 from .masking import excerpt, mask_personal
-from .model import (GOALS, STATUSES, TRANSITIONS, AccessRecord, Erasure, LinkResult, PersonalAccess, Proposal,
-                    ProposalInput, PublicText, SectionLink, Similar, StatusChange)
+from .model import (GOALS, STATUSES, TRANSITIONS, AccessRecord, Erasure, LinkResult, MailRecord, OutboxMail,
+                    PersonalAccess, Proposal, ProposalAnswer, ProposalInput, PublicText, SectionLink, Similar,
+                    StatusChange)
 from .receipts import candidates, normalise_receipt, receipt_day
-from .validation import PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_public_text
+from .validation import (PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_answer,
+                         validate_public_text)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +62,14 @@ class BadPublicText(ValueError):
 
 class ReasonRequired(ValueError):
     "Reading or erasing personal data needs who and why (kept in the access log)."
+
+
+class BadAnswer(ValueError):
+    "An answer is blank, too long, holds personal data while public, or sets a status not allowed."
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
 
 
 migrations = Migrations("reformbot.proposals")
@@ -113,6 +129,30 @@ def m0003_public_text(db: Database) -> None:
                    (pid, status, "system", "unpublished: publish again to approve the text citizens see", at))
 
 
+@migrations(name="0004_answers")
+def m0004_answers(db: Database) -> None:
+    # Staff answers: an edit adds a row and points the one it replaces at it (replaced_by), so the
+    # current answer is the latest row and every earlier text stays as history.
+    db["proposal_answers"].create({
+        "id": int, "proposal_id": int, "text": str, "status": str, "published": int, "author": str,
+        "created_at": str, "replaced_by": int,
+    }, pk="id", not_null={"proposal_id", "text", "status", "published", "author", "created_at"},
+        foreign_keys=[("proposal_id", "proposals", "id")])
+    db["proposal_answers"].create_index(["proposal_id"])
+    # Mail to citizens, written in the same transaction as what it tells (answer or receipt) and
+    # sent by outbox.py. message_id is fixed per row: every attempt carries the same Message-ID.
+    db["mail_outbox"].create({
+        "id": int, "proposal_id": int, "kind": str, "to_addr": str, "subject": str, "body": str,
+        "message_id": str, "state": str, "attempts": int, "next_try_at": str, "last_error": str,
+        "created_at": str, "sent_at": str,
+    }, pk="id", not_null={"proposal_id", "kind", "to_addr", "subject", "body", "message_id", "state",
+                          "attempts", "created_at"},
+        defaults={"state": "pending", "attempts": 0}, foreign_keys=[("proposal_id", "proposals", "id")])
+    db["mail_outbox"].create_index(["message_id"], unique=True)
+    db["mail_outbox"].create_index(["state", "next_try_at"])
+    db["mail_outbox"].create_index(["proposal_id"])
+
+
 @migrations(name="0006_personal_access")
 def m0006_personal_access(db: Database) -> None:
     # Every read and erasure of names and emails: who, when, what, why (`reformbot proposals access-log`).
@@ -146,15 +186,18 @@ class ProposalStore:
     """Proposals in one SQLite file. Thread-safe; open one per process."""
 
     def __init__(self, path: Path | str | None = None, clock: Clock = SYSTEM_CLOCK, *,
-                 randbelow: Callable[[int], int] = secrets.randbelow):
+                 randbelow: Callable[[int], int] = secrets.randbelow, mail: MailOptions = MailOptions()):
         """Open (creating if needed) the database at ``path``; ``None`` for an in-memory store.
 
         Args:
             path: the SQLite file, or None for an in-memory store.
             clock: time source for ``created_at``, receipt dates and status times.
             randbelow: random source for receipt numbers (tests pass a scripted one).
+            mail: how mail to citizens is written into the outbox (the link's origin; receipts).
         """
         self.clock = clock
+        self.mail = mail
+        self._outbox_listeners: list[Callable[[int], None]] = []
         self._randbelow = randbelow
         if path is None:
             conn = sqlite3.connect(":memory:", check_same_thread=False)
@@ -271,7 +314,14 @@ class ProposalStore:
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
                     history=(StatusChange("received", actor, "", at),))
+                queued = None
+                if item.email and self.mail.receipts:
+                    subject, text = receipt_mail(fresh, self.mail.public_url)
+                    queued = self._queue_mail(conn, new_id, "receipt", item.email, subject, text, at)
+                    fresh = replace(fresh, mails=(self._record_of(conn, queued),))
         if existing is None:
+            if queued is not None:
+                self._outbox_written(queued)
             for listener in list(self._added_listeners):
                 try:
                     listener(fresh)
@@ -320,6 +370,85 @@ class ProposalStore:
             conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                          " VALUES (?,?,?,?,?)", (pid, status, actor, note, at))
         return self.get(pid)
+
+    # --- answers ---------------------------------------------------------------------------------
+
+    def check_answer(self, ref: int | str, text: str | None, status: str | None, *, published: bool,
+                     lang: str = "ja") -> Validation:
+        """Validate an answer to ``ref`` before saving it (see :func:`validate_answer`): the edges call
+        this to show errors in the staff member's language; :meth:`answer` checks again."""
+        pid = self._resolve(ref)
+        current = self._read("SELECT status FROM proposals WHERE id = ?", (pid,))[0]["status"]
+        return validate_answer(text, status, current, published=published, lang=lang,
+                               names=self._names([pid]).get(pid, ()))
+
+    def answer(self, ref: int | str, text: str, status: str, *, published: bool, author: str,
+               now: datetime | None = None) -> ProposalAnswer:
+        """Save a staff answer to a proposal, set its status, and queue the mail to the citizen.
+
+        One transaction: the answer row (an earlier answer stays, pointing at this one through
+        ``replaced_by``), the status and a history entry (as :meth:`set_status`), and, when the
+        submitter left an email address, the outbox row with the composed mail. A crash leaves all
+        of it or none of it.
+
+        Args:
+            ref: proposal id or 受付番号.
+            text: the answer.
+            status: the outcome to set (a status code; see :func:`answer_statuses`).
+            published: show the answer to citizens on the status page.
+            author: who answers ("slack:U…", "cli:<name>").
+            now: the time to record (default: the store's clock).
+
+        Raises:
+            ProposalNotFound: no such proposal.
+            BadAnswer: the text or status is not acceptable (``errors`` by field).
+        """
+        pid = self._resolve(ref)
+        at = iso(now or self.clock.now())
+        names = self._names([pid]).get(pid, ())
+        queued = None
+        with self._write() as conn:
+            row = self._row(conn, "SELECT * FROM proposals WHERE id = ?", (pid,))
+            current = row["status"]
+            checked = validate_answer(text, status, current, published=published, lang="en", names=names)
+            if not checked.ok:
+                raise BadAnswer(checked.errors)
+            saved = ProposalAnswer(checked.value, status, bool(published), author, at)
+            earlier = conn.execute("SELECT id FROM proposal_answers WHERE proposal_id = ? ORDER BY id DESC LIMIT 1",
+                                   (pid,)).fetchone()
+            new_id = conn.execute(
+                "INSERT INTO proposal_answers (proposal_id, text, status, published, author, created_at)"
+                " VALUES (?,?,?,?,?,?)", (pid, saved.text, status, int(saved.published), author, at)).lastrowid
+            if earlier:
+                conn.execute("UPDATE proposal_answers SET replaced_by = ? WHERE id = ?", (new_id, earlier[0]))
+            if status != current:
+                conn.execute("UPDATE proposals SET status = ?, status_at = ? WHERE id = ?", (status, at, pid))
+            conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
+                         " VALUES (?,?,?,?,?)", (pid, status, author, "answer edited" if earlier else "answered", at))
+            email = conn.execute("SELECT email FROM proposal_personal WHERE proposal_id = ?", (pid,)).fetchone()
+            if email and email[0]:
+                subject, body = answer_mail(_proposal(row), saved, self.mail.public_url, edit=bool(earlier))
+                queued = self._queue_mail(conn, pid, "answer", email[0], subject, body, at)
+        if queued is not None:
+            self._outbox_written(queued)
+        return saved
+
+    def has_email(self, ref: int | str) -> bool:
+        """Whether the submitter left an email address (saving an answer mails them); not the address."""
+        pid = self._resolve(ref)
+        return bool(self._read("SELECT 1 AS x FROM proposal_personal WHERE proposal_id = ? AND email IS NOT NULL"
+                               " AND email != ''", (pid,)))
+
+    def current_answer(self, pid: int | str) -> ProposalAnswer | None:
+        """The latest answer to a proposal, or None when it has none."""
+        history = self.answer_history(pid)
+        return history[-1] if history else None
+
+    def answer_history(self, pid: int | str) -> list[ProposalAnswer]:
+        """Every answer saved for a proposal, oldest first (the last is the current one)."""
+        pid = self._resolve(pid)
+        return [ProposalAnswer(r["text"], r["status"], bool(r["published"]), r["author"], r["created_at"])
+                for r in self._read("SELECT * FROM proposal_answers WHERE proposal_id = ? ORDER BY id", (pid,))]
 
     def public_draft(self, ref: int | str) -> PublicText:
         """The public title and excerpt offered to a staff member for approval: the proposal's own,
@@ -447,6 +576,151 @@ class ProposalStore:
         with self._write() as conn:
             conn.execute("UPDATE proposals SET slack_channel = ?, slack_ts = ? WHERE id = ?", (channel, ts, pid))
 
+    # --- the mail outbox -------------------------------------------------------------------------
+    #
+    # pending --claim--> sending --hand over (sent_at set, just before DATA)--> 250: sent
+    #                       |  refused before DATA, or 4xx: pending again (back-off) or failed
+    #                       '-- a lease: a row still "sending" after it ran out belongs to a worker
+    #                           that died. Without sent_at it never reached the server: pending
+    #                           again. With sent_at it may have been delivered: failed, not resent.
+    # Every update after the claim names the attempt (attempts), so a worker whose row was taken
+    # over by recovery cannot settle it.
+
+    def add_outbox_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(outbox_id)`` after a mail is committed to the outbox (wakes the worker)."""
+        self._outbox_listeners.append(listener)
+
+    def _outbox_written(self, outbox_id: int) -> None:
+        for listener in list(self._outbox_listeners):
+            try:
+                listener(outbox_id)
+            except Exception:
+                log.exception("outbox listener %r failed", listener)
+
+    def _queue_mail(self, conn: sqlite3.Connection, pid: int, kind: str, to_addr: str, subject: str,
+                    body: str, at: str) -> int:
+        return conn.execute(
+            "INSERT INTO mail_outbox (proposal_id, kind, to_addr, subject, body, message_id, state, attempts,"
+            " next_try_at, created_at) VALUES (?,?,?,?,?,?,'pending',0,?,?)",
+            (pid, kind, to_addr, subject, body, message_id(self.mail.public_url), at, at)).lastrowid
+
+    @staticmethod
+    def _row(conn: sqlite3.Connection, sql: str, params=()) -> dict:
+        cur = conn.execute(sql, params)
+        cols = [c[0] for c in cur.description]
+        got = cur.fetchone()
+        return dict(zip(cols, got)) if got else {}
+
+    def _record_of(self, conn: sqlite3.Connection, outbox_id: int) -> MailRecord:
+        return _mail_record(self._row(conn, "SELECT * FROM mail_outbox WHERE id = ?", (outbox_id,)))
+
+    def mail_records(self, pid: int | str) -> tuple[MailRecord, ...]:
+        """The outbox rows of a proposal, oldest first, without address or text."""
+        pid = self._resolve(pid)
+        return tuple(_mail_record(r) for r in self._read(
+            "SELECT * FROM mail_outbox WHERE proposal_id = ? ORDER BY id", (pid,)))
+
+    def outbox_mail(self, outbox_id: int) -> OutboxMail:
+        """One outbox row with its address and text (personal data: only the worker needs it)."""
+        rows = self._read("SELECT * FROM mail_outbox WHERE id = ?", (outbox_id,))
+        if not rows:
+            raise LookupError(f"no outbox row {outbox_id}")
+        return _outbox_mail(rows[0])
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox rows per state."""
+        counts = {s: 0 for s in ("pending", "sending", "sent", "failed")}
+        for r in self._read("SELECT state, COUNT(*) AS n FROM mail_outbox GROUP BY state"):
+            counts[r["state"]] = r["n"]
+        return counts
+
+    def next_mail_due(self) -> datetime | None:
+        """When the next pending mail is due, or a claimed one's lease runs out (None: nothing to do)."""
+        got = self._read("SELECT MIN(next_try_at) AS at FROM mail_outbox WHERE state IN ('pending', 'sending')")
+        at = got[0]["at"] if got else None
+        return datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc) if at else None
+
+    def claim_mail(self, now: datetime, lease_seconds: float) -> OutboxMail | None:
+        """Take the next due pending mail for sending: state ``sending``, one more attempt, and a lease
+        until ``now + lease_seconds`` (in ``next_try_at``). Several workers or processes never claim
+        the same row (``BEGIN IMMEDIATE``).
+
+        Returns:
+            The claimed row (``record.attempts`` is this attempt's number), or None.
+        """
+        at, until = iso(now), iso(now + timedelta(seconds=lease_seconds))
+        with self._write() as conn:
+            row = self._row(conn, "SELECT * FROM mail_outbox WHERE state = 'pending' AND next_try_at <= ?"
+                                  " ORDER BY next_try_at, id LIMIT 1", (at,))
+            if not row:
+                return None
+            conn.execute("UPDATE mail_outbox SET state = 'sending', attempts = attempts + 1, next_try_at = ?,"
+                         " sent_at = NULL WHERE id = ?", (until, row["id"]))
+            return _outbox_mail(self._row(conn, "SELECT * FROM mail_outbox WHERE id = ?", (row["id"],)))
+
+    def hand_over_mail(self, outbox_id: int, attempt: int, now: datetime) -> bool:
+        """Record, just before the message goes to the mail server (SMTP DATA), that from now on it
+        may be delivered. False when the claim was lost (recovery took the row): then do not send."""
+        with self._write() as conn:
+            return conn.execute("UPDATE mail_outbox SET sent_at = ? WHERE id = ? AND attempts = ? AND state = 'sending'",
+                                (iso(now), outbox_id, attempt)).rowcount == 1
+
+    def mark_mail_sent(self, outbox_id: int, attempt: int, now: datetime) -> bool:
+        """The mail server accepted the message (250 after DATA). Also corrects a row that recovery
+        had marked failed as "may have been delivered" while this attempt was still running."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE mail_outbox SET state = 'sent', sent_at = ?, next_try_at = NULL, last_error = NULL"
+                " WHERE id = ? AND attempts = ? AND state IN ('sending', 'failed')",
+                (iso(now), outbox_id, attempt)).rowcount == 1
+
+    def retry_mail(self, outbox_id: int, attempt: int, next_try: datetime, error: str) -> bool:
+        """The attempt failed before the hand-over (server down, 4xx): pending again from ``next_try``."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE mail_outbox SET state = 'pending', next_try_at = ?, last_error = ?, sent_at = NULL"
+                " WHERE id = ? AND attempts = ? AND state = 'sending'",
+                (iso(next_try), error, outbox_id, attempt)).rowcount == 1
+
+    def fail_mail(self, outbox_id: int, attempt: int, error: str) -> bool:
+        """Give up on a mail (refused, out of tries, or outcome unknown): it is never sent again."""
+        with self._write() as conn:
+            return conn.execute(
+                "UPDATE mail_outbox SET state = 'failed', next_try_at = NULL, last_error = ?"
+                " WHERE id = ? AND attempts = ? AND state = 'sending'", (error, outbox_id, attempt)).rowcount == 1
+
+    def recover_mail(self, now: datetime, max_attempts: int) -> list[OutboxMail]:
+        """Settle mails whose worker died while sending them (state ``sending``, lease run out).
+
+        Not handed over (no ``sent_at``): the server never got the message, so it is pending again
+        (or failed when that was its last try). Handed over: the server may have delivered it and
+        nothing recorded the answer, so it is marked failed and **not** sent again (at most once).
+
+        Returns:
+            The rows marked failed here, for reporting.
+        """
+        failed = []
+        at = iso(now)
+        with self._write() as conn:
+            rows = conn.execute("SELECT id, attempts, sent_at FROM mail_outbox WHERE state = 'sending'"
+                                " AND next_try_at <= ?", (at,)).fetchall()
+            for outbox_id, attempts, sent_at in rows:
+                if sent_at:
+                    error = (f"interrupted after the message was handed to the mail server at {local_time(sent_at)}:"
+                             " it may have been delivered, so it is not sent again (check the mail server's log"
+                             " for its Message-ID)")
+                elif attempts >= max_attempts:
+                    error = f"interrupted before reaching the mail server, on the last of {attempts} attempts"
+                else:
+                    conn.execute("UPDATE mail_outbox SET state = 'pending', next_try_at = ?, last_error = ?"
+                                 " WHERE id = ?", (at, "interrupted before reaching the mail server; sent again",
+                                                   outbox_id))
+                    continue
+                conn.execute("UPDATE mail_outbox SET state = 'failed', next_try_at = NULL, last_error = ?"
+                             " WHERE id = ?", (error, outbox_id))
+                failed.append(outbox_id)
+        return [self.outbox_mail(i) for i in failed]
+
     # --- reading -------------------------------------------------------------------------------
 
     def vectors(self, model: str, *, published_only: bool = False, exclude: int | None = None):
@@ -514,7 +788,8 @@ class ProposalStore:
                                    (pid,)).fetchone()
             personal = {"name": got[0], "email": got[1]} if got else {}
         return replace(_proposal(row, sections, similar, history, personal),
-                       public=self.public_texts([pid]).get(pid))
+                       public=self.public_texts([pid]).get(pid), answers=tuple(self.answer_history(pid)),
+                       mails=self.mail_records(pid))
 
     def list(self, status: str | None = None, limit: int = 50, offset: int = 0,
              source: str | None = None) -> list[Proposal]:
@@ -689,6 +964,11 @@ class ProposalStore:
                 conn.execute("UPDATE proposals SET title = ?, body = ? WHERE id = ?",
                              (mask_personal(title, names), mask_personal(body, names), pid))
                 conn.execute("DELETE FROM proposal_personal WHERE proposal_id = ?", (pid,))
+                # The outbox keeps the address of every mail: it goes too. A mail still waiting can no
+                # longer be delivered; it is closed as failed, with the reason, never sent.
+                conn.execute("UPDATE mail_outbox SET state = 'failed', last_error = 'address erased'"
+                             " WHERE proposal_id = ? AND state IN ('pending', 'sending')", (pid,))
+                conn.execute("UPDATE mail_outbox SET to_addr = '' WHERE proposal_id = ?", (pid,))
                 self._record(conn, at, access, action, pid, receipt)
                 erased.append(receipt)
         # Compacted even when nothing was left to erase: a request repeated after a compaction that
@@ -742,3 +1022,14 @@ def _proposal(row: dict, sections=(), similar=(), history=(), personal: dict | N
         slack_channel=row["slack_channel"], slack_ts=row["slack_ts"],
         name=personal.get("name"), email=personal.get("email"),
     )
+
+
+def _mail_record(row: dict) -> MailRecord:
+    return MailRecord(id=row["id"], kind=row["kind"], state=row["state"], attempts=row["attempts"],
+                      next_try_at=row["next_try_at"], last_error=row["last_error"], created_at=row["created_at"],
+                      sent_at=row["sent_at"], message_id=row["message_id"])
+
+
+def _outbox_mail(row: dict) -> OutboxMail:
+    return OutboxMail(record=_mail_record(row), proposal_id=row["proposal_id"], to_addr=row["to_addr"],
+                      subject=row["subject"], body=row["body"])

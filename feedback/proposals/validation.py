@@ -12,12 +12,13 @@ from typing import Iterable, Mapping
 
 from . import messages as M
 from .masking import personal_kinds
-from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, ProposalInput, PublicText
+from .model import AGE_CHOICES, GOAL_CHOICES, RESIDENCY_CHOICES, STATUSES, TRANSITIONS, ProposalInput, PublicText
 
 LIMITS = {"title": 100, "body": 4000, "name": 50, "email": 254}
 # What citizens see of a published proposal: a title and a short excerpt a staff member approved.
 PUBLIC_LIMITS = {"public_title": 100, "public_excerpt": 300}
 PUBLIC_EXCERPT_CHARS = 160     # the excerpt offered for approval
+ANSWER_LIMIT = 3000            # a staff answer: Slack's plain_text_input maximum, so every surface agrees
 FIELDS = ("title", "body", "goal", "residency", "age_group", "name", "email", "consent")
 # A pragmatic address check (local@domain.tld, no spaces); RFC 5322 in full accepts things
 # no mail server of the city would deliver to.
@@ -31,7 +32,7 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 class Validation:
     """The outcome of validating one submission."""
 
-    value: ProposalInput | PublicText | None
+    value: ProposalInput | PublicText | str | None
     errors: dict[str, str] = field(default_factory=dict)   # field -> message, in form order
     form: dict[str, str] = field(default_factory=dict)     # what to put back in the form
 
@@ -159,3 +160,52 @@ def validate_public_text(title: str | None, excerpt: str | None, lang: str = "ja
     if errors:
         return Validation(None, errors, kept)
     return Validation(PublicText(kept["public_title"], kept["public_excerpt"]), {}, kept)
+
+
+def answer_statuses(current: str) -> tuple[str, ...]:
+    """The outcomes an answer may set on a proposal whose status is ``current``: the current one
+    (an edit keeps it) and the moves :data:`TRANSITIONS` allows; never 受付 (received)."""
+    allowed = {current, *TRANSITIONS[current]} - {"received"}
+    return tuple(s for s in STATUSES if s in allowed)
+
+
+def validate_answer(text: str | None, status: str | None, current: str, *, published: bool,
+                    lang: str = "ja", names: Iterable[str | None] = ()) -> Validation:
+    """Check a staff answer before it is saved (and mailed to the citizen).
+
+    Args:
+        text: the answer (line breaks allowed).
+        status: the outcome to set (a status code).
+        current: the proposal's status now.
+        published: whether citizens will see the answer on the status page; then it must be free
+            of contact details and the submitter's name, as approved public text is.
+        lang: language of the error messages.
+        names: the submitter's name as typed into the form.
+
+    Returns:
+        A :class:`Validation` whose ``value`` is the cleaned text (errors keyed ``answer_text`` /
+        ``answer_status``).
+    """
+    kept = {"answer_text": clean_text(text), "answer_status": (status or "").strip()}
+    errors: dict[str, str] = {}
+    body, label = kept["answer_text"], M.t("answer_text", lang)
+    if is_blank(body):
+        errors["answer_text"] = M.t("error_required", lang, field=label)
+    elif has_control_chars(body, allow_newlines=True):
+        errors["answer_text"] = M.t("error_control", lang, field=label)
+    elif len(body) > ANSWER_LIMIT:
+        errors["answer_text"] = M.t("error_too_long", lang, field=label, max=ANSWER_LIMIT, n=len(body))
+    elif published and (kinds := personal_kinds(body, names)):
+        errors["answer_text"] = M.t("error_answer_personal", lang, kinds=M.t("list_sep", lang).join(
+            M.label(M.PERSONAL_KINDS, k, lang) for k in kinds))
+    allowed = answer_statuses(current)
+    if not kept["answer_status"]:
+        errors["answer_status"] = M.t("error_choose", lang, field=M.t("answer_status", lang))
+    elif kept["answer_status"] not in allowed:
+        errors["answer_status"] = M.t(
+            "error_answer_status", lang, src=M.label(M.STATUS_LABELS, current, lang),
+            dst=M.label(M.STATUS_LABELS, kept["answer_status"], lang),
+            allowed=M.t("list_sep", lang).join(M.label(M.STATUS_LABELS, s, lang) for s in allowed))
+    if errors:
+        return Validation(None, errors, kept)
+    return Validation(body, {}, kept)

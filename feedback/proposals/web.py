@@ -33,6 +33,8 @@ from .validation import LIMITS, validate_proposal
 if TYPE_CHECKING:
     from bot.settings import Settings
 
+    from .outbox import OutboxWorker
+
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 COOKIE = "rb_form"
@@ -271,6 +273,7 @@ class ProposalsMount:
     pipeline: ProposalPipeline
     slack_plugin: Callable | None = None    # pass to ``bot.slack.mount_slack(..., plugins=[...])``
     janitor: PersonalDataJanitor | None = None   # erases names and emails past retention, daily
+    outbox: "OutboxWorker | None" = None     # sends mail to citizens (None: REFORMBOT_SMTP_URL unset)
 
     def __iter__(self):   # ``routes, startup = mount_proposals(...)``
         return iter((self.routes, self.startup))
@@ -292,7 +295,7 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
         daily erasure of names and emails past ``settings.personal_data_retention_days``), and the
         Slack plugin.
     """
-    store = store or ProposalStore(settings.database_path)
+    store = store or ProposalStore(settings.database_path, mail=mail_options(settings))
     searcher = _LazyRetriever(qa) if qa is not None else None
     similar = SimilarFinder(store, _LazyEmbedder(qa)) if qa is not None else None
     notifier = None
@@ -311,16 +314,44 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
     from .slack import proposals_plugin
 
     janitor = PersonalDataJanitor(store, store.clock, settings.personal_data_retention_days)
+    outbox = outbox_worker(settings, store, notifier)
+    startup = [pipeline.start] + ([outbox.start] if outbox else [])
 
     def close() -> None:
         janitor.stop()       # a run in progress finishes first
         pipeline.stop()      # finishes what is queued, then the store can close
+        if outbox is not None:
+            outbox.stop()    # a mail being sent is finished and settled first
         store.close()
 
     # One shutdown callable: the server runs its shutdown list in reverse order.
-    return ProposalsMount(routes=routes, startup=[pipeline.start, janitor.start], shutdown=[close],
-                          store=store, pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline),
+    return ProposalsMount(routes=routes, startup=startup + [janitor.start], shutdown=[close], store=store,
+                          pipeline=pipeline, slack_plugin=proposals_plugin(store, pipeline), outbox=outbox,
                           janitor=janitor)
+
+
+def mail_options(settings: "Settings"):
+    """How the store queues mail to citizens, from the settings (link origin, receipts)."""
+    from .mailtext import MailOptions
+
+    return MailOptions(public_url=settings.public_url, receipts=bool(settings.mail_receipts))
+
+
+def outbox_worker(settings: "Settings", store: ProposalStore, reporter=None):
+    """The mail outbox worker for ``store``, woken whenever a mail is queued; None (mail is queued
+    but not sent, which is logged) when ``REFORMBOT_SMTP_URL`` is not set."""
+    config = settings.smtp_config()
+    if config is None:
+        log.info("mail to citizens: queued, not sent (set REFORMBOT_SMTP_URL and REFORMBOT_MAIL_FROM)")
+        return None
+    from feedback.mail import Mailer
+
+    from .outbox import OutboxWorker
+
+    worker = OutboxWorker(store, Mailer(config), settings.mail_from, reporter=reporter)
+    store.add_outbox_listener(worker.wake)
+    log.info("mail to citizens: sent through %s", config.redacted())
+    return worker
 
 
 class _LazyRetriever:
