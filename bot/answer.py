@@ -424,12 +424,13 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     if len(documents) < 2:
         hits = retriever.search(query, k=n)
     else:
-        from index.documents import choose, current_document, without_cues
+        from index.documents import choose, current_document
 
         now = current_document(documents, current)
         named = retriever.named_documents(query, now.id)
         scope = retriever.find_document(choose(named, now.id, documents))
-        query = without_cues(query)      # 「新しい大綱の…」: 新しい chose the document, it is no topic
+        # 「新しい大綱の…」, 「みどり市のプランの…」: 新しい and みどり市 chose the document; they are not the topic.
+        query = retriever.without_document_names(query)
         # Only a question that names no document is also put to the others.
         others = [] if named else [d.id for d in documents if d.id != scope.id]
         found_in = retriever.search_each(query, n, [scope.id, *others])

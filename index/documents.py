@@ -227,6 +227,20 @@ class DocumentNamer:
             return exact
         return {d.id for d in self.documents if d.period and d.period[0] <= period[0] and period[1] <= d.period[1]}
 
+    def without_names(self, question: str) -> str:
+        """The question without the title words that named a document (「みどり市のプランの計画期間は？」
+        -> 「のプランの計画期間は？」) and the words that chose one by age (:func:`without_cues`):
+        they chose the document, they are not what is asked, and left in they make the passage
+        under the title (the preamble) look like the answer."""
+        q = unicodedata.normalize("NFKC", question)
+        squashed = _squash(q)
+        for w in sorted(self._title_words, key=len, reverse=True):
+            if w in squashed and not w.isascii():
+                q = q.replace(w, "")
+        q = without_cues(q)
+        # 「みどり市のプラン」 alone asks about the document itself: nothing else to search for.
+        return q if len(re.sub(r"[\sのはをがにへと?？、。]", "", q)) >= 2 else question
+
     def named(self, question: str, current: str | None = None) -> list[str]:
         """The ids of the documents ``question`` names, in index order (empty: it names none).
 

@@ -283,6 +283,16 @@ class Retriever:
         empty when it names none or only one document is indexed."""
         if len(self.documents) < 2:
             return []
+        return self._document_namer().named(question, current)
+
+    def without_document_names(self, question: str) -> str:
+        """The question without the words that only named a document (see
+        :meth:`index.documents.DocumentNamer.without_names`); unchanged with one document."""
+        if len(self.documents) < 2:
+            return question
+        return self._document_namer().without_names(question)
+
+    def _document_namer(self):
         if self._namer is None:
             from index.documents import DocumentNamer
 
@@ -292,7 +302,7 @@ class Retriever:
             config = self.index.lexical.config
             self._namer = DocumentNamer(self.documents, {d: "\n".join(t) for d, t in texts.items()},
                                         lambda text: tokenize(text, config), self.lexicon.expand)
-        return self._namer.named(question, current)
+        return self._namer
 
     def info(self) -> dict:
         """Title, index version, build time and counts of the loaded index (and its documents)."""
