@@ -94,7 +94,7 @@ class Decision:
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
-           thresholds: Thresholds = THRESHOLDS) -> Decision:
+           thresholds: Thresholds = THRESHOLDS, *, corpus_text: str | None = None) -> Decision:
     """Does the outline answer ``question``, judging by the retrieved ``hits``?
 
     Args:
@@ -102,6 +102,8 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         hits: the retriever's hits for it, best first.
         retriever: for the lexical statistics (IDF) of the index.
         thresholds: the calibrated rule.
+        corpus_text: the text whose numbered items and years count as known (default: the whole
+            index's; one document's when several are indexed).
 
     Returns:
         A :class:`Decision`.
@@ -117,7 +119,8 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     glossary = hits[0].definition_asked
     t = thresholds
     # Abbreviations are read as the outline's words first (「第６次行革」 is its 第６次行政改革).
-    unknown = unknown_items(question, retriever.corpus_text, retriever.lexicon)
+    unknown = unknown_items(question, retriever.corpus_text if corpus_text is None else corpus_text,
+                            retriever.lexicon)
     if unknown:
         return Decision(False, coverage, dense, glossary, f"the outline does not mention {unknown[0]}")
     if glossary:
@@ -422,7 +425,9 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     others: list[str] = []
     scope = documents[0] if documents else None
     if len(documents) < 2:
+        searched = query
         hits = retriever.search(query, k=n)
+        decision = decide(query, hits, retriever, thresholds)
     else:
         from index.documents import choose, current_document
 
@@ -430,17 +435,17 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         named = retriever.named_documents(query, now.id)
         scope = retriever.find_document(choose(named, now.id, documents))
         # 「新しい大綱の…」, 「みどり市のプランの…」: 新しい and みどり市 chose the document; they are not the topic.
-        query = retriever.without_document_names(query)
+        searched = retriever.without_document_names(query, now.id)
         # Only a question that names no document is also put to the others.
         others = [] if named else [d.id for d in documents if d.id != scope.id]
-        found_in = retriever.search_each(query, n, [scope.id, *others])
+        found_in = retriever.search_each(searched, n, [scope.id, *others])
         hits = found_in[scope.id]
-    decision = decide(query, hits, retriever, thresholds)
+        decision = _decide_in(scope.id, query, searched, hits, retriever, thresholds)
     sources = tuple(_source(h, h.rank, retriever) for h in hits[:k])
     other_sources: list[Source] = []
     for doc_id in others:
         theirs = found_in[doc_id]
-        if theirs and decide(query, theirs, retriever, thresholds).found:
+        if theirs and _decide_in(doc_id, query, searched, theirs, retriever, thresholds).found:
             other_sources.append(_source(theirs[0], len(other_sources) + 1, retriever))
     answer_text = ""
     notes: tuple[GlossaryNote, ...] = ()
@@ -454,9 +459,22 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         document=_ref(scope), documents=tuple(_ref(d) for d in documents),
         other_sources=tuple(other_sources),
         meta={"coverage": round(decision.coverage, 4), "dense": round(decision.dense, 4),
-              "reason": decision.reason, "query": query,
+              "reason": decision.reason, "query": searched,
               **({"document": scope.id} if len(documents) > 1 else {})},
     )
+
+
+def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"], retriever: "Retriever",
+               thresholds: Thresholds) -> Decision:
+    """:func:`decide` for one of several documents: numbered items and years count as known only
+    when that document names them (「第１期実施計画」 is not in a plan that has no 実施計画), checked
+    on the question as asked; the rest on the question as searched (without the words that only
+    named the document)."""
+    text = retriever.corpus_text_of(document)
+    unknown = unknown_items(question, text, retriever.lexicon)
+    if unknown:
+        return Decision(False, 0.0, 0.0, False, f"the document does not mention {unknown[0]}")
+    return decide(searched, hits, retriever, thresholds, corpus_text=text)
 
 
 def _ref(document) -> DocumentRef | None:

@@ -247,6 +247,7 @@ class Retriever:
         self._entry_by_id = {(d.id, e.id): e for d in self.documents for e in d.glossary}
         self._namer = None
         self._corpus_text: str | None = None
+        self._document_texts: dict[str, str] = {}
         self._own_tokens, self._heading_tokens = self._token_fields()
         self._any_tokens = frozenset().union(*self._own_tokens, *self._heading_tokens)
         self._title_tokens = [frozenset(tokenize(_ORDINAL.sub("", c.section.split(BREADCRUMB_SEP)[-1]), index.lexical.config))
@@ -285,12 +286,12 @@ class Retriever:
             return []
         return self._document_namer().named(question, current)
 
-    def without_document_names(self, question: str) -> str:
+    def without_document_names(self, question: str, current: str | None = None) -> str:
         """The question without the words that only named a document (see
         :meth:`index.documents.DocumentNamer.without_names`); unchanged with one document."""
         if len(self.documents) < 2:
             return question
-        return self._document_namer().without_names(question)
+        return self._document_namer().without_names(question, current)
 
     def _document_namer(self):
         if self._namer is None:
@@ -590,6 +591,18 @@ class Retriever:
         if self._corpus_text is None:
             self._corpus_text = "".join(nfkc("\n".join(f"{c.section}\n{c.text}" for c in self.chunks)).split())
         return self._corpus_text
+
+    def corpus_text_of(self, document: str) -> str:
+        """:attr:`corpus_text` of one document's chunks only (the whole index's with one document)."""
+        if len(self.documents) < 2:
+            return self.corpus_text
+        cached = self._document_texts.get(document)
+        if cached is None:
+            members = self._members.get(document, frozenset())
+            cached = "".join(nfkc("\n".join(f"{c.section}\n{c.text}" for i, c in enumerate(self.chunks)
+                                             if i in members)).split())
+            self._document_texts[document] = cached
+        return cached
 
 
 def own_text(chunk: Chunk) -> str:

@@ -127,6 +127,20 @@ def test_documents_named_by_ordinal_age_and_period(seventh_and_eighth, question,
     assert a.document.id == expected and {s.document.id for s in a.sources} == {expected}
 
 
+def test_an_age_word_picks_among_documents_of_its_kind_only(outline_and_midori):
+    # One plan (プラン) is indexed: 「前のプラン」 is the 第２次プラン its own text talks about, not the outline.
+    a = outline_and_midori.ask("前のプランの財政効果はいくら？")
+    assert a.document.id == D.MIDORI_ID and {s.document.id for s in a.sources} == {D.MIDORI_ID}
+    assert a.meta["query"] == "前のプランの財政効果はいくら?"           # 前の is no cue here: it is searched
+
+
+def test_an_item_only_another_document_names_is_not_found_in_the_current_one(outline_and_midori):
+    a = outline_and_midori.ask("第１期実施計画の期間は？")     # the plan has no 実施計画 第１期
+    assert not a.found and a.document.id == D.MIDORI_ID
+    [other] = a.other_sources
+    assert other.document.id == D.OUTLINE_7_ID and "第１期：３年間（令和３年度から令和５年度まで）" in other.text
+
+
 def test_a_question_only_another_document_answers_is_not_found_here_and_shown_from_there(outline_and_midori):
     a = outline_and_midori.ask("BCPって？")          # a term of the outline's glossary only
     assert not a.found and a.document.id == D.MIDORI_ID
