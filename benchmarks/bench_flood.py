@@ -47,10 +47,10 @@ def main() -> None:
     import httpx
     import uvicorn
 
+    from bot.indexing import build_from_settings
     from bot.server import create_app, uvicorn_options
     from bot.service import MAX_QUESTION_CHARS, QAService
     from bot.settings import Settings
-    from index.build import build_from_settings
     from slack_emulator import SlackEmulator
     from slack_helpers import event_callback, mention, sign, slack_settings
 

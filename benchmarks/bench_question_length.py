@@ -44,7 +44,7 @@ def main() -> None:
     from bot.service import QAService, clean_question
     import bot.service as service
     from bot.settings import Settings
-    from index.build import build_from_settings
+    from bot.indexing import build_from_settings
 
     service.MAX_QUESTION_CHARS = 10**6          # measure past today's cap
     pool = questions()

@@ -73,7 +73,7 @@ def make_qa(kind: str, data_dir: str | None):
     data = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="bench-slack-index-")) / "data"
     settings = Settings(data_dir=data)
     if not settings.index_dir.exists():
-        from index.build import build_from_settings
+        from bot.indexing import build_from_settings
 
         print("building the real index …", file=sys.stderr)
         build_from_settings(settings)

@@ -129,15 +129,14 @@ def main() -> None:
 
     from bot.answer import compose
     from bot.evaluate import evaluate, first_rank, read_cases
+    from bot.indexing import build_from_settings, open_retriever_from_settings
     from bot.settings import Settings
-    from index.build import build_from_settings
-    from index.retriever import open_retriever
 
     data = Path(args.data) if args.data else Path(tempfile.mkdtemp()) / "data"
     settings = Settings(data_dir=data)
     if not args.data:
         build_from_settings(settings)
-    retriever = open_retriever(settings)
+    retriever = open_retriever_from_settings(settings)
     compose("大綱", retriever)  # warm
 
     out = {}

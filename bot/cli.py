@@ -146,7 +146,7 @@ def config() -> None:
 
 
 def _add_subcommands() -> None:
-    from index.cli import index_app
+    from bot.index_cli import index_app
 
     app.add_typer(index_app, name="index", help="Build and inspect the search index.")
     try:

@@ -255,7 +255,7 @@ def create_app(
     from bot.slack import mount_slack
     from bot.slack.metrics import metrics_plugin
 
-    from index.announce import slack_plugin as revisions_plugin  # switch announcements, /reform changes
+    from bot.slack.revisions import slack_plugin as revisions_plugin  # switch announcements, /reform changes
 
     # The metrics plugin last: it wraps Bolt's error handler, which @app.error would replace.
     slack = mount_slack(settings, qa, client=slack_client,

@@ -166,12 +166,12 @@ class QAService:
             EmptyQuestion, QuestionTooLong: see :func:`clean_question`.
         """
         from bot.answer import compose
-        from index.announce import is_revision_question
+        from bot.revisions import is_revision_question
 
         question = clean_question(question)
         retriever = self.retriever        # one version for the whole request, even across a switch
         if is_revision_question(question):   # 「改訂で何が変わった？」: the diff, not a search
-            from index.announce import revision_answer
+            from bot.revisions import revision_answer
 
             return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
         return compose(question, retriever, k=k, history=tuple(history), current=self._chosen_document())
@@ -276,6 +276,6 @@ def _pointer_state(settings: "Settings") -> tuple | None:
 
 
 def _open_default_retriever(settings: "Settings"):
-    from index.retriever import open_retriever
+    from bot.indexing import open_retriever_from_settings
 
-    return open_retriever(settings)
+    return open_retriever_from_settings(settings)

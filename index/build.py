@@ -26,7 +26,6 @@ from index.store import (CHUNKS, DOCUMENT, FORMAT_VERSION, HNSW_THRESHOLD, LEXIC
                          make_faiss_index, manifest_documents)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.settings import Settings
     from corpus import LoadProgress, SourceLimits
     from index.embedder import Embedder
 
@@ -103,7 +102,7 @@ def build_index(
         chunks: the chunks, in the order they get FAISS ids.
         document: the parsed outline (title, sections, glossary), or several documents indexed
             side by side (chunks from :func:`corpus.chunk_documents`).
-        out_dir: the index directory (``settings.index_dir``).
+        out_dir: the index directory (``<data_dir>/index``).
         embedder: the embedding model.
         previous: an existing index directory whose vectors may be reused (same content hash and
             model id); usually ``out_dir`` itself.
@@ -208,29 +207,6 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def build_from_settings(settings: "Settings", sources: Sequence[Path] | None = None,
-                        progress: Progress | None = None) -> Manifest:
-    """Parse the sources, chunk them and build a new current version in ``settings.index_dir``.
-
-    Args:
-        settings: runtime settings (data dir, model, threads, default sources).
-        sources: source files; default ``settings.sources``.
-        progress: optional ``progress(stage, done, total)`` callback.
-
-    Returns:
-        The :class:`Manifest` of the new index.
-
-    Raises:
-        IndexBuildError: the build failed (previous index kept).
-        index.embedder.ModelNotAvailable: the model is not on this machine.
-        corpus errors: a source file cannot be read (their message names the file).
-    """
-    # A new version beside the current one, verified, then switched to (index/versions.py).
-    from index.versions import build_version_from_settings
-
-    return build_version_from_settings(settings, sources, progress).manifest
 
 
 def load_corpus(paths: Sequence[Path], *, limits: "SourceLimits | None" = None,

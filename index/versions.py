@@ -36,7 +36,7 @@ from index.store import (CHUNKS, CURRENT_POINTER, DOCUMENT, MANIFEST, VERSIONS_D
                          documents_to_dict, load_index, read_manifest, resolve_index_dir)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from corpus import LoadProgress
+    from corpus import LoadProgress, SourceLimits
     from index.build import Progress
     from index.embedder import Embedder
 
@@ -413,7 +413,7 @@ def switch_to(root: Path, version: str, *, reason: str = "use", model_id: str | 
     """Make ``version`` current after verifying it; the current pointer is untouched on failure.
 
     Args:
-        root: the versions root (``settings.index_dir``).
+        root: the versions root (``<data_dir>/index``).
         version: the version id.
         reason: recorded in the pointer and history ("build", "rollback", "use").
         model_id, dim: the configured embedding model, checked against the version's manifest.
@@ -560,7 +560,7 @@ def build_version(
     Args:
         chunks: the new chunks.
         document: the new parsed outline, or several documents indexed side by side.
-        root: the versions root (``settings.index_dir``).
+        root: the versions root (``<data_dir>/index``).
         embedder: the embedding model.
         progress: ``progress(stage, done, total)`` callback (see index/build.py).
         switch: make the new version current (False: build and verify only; switch later with
@@ -649,19 +649,31 @@ def build_version(
                            reused=manifest.reused, removed_versions=removed)
 
 
-def build_version_from_settings(settings, sources: Sequence[Path] | None = None,
-                                progress: "Progress | None" = None, *, switch: bool = True,
-                                force: bool = False, load_progress: "LoadProgress | None" = None,
-                                on_lock: Callable[[LockHolder], None] | None = None) -> BuildReport:
-    """Parse the sources, chunk them, and build a new version in ``settings.index_dir``.
+def build_version_from_sources(
+    sources: Sequence[Path],
+    root: Path,
+    model_id: str,
+    progress: "Progress | None" = None,
+    *,
+    threads: int = 2,
+    limits: "SourceLimits | None" = None,
+    switch: bool = True,
+    force: bool = False,
+    load_progress: "LoadProgress | None" = None,
+    on_lock: Callable[[LockHolder], None] | None = None,
+) -> BuildReport:
+    """Parse the source files (each a document of its own), chunk them, and build a new version in ``root``.
 
     The sources are read before the lock is taken: a slow or refused file never blocks another
-    build or a rollback. Each file is held to ``settings.source_limits()`` (size, PDF pages, time).
+    build or a rollback.
 
     Args:
-        settings: data dir, model, threads, default sources and source limits.
-        sources: source files; default ``settings.sources``.
+        sources: the source files (.txt, .md, .pdf).
+        root: the versions root (see the module docstring).
+        model_id: the embedding model (see :func:`index.embedder.load_embedder`).
         progress: ``progress(stage, done, total)`` while embedding and writing (index/build.py).
+        threads: CPU threads for the embedding model.
+        limits: size, PDF page and time bounds on each source file (default: none).
         switch, force: see :func:`build_version`.
         load_progress: ``progress(stage, source, done, total)`` while reading, parsing and chunking.
         on_lock: see :func:`build_version`.
@@ -675,11 +687,11 @@ def build_version_from_settings(settings, sources: Sequence[Path] | None = None,
     from index.build import load_corpus
     from index.embedder import load_embedder
 
-    paths = tuple(Path(p) for p in (sources or settings.sources))
+    paths = tuple(Path(p) for p in sources)
     # a bad or oversized file fails here, before anything is written
-    document, chunks = load_corpus(paths, limits=settings.source_limits(), progress=load_progress)
-    embedder = load_embedder(settings.embedding_model, settings.threads)
-    return build_version(chunks, document, settings.index_dir, embedder, progress, switch=switch, force=force,
+    document, chunks = load_corpus(paths, limits=limits, progress=load_progress)
+    embedder = load_embedder(model_id, threads)
+    return build_version(chunks, document, root, embedder, progress, switch=switch, force=force,
                          on_lock=on_lock)
 
 
@@ -694,7 +706,7 @@ def has_index(root: Path) -> bool:
 
 __all__ = [
     "BUILD_COMMAND", "BuildInProgress", "BuildReport", "IndexBuildError", "LockHolder", "Pointer", "VersionError",
-    "VersionInfo", "VersionNotFound", "build_version", "build_version_from_settings", "current_version",
+    "VersionInfo", "VersionNotFound", "build_version", "build_version_from_sources", "current_version",
     "list_versions", "lock_holder", "prune", "read_pointer", "rollback", "switch_to", "verify", "version_dir",
     "write_checksums", "MANIFEST",
 ]

@@ -381,9 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
 
+    from bot.indexing import build_from_settings
     from bot.service import QAService
     from bot.settings import Settings, limit_threads
-    from index.build import build_from_settings
 
     with tempfile.TemporaryDirectory(prefix="reformbot-screenshots-") as tmp:
         settings = Settings(data_dir=Path(tmp) / "data")    # bundled outline, default model, Slack off

@@ -62,7 +62,7 @@ def isolated_env(monkeypatch, tmp_path):
 def real_settings(tmp_path_factory):
     """Settings whose data dir holds the real index: bundled outline, real default model."""
     from bot.settings import Settings
-    from index.build import build_from_settings
+    from bot.indexing import build_from_settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("real-index") / "data")
     build_from_settings(settings)

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from bot.settings import Settings
-from bot.slack.app import EventLedger
+from bot.slack.bot import EventLedger
 from clock_support import JST, ManualClock, jst
 from feedback.answers import FeedbackStore
 from feedback.proposals.guard import RateLimiter

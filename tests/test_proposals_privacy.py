@@ -227,7 +227,7 @@ def test_proposals_published_before_approval_existed_are_hidden_until_approved(t
 
 def test_revision_notice_in_slack_masks_the_submitters_name(db):
     """The post listing proposals to review after an outline revision leaves the store too."""
-    from index.announce import affected_proposals, proposals_message
+    from bot.slack.revisions import affected_proposals, proposals_message
     from index.diff import RevisionDiff
 
     store = ProposalStore(db)

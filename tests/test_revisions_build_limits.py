@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from bot import cli
 from bot.settings import DEFAULT_CORPUS, Settings
-from index.progress import BuildProgress
+from bot.index_progress import BuildProgress
 from index.versions import LockHolder, current_version, lock_holder
 from pdf_support import make_pdf
 

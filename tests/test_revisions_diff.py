@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 
 import revision_support as R
+from bot.revisions import is_revision_question
+from bot.slack.revisions import announcement_message
 from corpus import load_document
-from index.announce import announcement_message, is_revision_question
 from index.diff import (LineChange, RevisionDiff, diff_documents, diff_lines, display_width, format_diff,
                         units)
 

@@ -6,9 +6,10 @@ import shutil
 import pytest
 
 import revision_support as R
+from bot.indexing import build_version_from_settings
 from bot.service import QAService
 from bot.settings import Settings
-from index.versions import build_version_from_settings, rollback
+from index.versions import rollback
 
 pytestmark = pytest.mark.slow
 

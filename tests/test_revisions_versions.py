@@ -59,6 +59,24 @@ def changed_count(old, new) -> int:
     return sum(c.content_hash not in hashes for c in new[1])
 
 
+def test_the_engine_builds_and_opens_from_explicit_arguments_with_no_settings(tmp_path):
+    """Source file -> version -> retriever with paths, a directory, a model id and limits only."""
+    from corpus import SourceError, SourceLimits
+    from index.retriever import open_retriever
+    from index.versions import build_version_from_sources
+
+    src, root = R.write_original(tmp_path), tmp_path / "index"
+    with pytest.raises(SourceError, match="max_mb"):
+        build_version_from_sources([src], root, "fake", limits=SourceLimits(max_mb=0.001))
+    assert current_version(root) is None                     # refused before anything was written
+    report = build_version_from_sources([src], root, "fake", limits=SourceLimits(max_mb=1))
+    assert report.switched and current_version(root) == report.version
+    assert list(report.manifest.source_hashes) == [src.name] and report.manifest.model_id == FakeEmbedder().model_id
+    retriever = open_retriever(root, "fake", threads=1)
+    assert retriever.version == report.version
+    assert retriever.search("PFIとは何ですか", k=1)[0].chunk.kind == "glossary"
+
+
 def sources_text(answer) -> str:
     return "\n".join(s.text for s in answer.sources) + "\n" + answer.answer
 

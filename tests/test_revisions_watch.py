@@ -4,8 +4,9 @@ from __future__ import annotations
 import threading
 
 import revision_support as R
+from bot.indexing import build_version_from_settings
 from bot.settings import Settings
-from index.versions import build_version_from_settings, current_version, list_versions
+from index.versions import current_version, list_versions
 from index.watch import SourceWatcher, watch
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack.app import SLASH_COMMAND
+from bot.slack.bot import SLASH_COMMAND
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP = ROOT / "slack" / "manifest.yml"

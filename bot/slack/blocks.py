@@ -283,7 +283,7 @@ def help_message(lang: str, commands: Sequence[CommandHelp] = ()) -> SlackMessag
 
     Args:
         lang: wording language.
-        commands: the registered subcommands (:meth:`bot.slack.app.SlackBot.commands`).
+        commands: the registered subcommands (:meth:`bot.slack.bot.SlackBot.commands`).
     """
     examples = "\n".join(f"• `{q}`" for q in EXAMPLE_QUESTIONS[lang])
     lines = [t(lang, "usage", usage=usage_line(commands, lang))]

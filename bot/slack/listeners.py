@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Sequence
 
 from bot.slack import blocks as bk
-from bot.slack.app import SLASH_COMMAND, SlackBot, _cause
+from bot.slack.bot import SLASH_COMMAND, SlackBot, _cause
 from bot.slack.messages import EXAMPLE_QUESTIONS, HELP_WORDS, detect_language, is_acknowledgement, t
 from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 

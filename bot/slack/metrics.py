@@ -1,6 +1,6 @@
 """Slack's side of ``/metrics``: count each listener that finishes, and answers from every listener.
 
-:func:`metrics_plugin` is a :data:`bot.slack.app.Plugin`: it hands the bot the metrics (the
+:func:`metrics_plugin` is a :data:`bot.slack.bot.Plugin`: it hands the bot the metrics (the
 listeners count answers through ``SlackBot.metrics``) and wraps two hooks of Bolt's listener
 runner, which runs every listener after the ack: the error handler (a listener raised) and the
 completion handler (a listener finished, either way). Register it last: ``@app.error`` replaces
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
-    from bot.slack.app import Plugin, SlackBot
+    from bot.slack.bot import Plugin, SlackBot
 
 FAILED = "reformbot_listener_failed"
 """Key in the Bolt request context that marks a delivery whose listener raised."""

@@ -32,7 +32,7 @@ class BuildProgress:
     """Turns the engine's progress callbacks into lines and tqdm bars on ``file`` (default stderr).
 
     Pass :meth:`load` as ``load_progress``, :meth:`build` as ``progress`` and :meth:`locked` as
-    ``on_lock`` to :func:`index.versions.build_version_from_settings`; call :meth:`close` after.
+    ``on_lock`` to :func:`bot.indexing.build_version_from_settings`; call :meth:`close` after.
     """
 
     def __init__(self, root: Path, file: TextIO | None = None, *, large_bytes: int = LARGE_BYTES,

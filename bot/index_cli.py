@@ -32,7 +32,8 @@ def build(
 
     Unchanged chunks reuse their vectors; a failed build leaves the current version serving.
     """
-    from index.versions import build_version_from_settings, has_index
+    from bot.indexing import build_version_from_settings
+    from index.versions import has_index
 
     settings = _settings()
     if if_missing and has_index(settings.index_dir):
@@ -45,12 +46,12 @@ def build(
         if undo:
             _fail(f"{undo}{_still_serving(settings)}")
     from feedback.permissions import private_dir
-    from index.progress import BuildProgress
+    from bot.index_progress import BuildProgress
 
     private_dir(settings.data_dir)      # the data dir also holds personal data (reformbot.db): 0700
 
     def once():
-        # Progress goes to stderr in every mode (stdout keeps the report or the JSON): see index/progress.py.
+        # Progress goes to stderr in every mode (stdout keeps the report or the JSON): see bot/index_progress.py.
         shown = BuildProgress(settings.index_dir)
         try:
             return build_version_from_settings(settings, sources=source or None, progress=shown.build,
@@ -373,7 +374,7 @@ def current_document_cmd(
         typer.echo("a running server answers from it at once")
 
 
-# `index inspect FILE`: corpus.inspect through a small command module (it may move with this file).
-from index.inspect_command import inspect as _inspect  # noqa: E402
+# `index inspect FILE`: corpus.inspect through a small command module.
+from bot.inspect_command import inspect as _inspect  # noqa: E402
 
 index_app.command("inspect")(_inspect)
