@@ -72,10 +72,17 @@ class ItemChange:
     old_page: int | None = None
     lines: tuple[LineChange, ...] = ()
     old_title: str = ""          # when the heading itself changed
+    page_label: str = ""         # ``page`` as its document prints it: "大綱P.3" (else cited as p.3)
+    old_page_label: str = ""
 
     @property
     def citation(self) -> str:
-        return f"{self.title} (大綱P.{self.page})" if self.page else self.title
+        return f"{self.title} ({self.cite_page})" if self.page else self.title
+
+    @property
+    def cite_page(self) -> str:
+        """The page as the document prints it: "大綱P.3", else "p.3" ("" without a page)."""
+        return (self.page_label or f"p.{self.page}") if self.page else ""
 
 
 @dataclass(frozen=True)
@@ -187,8 +194,15 @@ def diff_documents(old: Document, new: Document) -> tuple[ItemChange, ...]:
     """Sections and glossary entries added, removed and changed from ``old`` to ``new``.
 
     Sections are matched by their stable id; the order is the new document's reading order,
-    with removed items where they stood in the old one.
+    with removed items where they stood in the old one. Pages carry the documents' own wording.
     """
+    from dataclasses import replace
+
+    return tuple(replace(c, page_label=(new if c.op != "removed" else old).cite_page(c.page),
+                         old_page_label=old.cite_page(c.old_page)) for c in _diff_documents(old, new))
+
+
+def _diff_documents(old: Document, new: Document) -> list[ItemChange]:
     changes: list[ItemChange] = []
     old_s = {s.id: s for s in old.sections}
     new_s = {s.id: s for s in new.sections}
@@ -223,7 +237,7 @@ def diff_documents(old: Document, new: Document) -> tuple[ItemChange, ...]:
                 changes.append(ItemChange("glossary", "changed", n.id, _glossary_title(n), n.page,
                                           old_page=o.page, lines=lines,
                                           old_title=_glossary_title(o) if title_changed else ""))
-    return tuple(changes)
+    return changes
 
 
 def _merged(old: Sequence, new: Sequence) -> list:
@@ -355,9 +369,9 @@ def format_diff(diff: RevisionDiff, width: int = 100, side_by_side: bool = True)
     col = max(20, (width - 3) // 2)
     for ch in diff.changes:
         out.append("")
-        page = f" (大綱P.{ch.page})" if ch.page else ""
+        page = f" ({ch.cite_page})" if ch.page else ""
         if ch.old_page and ch.page != ch.old_page and ch.op == "changed":
-            page = f" (大綱P.{ch.old_page} → P.{ch.page})"
+            page = f" ({ch.old_page_label or f'p.{ch.old_page}'} → {ch.cite_page})"
         kind = "節" if ch.kind == "section" else "用語"
         out.append(f"{OP_MARK[ch.op]} [{kind}{OP_LABEL[ch.op]}] {ch.title}{page}  <{ch.id}>")
         if ch.old_title:
