@@ -185,18 +185,27 @@ class QAService:
 
     def current_document(self):
         """The :class:`corpus.model.Document` questions go to by default: the admin's choice, else
-        the newest indexed document; None when the retriever knows no documents.
+        the newest indexed document; None when no index can be loaded (or it knows no documents).
 
-        Loads the index on first use (like :meth:`ask`).
+        Loads the index on first use (like :meth:`ask`); for titles and wording, so a missing index
+        gives None here while :meth:`ask` and :meth:`status` say why.
         """
         from index.documents import current_document
 
-        documents = tuple(getattr(self.retriever, "documents", ()))
+        documents = self._documents()
         return current_document(documents, self._chosen_document()) if documents else None
 
     def documents(self) -> list[tuple[str, str]]:
-        """``(id, title)`` of every indexed document, in index order (loads the index on first use)."""
-        return [(d.id, d.title) for d in getattr(self.retriever, "documents", ())]
+        """``(id, title)`` of every indexed document, in index order; empty when no index can be loaded."""
+        return [(d.id, d.title) for d in self._documents()]
+
+    def _documents(self) -> tuple:
+        try:
+            retriever = self.retriever
+        except Exception as exc:   # not built, damaged, model missing: ask() and status() report it
+            log.debug("no documents: the index is not loaded (%s)", exc)
+            return ()
+        return tuple(getattr(retriever, "documents", ()))
 
     def status(self) -> dict:
         """What the bot knows: title, index version, build time, counts, and its documents.
@@ -217,7 +226,7 @@ class QAService:
         }
         current = self.current_document()
         if current is not None:
-            if len(getattr(r, "documents", ())) > 1:
+            if len(self._documents()) > 1:
                 status["title"] = current.title
             status["current_document"] = current.id
             status["documents"] = [{"id": i, "title": t, "current": i == current.id} for i, t in self.documents()]

@@ -253,3 +253,8 @@ def test_index_diff_compares_each_document_with_its_own(tmp_path_factory):
     assert d["counts"]["sections_added"] == 24 and d["counts"]["sections_removed"] == 0
     assert all(c["id"].startswith(f"{D.MIDORI_ID}:") and c["title"].startswith(f"『{D.TITLE_MIDORI}』")
                for c in d["changes"])
+
+
+def test_without_an_index_there_is_no_current_document(tmp_path):
+    qa = QAService(Settings(data_dir=tmp_path / "empty", embedding_model="fake"))
+    assert qa.current_document() is None and qa.documents() == []
