@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.permissions import DIR_MODE, FILE_MODE, private_dir
+from index.versions import _fsync_dir   # one durable-rename helper for index versions and backups
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -432,17 +433,6 @@ def _fsync_tree(root: Path) -> None:
         _fsync_dir(d)
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(str(path), os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _iso(dt: datetime) -> str:

@@ -51,6 +51,13 @@ def receipt_no(html: str) -> str:
     return m.group(1)
 
 
+def lookup_key(html: str) -> str:
+    """The 照会キー a receipt page shows."""
+    m = re.search(r'id="lookup-key"[^>]*>([^<]+)<', html)
+    assert m, "no lookup key on the page"
+    return m.group(1)
+
+
 def fresh_form(client, lang: str | None = None) -> dict:
     """GET the form (sets the cookie on ``client``) and return its hidden fields."""
     r = client.get("/proposals/new" + (f"?lang={lang}" if lang else ""))
@@ -150,3 +157,73 @@ def add_many(db_path: str, n: int, tag: str) -> list[str]:
         out.append(p.receipt_no)
     store.close()
     return out
+
+
+def status_form(client, receipt: str | None = None, lang: str | None = None) -> dict:
+    """GET the status page (sets the cookie on ``client``) and return its hidden fields."""
+    query = "&".join(f"{k}={v}" for k, v in (("lang", lang), ("receipt", receipt)) if v)
+    r = client.get("/proposals/status" + (f"?{query}" if query else ""))
+    assert r.status_code == 200
+    return {"csrf_token": hidden(r.text, "csrf_token"), "lang": hidden(r.text, "lang")}
+
+
+def look_up(client, receipt: str, key: str, lang: str | None = None) -> httpx.Response:
+    """POST a status lookup through a freshly fetched status page."""
+    data = {**status_form(client, lang=lang), "receipt": receipt, "key": key}
+    return client.post("/proposals/status" + (f"?lang={lang}" if lang else ""), data=data)
+
+
+def without_token(html: str) -> str:
+    """A page with its CSRF token taken out (it differs on every render)."""
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', html)
+
+
+def publish(store, ref, title: str | None = None, excerpt: str | None = None, actor: str = "cli:test"):
+    """Publish a proposal with approved public text (by default the masked draft)."""
+    from feedback.proposals.model import PublicText
+
+    draft = store.public_draft(ref)
+    return store.set_published(ref, True, actor, public=PublicText(title or draft.title, excerpt or draft.excerpt))
+
+
+def insert_answer(store, pid: int, text: str, *, status: str = "done", published: bool = True,
+                  author: str = "cli:test", at: str = "2026-12-01T01:00:00Z") -> bool:
+    """Record the city's answer in ``proposal_answers`` (migration 0004_answers, from the answers
+    branch) when this database has that table.
+
+    Returns:
+        False when the table does not exist here (the answers branch is not merged yet).
+    """
+    con = store.db.conn
+    with store._lock:
+        if not con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'proposal_answers'").fetchone():
+            return False
+        con.execute("INSERT INTO proposal_answers (proposal_id, text, status, published, author, created_at)"
+                    " VALUES (?,?,?,?,?,?)", (pid, text, status, int(published), author, at))
+        con.commit()
+    return True
+
+
+class StandInAnswer:
+    """The fields of ``ProposalAnswer`` (model.py on the answers branch), for stores that have no
+    answers yet: ``text``, ``status``, ``published``, ``author``, ``created_at``."""
+
+    def __init__(self, text: str, status: str = "done", published: bool = True, author: str = "cli:suzuki",
+                 created_at: str = "2026-12-01T01:00:00Z"):
+        self.text, self.status, self.published, self.author, self.created_at = (
+            text, status, published, author, created_at)
+
+
+def answering_store(path, answers: dict | None = None, **kwargs):
+    """A real ProposalStore whose ``current_answer(pid)`` returns ``answers[pid]`` (the answers
+    branch's method, stood in for until it is merged; the pages read it only through
+    ``public.public_answer``)."""
+    from feedback.proposals.store import ProposalStore
+
+    class AnsweringStore(ProposalStore):
+        def current_answer(self, pid: int):
+            return self.answers.get(pid)
+
+    store = AnsweringStore(path, **kwargs)
+    store.answers = dict(answers or {})
+    return store

@@ -125,7 +125,7 @@ def test_backup_then_restore_serves_the_same_answers_and_proposals(settings, bui
 
     assert manifest.created_at == iso(clock.now()) == "2026-11-27T18:00:00Z" and manifest.taken() == "2026-11-28 03:00 JST"
     assert manifest.index_version == version and manifest.reformbot_version
-    assert manifest.migrations["reformbot.proposals"][-1] == "0006_personal_access"
+    assert "0006_personal_access" in manifest.migrations["reformbot.proposals"]
     assert manifest.rows["proposals"] == 5 and manifest.rows["proposal_personal"] == 5
     written = json.loads((where / "manifest.json").read_text(encoding="utf-8"))
     assert written["index_version"] == version and written["rows"]["proposals"] == 5

@@ -17,7 +17,7 @@ from feedback.proposals.model import PersonalAccess
 from feedback.proposals.store import ProposalStore
 from feedback.proposals.web import proposal_routes
 from clock_support import ManualClock
-from proposals_support import VALID, fresh_form, hidden, receipt_no, submit
+from proposals_support import VALID, fresh_form, hidden, lookup_key, receipt_no, submit
 
 XSS = [
     "<script>alert('x')</script>",
@@ -183,8 +183,12 @@ def test_honeypot_looks_like_success_but_stores_nothing(env):
     assert trapped.status_code == real.status_code == 200
     no = receipt_no(trapped.text)
     assert re.fullmatch(r"\d{8}-\d{5}", no)
-    # same page, apart from the number and time
-    strip = lambda t: re.sub(r'id="receipt-no">[^<]+<|\d{4}-\d\d-\d\d \d\d:\d\d JST', "", t)  # noqa: E731
+    # a decoy 照会キー of the same shape, never stored (it opens nothing)
+    decoy_key = lookup_key(trapped.text)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", decoy_key)
+    assert env["store"].status_lookup(no, decoy_key) is None
+    # same page, apart from the number (also in the status link), the key and the time
+    strip = lambda t: re.sub(r'\d{8}-\d{5}|id="lookup-key"[^>]*>[^<]+<|\d{4}-\d\d-\d\d \d\d:\d\d JST', "", t)  # noqa: E731
     assert strip(trapped.text) == strip(real.text)
     assert set(trapped.headers) == set(real.headers)
     assert len(rows(env["settings"])) == 1

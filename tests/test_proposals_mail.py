@@ -205,6 +205,7 @@ def test_no_address_no_mail_and_receipts_only_when_asked(tmp_path, clock, smtp):
     assert got.message["Subject"].endswith(f"ご提案を受け付けました（受付番号 {p.receipt_no}）")
     body = got.message.get_content()
     assert "受付日時: 2026-11-30 10:00 JST" in body and "http://127.0.0.1:8000/proposals/status?receipt=" in body
+    assert p.lookup_key and f"照会キー: {p.lookup_key}" in body          # the key the status page asks for
     off = ProposalStore(tmp_path / "off.db", clock=clock)              # receipts off (the default)
     assert off.get(proposal(off).id).mails == ()
 

@@ -1,6 +1,7 @@
 """Pure parts of proposals: validation, masking, form tokens, rate limiter; the store's schema."""
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import pytest
@@ -123,11 +124,12 @@ def test_store_schema_migrations_wal_and_personal_table(tmp_path):
     con = sqlite3.connect(path)
     applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
     assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",), ("0004_answers",),
-                       ("0006_personal_access",)]
+                       ("0005_status_keys",), ("0006_personal_access",), ("0007_public_list",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
-            "proposal_similar", "proposal_vectors", "proposal_public", "proposal_answers", "mail_outbox"} <= tables
+            "proposal_similar", "proposal_vectors", "proposal_public", "proposal_answers", "mail_outbox",
+            "proposal_status_keys", "proposal_public_vectors"} <= tables
 
 
 def test_store_statuses_history_and_lookups(tmp_path):
@@ -148,3 +150,26 @@ def test_store_statuses_history_and_lookups(tmp_path):
     assert [(h.status, h.actor) for h in got.history] == [("received", "citizen"), ("difficult", "slack:U1"),
                                                            ("reviewing", "slack:U2")]
     assert store.get(p.id).name is None and store.counts_by_status()["reviewing"] == 1
+
+
+def test_lookup_keys_are_80_random_bits_typed_back_in_any_spelling():
+    from feedback.proposals import lookup_keys as K
+
+    keys = {K.new_key() for _ in range(2000)}
+    assert len(keys) == 2000
+    assert all(re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}", k) for k in keys)
+    assert len(K.ALPHABET) == 32 and K.KEY_CHARS * 5 >= 80
+    assert {c for k in keys for c in k.replace("-", "")} == set(K.ALPHABET)   # every symbol is used
+    assert K.new_key(lambda bits: 0) == "0000-0000-0000-0000"
+    assert K.new_key(lambda bits: 2 ** bits - 1) == "ZZZZ-ZZZZ-ZZZZ-ZZZZ"
+    for typed in ("k7qf-2m9x-h3wd-8rtb", "K7QF2M9XH3WD8RTB", "ｋ７ｑｆ－２ｍ９ｘ－ｈ３ｗｄ－８ｒｔｂ", " K7QF 2M9X\u3000H3WD ー 8RTB ",
+                  "K7QF‐2M9X—H3WD−8RTB"):
+        assert K.normalise_key(typed) == "K7QF2M9XH3WD8RTB", typed
+    assert K.normalise_key("O0Il-1LoI-0000-0000") == "0011" "1101" "0000" "0000"
+    for bad in ("", None, "K7QF-2M9X-H3WD", "K7QF-2M9X-H3WD-8RTB-A", "K7QF-2M9X-H3WD-8RTU", "K7QF-2M9X-H3WD-8RT!",
+                "Ｋ７ＱＦ２Ｍ９ＸＨ３ＷＤ８ＲＴ", "К7QF-2M9X-H3WD-8RTB"):                           # Cyrillic К
+        assert K.normalise_key(bad) is None, bad
+    pepper = bytes(32)
+    assert K.key_hash(pepper, "K7QF2M9XH3WD8RTB") == K.key_hash(pepper, "K7QF2M9XH3WD8RTB")
+    assert K.key_hash(pepper, "K7QF2M9XH3WD8RTB") != K.key_hash(b"\x01" * 32, "K7QF2M9XH3WD8RTB")
+    assert re.fullmatch(r"[0-9a-f]{64}", K.key_hash(pepper, "K7QF2M9XH3WD8RTB"))

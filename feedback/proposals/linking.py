@@ -137,6 +137,16 @@ class SimilarFinder:
             vec = self.embedder.embed_queries([proposal_text(title, body)])
         return np.asarray(vec, dtype=np.float32)[0]
 
+    def embed_many(self, pairs: Sequence[tuple[str, str]]):
+        """Unit vectors (n x dim) of several ``(title, text)`` pairs, in one batch."""
+        import numpy as np
+
+        if not pairs:
+            return np.zeros((0, 0), dtype=np.float32)
+        with self._lock:
+            vecs = self.embedder.embed_queries([proposal_text(t, b) for t, b in pairs])
+        return np.asarray(vecs, dtype=np.float32)
+
     def remember(self, p: Proposal):
         """Embed ``p`` and store its vector; returns the vector."""
         vec = self.embed(p.title, p.body)

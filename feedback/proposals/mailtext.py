@@ -71,7 +71,9 @@ def receipt_mail(p: Proposal, public_url: str) -> tuple[str, str]:
     site = M.t("site_name", lang)
     return (M.mail_text("receipt_subject", lang, site=site, receipt=p.receipt_no),
             M.mail_text("receipt_body", lang, site=site, receipt=p.receipt_no, title=p.title,
-                        received_at=_jst(p.created_at), url=status_url(public_url, p.receipt_no)))
+                        received_at=_jst(p.created_at), url=status_url(public_url, p.receipt_no),
+                        key_line=(f"{'照会キー' if lang == 'ja' else 'Lookup key'}: {p.lookup_key}\n"
+                                  if p.lookup_key else "")))
 
 
 def _jst(iso_text: str) -> str:

@@ -155,6 +155,98 @@ _STRINGS: dict[str, dict[str, str]] = {
     "not_found_title": {"ja": "ページが見つかりません", "en": "Page not found"},
     "forbidden_title": {"ja": "送信できませんでした", "en": "Could not send"},
     "back_to_form": {"ja": "フォームに戻る", "en": "Back to the form"},
+    # navigation between the citizen pages
+    "nav_label": {"ja": "市民提案のページ", "en": "Citizen proposal pages"},
+    "nav_form": {"ja": "提案する", "en": "Send a proposal"},
+    "nav_list": {"ja": "公開中の提案と回答", "en": "Published proposals and answers"},
+    "nav_status": {"ja": "提案の状況確認", "en": "Check a proposal's status"},
+    # 照会キー on the receipt
+    "lookup_key": {"ja": "照会キー", "en": "Lookup key"},
+    "lookup_key_hint": {
+        "ja": "受付番号と一緒に入力すると、提案の状況と市からの回答を確認できます。このキーはこの画面にしか表示されず、"
+              "市の職員にも分かりません。印刷するか書き留めてください。",
+        "en": "Enter it with the receipt number to see your proposal's status and the city's answer. It is shown "
+              "only on this page and the city's staff cannot see it either: print it or write it down.",
+    },
+    "lookup_key_shown_before": {
+        "ja": "照会キーは、最初に送信したときの受付画面に表示しました。安全のため、もう一度表示することはできません。",
+        "en": "The lookup key was shown on the receipt page when you first sent this proposal. For your "
+              "security it cannot be shown again.",
+    },
+    "receipt_status_link": {"ja": "提案の状況を確認する", "en": "Check the status of your proposal"},
+    # status page
+    "status_title": {"ja": "提案の状況の確認", "en": "Check the status of a proposal"},
+    "status_intro": {"ja": "受付画面に表示された受付番号と照会キーを入力してください。",
+                     "en": "Enter the receipt number and the lookup key shown on your receipt."},
+    "status_receipt_hint": {"ja": "例: {example}", "en": "For example {example}"},
+    "status_key_hint": {"ja": "例: {example}（小文字・全角・ハイフンなしでも入力できます）",
+                        "en": "For example {example} (lower case, full-width characters or no dashes are fine too)"},
+    "error_csrf_lookup": {
+        "ja": "セキュリティ確認に失敗しました（ページの有効期限切れの可能性があります）。もう一度入力してください。",
+        "en": "The security check failed (the page may have expired). Please enter the details again.",
+    },
+    "status_submit": {"ja": "状況を確認する", "en": "Check status"},
+    "status_not_found": {
+        "ja": "受付番号と照会キーの組み合わせに一致する提案が見つかりませんでした。入力内容をご確認ください。",
+        "en": "No proposal matches this receipt number and lookup key. Please check what you typed.",
+    },
+    "error_receipt_format": {"ja": "受付番号は「{example}」のように、数字8桁・ハイフン・数字5桁で入力してください。",
+                             "en": "Please enter the receipt number like {example} (8 digits, a dash, 5 digits)."},
+    "error_key_format": {"ja": "照会キーは「{example}」のように、16文字の英数字で入力してください。",
+                         "en": "Please enter the lookup key like {example} (16 letters and digits)."},
+    "error_status_rate": {
+        "ja": "短時間に多くの照会がありました。{minutes}分ほど待ってから、もう一度お試しください。",
+        "en": "Too many lookups in a short time. Please wait about {minutes} minute(s) and try again.",
+    },
+    "error_temporary": {
+        "ja": "申し訳ありません。一時的な問題が起きました。時間をおいてもう一度お試しください。",
+        "en": "Sorry, something went wrong for a moment. Please try again later.",
+    },
+    "status_result_title": {"ja": "提案の状況", "en": "Status of your proposal"},
+    "current_status": {"ja": "現在の状況", "en": "Current status"},
+    "status_history": {"ja": "これまでの経過", "en": "History"},
+    "history_date": {"ja": "日時", "en": "Date"},
+    "status_label": {"ja": "状況", "en": "Status"},
+    "answer_heading": {"ja": "市からの回答", "en": "The city's answer"},
+    "answer_none": {"ja": "市からの回答はまだ公開されていません。", "en": "No answer from the city has been published yet."},
+    "answered_on": {"ja": "回答日", "en": "Answered on"},
+    "public_page": {"ja": "公開中の提案", "en": "Published proposal"},
+    "public_page_link": {"ja": "公開ページを見る", "en": "See its public page"},
+    "not_published": {"ja": "公開されていません", "en": "Not published"},
+    "status_another": {"ja": "別の提案の状況を確認する", "en": "Check another proposal"},
+    # public list, proposal page and feed
+    "list_title": {"ja": "公開中の提案と市の回答", "en": "Published proposals and the city's answers"},
+    "list_intro": {
+        "ja": "市民の皆さまからの提案のうち、市が公開したものと市からの回答です。提案者の氏名や連絡先は公開しません。",
+        "en": "Proposals from citizens that the city has published, with the city's answers. Names and "
+              "contact details are never published.",
+    },
+    "search_label": {"ja": "言葉や内容で探す", "en": "Search by words or meaning"},
+    "search_hint": {"ja": "同じ言葉を含まなくても、内容の近い提案も表示します。",
+                    "en": "Proposals close in meaning are shown too, even without the same words."},
+    "filter_heading": {"ja": "提案を探す", "en": "Find proposals"},
+    "filter_all": {"ja": "すべて", "en": "All"},
+    "filter_submit": {"ja": "表示する", "en": "Show"},
+    "filter_clear": {"ja": "条件をクリア", "en": "Clear the search"},
+    "list_count": {"ja": "{total}件中 {first}〜{last}件を表示", "en": "Showing {first}–{last} of {total}"},
+    "list_none": {"ja": "条件に合う公開中の提案はありません。", "en": "No published proposals match."},
+    "search_substring_only": {
+        "ja": "内容の近さによる検索は現在利用できないため、入力した言葉を含む提案だけを表示しています。",
+        "en": "Search by meaning is not available right now, so only proposals containing your words are shown.",
+    },
+    "pagination_label": {"ja": "ページ", "en": "Pages"},
+    "page_prev": {"ja": "前のページ", "en": "Previous page"},
+    "page_next": {"ja": "次のページ", "en": "Next page"},
+    "page_of": {"ja": "{page} / {pages} ページ", "en": "Page {page} of {pages}"},
+    "received_on": {"ja": "受付日", "en": "Received"},
+    "published_on": {"ja": "公開日", "en": "Published"},
+    "updated_on": {"ja": "最終更新", "en": "Last updated"},
+    "feed_link": {"ja": "更新情報（Atomフィード）", "en": "Updates (Atom feed)"},
+    "feed_subtitle": {"ja": "市が公開した市民提案と、その状況・市からの回答", "en":
+                      "Citizen proposals the city has published, their status and the city's answers"},
+    "no_such_public_proposal": {"ja": "この受付番号の公開中の提案はありません。",
+                                "en": "There is no published proposal with this receipt number."},
+    "back_to_list": {"ja": "一覧に戻る", "en": "Back to the list"},
     # Slack
     "slack_new": {"ja": "新しい市民提案", "en": "New citizen proposal"},
     "slack_new_staff": {"ja": "新しい職員アイデア", "en": "New staff idea"},
@@ -267,15 +359,15 @@ MAIL_TEXTS: dict[str, dict[str, str]] = {
                         "en": "[{site}] We received your proposal ({receipt})"},
     "receipt_body": {
         "ja": "ご提案をお寄せいただきありがとうございます。次のとおり受け付けました。\n\n"
-              "受付番号: {receipt}\n受付日時: {received_at}\n件名: {title}\n\n"
+              "受付番号: {receipt}\n受付日時: {received_at}\n件名: {title}\n{key_line}\n"
               "担当が内容を確認し、回答をこのメールアドレスにお送りします。\n"
-              "受付状況は次のページで確認できます。\n{url}\n\n"
+              "受付状況は次のページで、受付番号と照会キーを入力して確認できます。\n{url}\n\n"
               "このメールは、{site}のフォームでメールアドレスをご入力いただいた方にお送りしています。"
               "お心当たりのない場合は、お手数ですが破棄してください。\n",
         "en": "Thank you for your proposal. We received it as follows.\n\n"
-              "Receipt number: {receipt}\nReceived at: {received_at}\nTitle: {title}\n\n"
+              "Receipt number: {receipt}\nReceived at: {received_at}\nTitle: {title}\n{key_line}\n"
               "Staff will read it and send our answer to this address.\n"
-              "You can check its status on this page:\n{url}\n\n"
+              "You can check its status on this page with the receipt number and the lookup key:\n{url}\n\n"
               "You receive this mail because this address was entered on the form of {site}. "
               "If that was not you, please delete it.\n",
     },
@@ -303,6 +395,8 @@ _EN_FIELD_PHRASES = {
     "public_excerpt": ("the public excerpt", "The public excerpt"),
     "answer_text": ("the answer", "The answer"),
     "answer_status": ("the outcome", "The outcome"),
+    "receipt_no": ("the receipt number", "The receipt number"),
+    "lookup_key": ("the lookup key", "The lookup key"),
 }
 
 

@@ -121,6 +121,9 @@ class Proposal:
     def answer(self) -> "ProposalAnswer | None":
         """The current answer (the latest saved), or None when staff have not answered."""
         return self.answers[-1] if self.answers else None
+    # 照会キー, set only on the object ProposalStore.add returns when it creates the proposal (the
+    # store keeps only a hash): for the receipt page and the receipt mail. Never in a repr or a log.
+    lookup_key: str | None = field(default=None, repr=False)
 
     @property
     def duplicate_of(self) -> tuple[Similar, ...]:
@@ -176,6 +179,22 @@ class PublicText:
     excerpt: str
     approved_by: str = ""      # "cli:<name>", "slack:U…"
     approved_at: str = ""      # ISO 8601 UTC
+
+
+@dataclass(frozen=True)
+class PublicProposal:
+    """A published proposal as the public list shows it: the approved title and excerpt, the chosen
+    goal, the status and dates — nothing else of the proposal (no text, no name, no email)."""
+
+    id: int
+    receipt_no: str
+    title: str                 # approved public title
+    excerpt: str               # approved public excerpt
+    goal: str                  # the submitter's choice (one of GOAL_CHOICES)
+    status: str
+    created_at: str            # received, ISO 8601 UTC
+    status_at: str             # last status change
+    published_at: str          # when a staff member approved the public text
 
 
 @dataclass(frozen=True)

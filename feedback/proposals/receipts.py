@@ -28,7 +28,8 @@ RECEIPT_DIGITS = 5
 TRIES_PER_WIDTH = 64
 EXAMPLE = "20261127-48213"     # shown in help and error messages
 
-_DASHES = "-‐‑‒–—―−ー－ｰ"
+# Dashes people type (full-width, katakana long vowel from an IME, typographic): all read as "-".
+DASHES = "-‐‑‒–—―−ー－ｰ"
 _RECEIPT = re.compile(r"(\d{8})-?(\d{5,7})")
 
 
@@ -70,6 +71,6 @@ def normalise_receipt(text: str) -> str | None:
         ``YYYYMMDD-NNNNN`` (or longer), or None when ``text`` does not look like one.
     """
     folded = unicodedata.normalize("NFKC", text or "")
-    folded = "".join("-" if ch in _DASHES else ch for ch in folded if not ch.isspace())
+    folded = "".join("-" if ch in DASHES else ch for ch in folded if not ch.isspace())
     m = _RECEIPT.fullmatch(folded)
     return f"{m.group(1)}-{m.group(2)}" if m else None

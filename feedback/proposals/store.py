@@ -19,11 +19,13 @@ same file (WAL + ``BEGIN IMMEDIATE`` + busy timeout serialise the writers).
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import secrets
 import sqlite3
 import threading
+import uuid
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -36,11 +38,12 @@ from sqlite_utils.migrations import Migrations
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.sqlite import connect_private, enable_wal, tighten_sidecars
 
+from .lookup_keys import key_hash, new_key, normalise_key
 from .mailtext import MailOptions, answer_mail, message_id, receipt_mail
 from .masking import excerpt, mask_personal
 from .model import (GOALS, STATUSES, TRANSITIONS, AccessRecord, Erasure, LinkResult, MailRecord, OutboxMail,
-                    PersonalAccess, Proposal, ProposalAnswer, ProposalInput, PublicText, SectionLink, Similar,
-                    StatusChange)
+                    PersonalAccess, Proposal, ProposalAnswer, ProposalInput, PublicProposal, PublicText,
+                    SectionLink, Similar, StatusChange)
 from .receipts import candidates, normalise_receipt, receipt_day
 from .validation import (PUBLIC_EXCERPT_CHARS, PUBLIC_LIMITS, Validation, validate_answer,
                          validate_public_text)
@@ -163,6 +166,27 @@ def m0006_personal_access(db: Database) -> None:
     db["personal_access_log"].create_index(["proposal_id"])
 
 
+@migrations(name="0005_status_keys")
+def m0005_status_keys(db: Database) -> None:
+    # 照会キー: only an HMAC of each key under a per-database pepper (lookup_keys.py). Proposals
+    # stored before this have no key and cannot be looked up on the status page.
+    db.execute("CREATE TABLE proposal_status_keys (proposal_id INTEGER PRIMARY KEY"
+               " REFERENCES proposals(id) ON DELETE CASCADE, key_hash TEXT NOT NULL, created_at TEXT NOT NULL)")
+    db["proposal_meta"].insert({"key": "status_key_pepper", "value": secrets.token_hex(32)})
+
+
+@migrations(name="0007_public_list")
+def m0007_public_list(db: Database) -> None:
+    # The public list's search by meaning embeds the approved public text (never the stored text);
+    # vectors go when the approved text does (unpublishing deletes it).
+    db.execute("CREATE TABLE proposal_public_vectors (proposal_id INTEGER NOT NULL"
+               " REFERENCES proposal_public(proposal_id) ON DELETE CASCADE, model TEXT NOT NULL,"
+               " content_hash TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+               " PRIMARY KEY (proposal_id, model))")
+    # The Atom feed's id (urn:uuid:…), the same whatever host name the feed is fetched under.
+    db["proposal_meta"].insert({"key": "feed_id", "value": str(uuid.uuid4())})
+
+
 def iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -221,6 +245,10 @@ class ProposalStore:
             self._migrate()
         self._receipt_secret = bytes.fromhex(
             self._read("SELECT value FROM proposal_meta WHERE key = 'receipt_secret'")[0]["value"])
+        self._key_pepper = bytes.fromhex(
+            self._read("SELECT value FROM proposal_meta WHERE key = 'status_key_pepper'")[0]["value"])
+        # Compared against when a receipt number is unknown, so that costs what a wrong key costs.
+        self._no_key_hash = key_hash(self._key_pepper, normalise_key(new_key()))
 
     def _migrate(self) -> None:
         # Several processes may open a new file at once: hold the write lock (waiting up to the
@@ -273,11 +301,12 @@ class ProposalStore:
         self._added_listeners.append(listener)
 
     def add(self, item: ProposalInput, now: datetime | None = None) -> tuple[Proposal, bool]:
-        """Store a proposal, once per ``submission_token``.
+        """Store a proposal, once per ``submission_token``, with a new 照会キー (lookup key).
 
         Returns:
             ``(proposal, created)``; ``created`` is False when the token was already used and the
-            earlier proposal is returned instead (a double submit).
+            earlier proposal is returned instead (a double submit). Only a created proposal carries
+            its ``lookup_key``: the store keeps a hash of it, so it can never be shown again.
         """
         now = now or self.clock.now()
         with self._write() as conn:
@@ -308,12 +337,15 @@ class ProposalStore:
                 actor = f"slack:{item.staff_user_id}" if item.staff_user_id else item.source
                 conn.execute("INSERT INTO proposal_status_history (proposal_id, status, actor, note, at)"
                              " VALUES (?,?,?,?,?)", (new_id, "received", actor, "", at))
+                lookup_key = new_key()
+                conn.execute("INSERT INTO proposal_status_keys (proposal_id, key_hash, created_at) VALUES (?,?,?)",
+                             (new_id, key_hash(self._key_pepper, normalise_key(lookup_key)), at))
                 fresh = Proposal(
                     id=new_id, receipt_no=receipt_no, title=item.title, body=item.body,
                     goal=item.goal, residency=item.residency, age_group=item.age_group, lang=item.lang,
                     source=item.source, staff_user_id=item.staff_user_id, consent_version=item.consent_version,
                     created_at=at, status="received", published=False, link_state="pending", linked_goal=None,
-                    history=(StatusChange("received", actor, "", at),))
+                    history=(StatusChange("received", actor, "", at),), lookup_key=lookup_key)
                 queued = None
                 if item.email and self.mail.receipts:
                     subject, text = receipt_mail(fresh, self.mail.public_url)
@@ -349,6 +381,25 @@ class ProposalStore:
         never issued to a proposal, and not equal to any number issued before."""
         with self._lock:
             return self._unused_receipt(self.db.conn, now or self.clock.now(), decoy=True)
+
+    def status_lookup(self, receipt_text: str, key_text: str) -> Proposal | None:
+        """The proposal a citizen asks about with its 受付番号 and 照会キー, or None.
+
+        An unknown number, a proposal without a key and a wrong key are one answer (None), and
+        cost the same: one indexed read and one HMAC compared in constant time, always.
+        """
+        receipt = normalise_receipt(receipt_text) or ""
+        key = normalise_key(key_text) or ""
+        # Always exactly one row, and always one lookup in each index: an unknown number looks for
+        # the key of proposal -1, which costs what finding a real one does.
+        row = self._read(
+            "SELECT n.id, (SELECT key_hash FROM proposal_status_keys WHERE proposal_id = COALESCE(n.id, -1))"
+            " AS key_hash FROM (SELECT (SELECT id FROM proposals WHERE receipt_no = ?) AS id) n", (receipt,))[0]
+        stored = row["key_hash"]
+        matches = hmac.compare_digest(key_hash(self._key_pepper, key), stored or self._no_key_hash)
+        if not (matches and stored and key):
+            return None
+        return self.get(row["id"])
 
     def set_status(self, ref: int | str, status: str, actor: str, note: str = "",
                    now: datetime | None = None) -> Proposal:
@@ -509,6 +560,80 @@ class ProposalStore:
             f" WHERE p.published = 1 AND u.proposal_id IN ({marks})", list(ids))
         return {r["proposal_id"]: PublicText(r["title"], r["excerpt"], r["approved_by"] or "", r["approved_at"] or "")
                 for r in rows}
+
+    def published(self, *, goal: str | None = None, status: str | None = None, ids: list[int] | None = None,
+                  receipt_no: str | None = None, limit: int = -1, offset: int = 0) -> list[PublicProposal]:
+        """Published proposals as citizens see them: the approved title and excerpt, never the text.
+
+        Args:
+            goal: only this chosen goal (one of GOAL_CHOICES), or all.
+            status: only this status, or all.
+            ids: only these proposals, returned in this order (a search's ranking).
+            receipt_no: only the proposal with this (normalised) 受付番号.
+            limit: at most this many (-1: all); newest publication first unless ``ids`` orders them.
+            offset: skip this many first.
+        """
+        sql, params = self._published_where(goal, status)
+        if receipt_no is not None:
+            sql += " AND p.receipt_no = ?"
+            params.append(receipt_no)
+        if ids is not None:
+            if not ids:
+                return []
+            sql += f" AND p.id IN ({','.join('?' for _ in ids)})"
+            params += list(ids)
+        rows = self._read(
+            "SELECT p.id, p.receipt_no, p.goal, p.status, p.created_at, p.status_at, u.title, u.excerpt,"
+            f" u.approved_at {sql} ORDER BY u.approved_at DESC, p.id DESC"
+            + ("" if ids is not None else " LIMIT ? OFFSET ?"), params + ([] if ids is not None else [limit, offset]))
+        found = [PublicProposal(id=r["id"], receipt_no=r["receipt_no"], title=r["title"], excerpt=r["excerpt"],
+                                goal=r["goal"] or "unknown", status=r["status"], created_at=r["created_at"],
+                                status_at=r["status_at"] or r["created_at"], published_at=r["approved_at"] or "")
+                 for r in rows]
+        if ids is not None:
+            order = {pid: i for i, pid in enumerate(ids)}
+            found = sorted(found, key=lambda p: order[p.id])[offset:None if limit < 0 else offset + limit]
+        return found
+
+    def published_count(self, *, goal: str | None = None, status: str | None = None) -> int:
+        """How many proposals :meth:`published` lists with these filters."""
+        sql, params = self._published_where(goal, status)
+        return self._read(f"SELECT COUNT(*) AS n {sql}", params)[0]["n"]
+
+    @staticmethod
+    def _published_where(goal: str | None, status: str | None) -> tuple[str, list]:
+        sql = "FROM proposals p JOIN proposal_public u ON u.proposal_id = p.id WHERE p.published = 1"
+        params: list = []
+        if goal:
+            sql += " AND COALESCE(p.goal, 'unknown') = ?"
+            params.append(goal)
+        if status:
+            sql += " AND p.status = ?"
+            params.append(status)
+        return sql, params
+
+    @property
+    def feed_id(self) -> str:
+        """A UUID naming this database's public feed (created by migration 0006)."""
+        return self._read("SELECT value FROM proposal_meta WHERE key = 'feed_id'")[0]["value"]
+
+    def public_vectors(self, model: str) -> dict[int, tuple[str, bytes]]:
+        """``{proposal_id: (content_hash, float32 bytes)}`` of published proposals' public text."""
+        rows = self._read("SELECT v.proposal_id, v.content_hash, v.vector FROM proposal_public_vectors v"
+                          " JOIN proposals p ON p.id = v.proposal_id WHERE p.published = 1 AND v.model = ?", (model,))
+        return {r["proposal_id"]: (r["content_hash"], r["vector"]) for r in rows}
+
+    def save_public_vectors(self, model: str, rows: list[tuple[int, str, object]]) -> None:
+        """Keep embeddings of public texts: ``(proposal_id, content_hash, vector)`` each. A proposal
+        unpublished meanwhile is skipped (its approved text, which the vector is of, is gone)."""
+        import numpy as np
+
+        with self._write() as conn:
+            for pid, content_hash, vector in rows:
+                vec = np.asarray(vector, dtype=np.float32).ravel()
+                conn.execute("INSERT OR REPLACE INTO proposal_public_vectors (proposal_id, model, content_hash,"
+                             " dim, vector) SELECT ?,?,?,?,? WHERE EXISTS (SELECT 1 FROM proposal_public"
+                             " WHERE proposal_id = ?)", (pid, model, content_hash, int(vec.shape[0]), vec.tobytes(), pid))
 
     def _names(self, ids: list[int]) -> dict[int, tuple[str, ...]]:
         """Submitters' names by proposal id, only to mask them; never returned to callers."""
