@@ -94,7 +94,8 @@ class Decision:
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
-           thresholds: Thresholds = THRESHOLDS, *, corpus_text: str | None = None) -> Decision:
+           thresholds: Thresholds = THRESHOLDS, *, corpus_text: str | None = None,
+           document: str | None = None) -> Decision:
     """Does the outline answer ``question``, judging by the retrieved ``hits``?
 
     Args:
@@ -104,6 +105,8 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         thresholds: the calibrated rule.
         corpus_text: the text whose numbered items and years count as known (default: the whole
             index's; one document's when several are indexed).
+        document: with several documents indexed, the one the hits are from: words are weighed
+            by their IDF within it.
 
     Returns:
         A :class:`Decision`.
@@ -112,7 +115,8 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         return Decision(False, 0.0, 0.0, False, "nothing retrieved")
     top = hits[: thresholds.passages]
     texts = [f"{h.chunk.section}\n{h.chunk.text}" for h in top]
-    coverage, per_passage = retriever.coverage_by_text(question, texts, headed=True)
+    coverage, per_passage = (retriever.coverage_by_text(question, texts, headed=True, document=document)
+                             if document is not None else retriever.coverage_by_text(question, texts, headed=True))
     dense = max(h.dense_score for h in top)
     # 「BCPって？」 is answered by the entry; 「BCPの訓練日程は？」 names the term but must still be
     # covered by the text like any other question.
@@ -474,7 +478,7 @@ def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"
     unknown = unknown_items(question, text, retriever.lexicon)
     if unknown:
         return Decision(False, 0.0, 0.0, False, f"the document does not mention {unknown[0]}")
-    return decide(searched, hits, retriever, thresholds, corpus_text=text)
+    return decide(searched, hits, retriever, thresholds, corpus_text=text, document=document)
 
 
 def _ref(document) -> DocumentRef | None:

@@ -247,6 +247,7 @@ class Retriever:
         self._namer = None
         self._corpus_text: str | None = None
         self._document_texts: dict[str, str] = {}
+        self._document_df: dict[str, dict[str, int]] = {}
         self._own_tokens, self._heading_tokens = self._token_fields()
         self._any_tokens = frozenset().union(*self._own_tokens, *self._heading_tokens)
         self._title_tokens = [frozenset(tokenize(_ORDINAL.sub("", c.section.split(BREADCRUMB_SEP)[-1]), index.lexical.config))
@@ -530,13 +531,16 @@ class Retriever:
         return self.coverage_by_text(query, chunk_texts)[0]
 
     def coverage_by_text(self, query: str, chunk_texts: Sequence[str],
-                         headed: bool = False) -> tuple[float, list[float]]:
+                         headed: bool = False, document: str | None = None) -> tuple[float, list[float]]:
         """Coverage of ``query`` by all ``chunk_texts`` together, and by each of them alone.
 
         With ``headed``, each text starts with its breadcrumb line, and a question word missing
         from the first passage but sharing a kanji with that passage's heading (現状 under
         「厚木市の状況」, 動き under 「国の動向」) counts half: the question names the section
         in other words. Only the first passage's heading, the one quoted as the answer.
+
+        With several documents indexed, ``document`` weighs the words by their IDF within that
+        document (:meth:`idf_of`), as if it were indexed alone.
         """
         from index.lexical import content_word_spans, without_suffix
         from index.lexicon import matching_text
@@ -547,7 +551,7 @@ class Retriever:
             return 0.0, [0.0] * len(chunk_texts)
         hays = ["".join(nfkc(t).split()) for t in chunk_texts]
         matches = self.lexicon.matches(query)   # spans of matching_text(query)
-        idf = self.index.lexical.idf
+        idf = self.idf_of(document)
         weights = [idf(norm) for *_, norm in words]
         total = sum(weights)
 
@@ -583,6 +587,26 @@ class Retriever:
 
         per = [share(h, leaf if i == 0 else "") for i, (h, leaf) in enumerate(zip(hays, leaves))]
         return max([share("".join(hays), "")] + per), per
+
+    def idf_of(self, document: str | None = None):
+        """``idf(token)`` with BM25's formula over one document's chunks (the index's own with one
+        document, or without ``document``): another document's frequent words (the outline's 取組)
+        do not change how much a word weighs in this one."""
+        if document is None or len(self.documents) < 2 or document not in self._members:
+            return self.index.lexical.idf
+        df = self._document_df.get(document)
+        if df is None:
+            df = {}
+            for i in self._members[document]:
+                for t in self._own_tokens[i] | self._heading_tokens[i]:
+                    df[t] = df.get(t, 0) + 1
+            self._document_df[document] = df
+        n = len(self._members[document])
+
+        def idf(token: str) -> float:
+            k = df.get(token, 0)
+            return float(np.log(1.0 + (n - k + 0.5) / (k + 0.5)))
+        return idf
 
     @property
     def corpus_text(self) -> str:

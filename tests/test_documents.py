@@ -258,3 +258,13 @@ def test_index_diff_compares_each_document_with_its_own(tmp_path_factory):
 def test_without_an_index_there_is_no_current_document(tmp_path):
     qa = QAService(Settings(data_dir=tmp_path / "empty", embedding_model="fake"))
     assert qa.current_document() is None and qa.documents() == []
+
+
+def test_words_weigh_by_their_frequency_in_the_document_answered_from(outline_and_midori):
+    from index.lexical import tokenize
+
+    r = outline_and_midori.retriever
+    [word] = tokenize("取組", r.index.lexical.config)[:1]       # as BM25 and the found rule see it
+    # 取組 is in many of the outline's passages and few of the plan's: within the plan it weighs more.
+    assert r.idf_of(D.MIDORI_ID)(word) > r.index.lexical.idf(word) > r.idf_of(D.OUTLINE_7_ID)(word)
+    assert r.idf_of(None) == r.index.lexical.idf
