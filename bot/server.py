@@ -255,11 +255,12 @@ def create_app(
     from bot.slack import mount_slack
     from bot.slack.metrics import metrics_plugin
 
+    from bot.slack.publish import publish_plugin  # a revised outline sent by an admin in a DM, 公開する / 元に戻す
     from bot.slack.revisions import slack_plugin as revisions_plugin  # switch announcements, /reform changes
 
     # The metrics plugin last: it wraps Bolt's error handler, which @app.error would replace.
     slack = mount_slack(settings, qa, client=slack_client,
-                        plugins=[revisions_plugin, proposals.slack_plugin, metrics_plugin(metrics)])
+                        plugins=[revisions_plugin, publish_plugin, proposals.slack_plugin, metrics_plugin(metrics)])
     routes += slack.routes
     on_start += slack.startup
     on_stop += slack.shutdown       # Socket Mode closed, running listeners finished, store closed

@@ -76,6 +76,7 @@ class Settings:
     contact: str = field(default="行政経営課", metadata={"help": "whom staff should ask when the outline has no answer"})
     proposals_channel: str = field(default="", metadata={"help": "Slack channel for new citizen proposals"})
     announce_channel: str = field(default="", metadata={"help": "Slack channel for index revision announcements"})
+    admins: str = field(default="", metadata={"help": "Slack user ids (comma-separated, U…) who may publish a revised outline from Slack and undo a revision (empty: nobody)"})
     privacy_notice_version: str = field(default="2026-11-27", metadata={"help": "version of the personal-information notice"})
     privacy_notice_file: str = field(default="", metadata={"help": "file with the personal-information notice text (default: bundled)"})
     personal_data_retention_days: int = field(default=1095, metadata={"help": "days after a proposal's last status change when its submitter's name and email are erased (daily by the server, or `reformbot proposals purge-personal`)"})
@@ -124,6 +125,11 @@ class Settings:
                             max_seconds=self.max_source_seconds or None,
                             mb_setting=names["max_source_mb"], pages_setting=names["max_source_pages"],
                             seconds_setting=names["max_source_seconds"])
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """The Slack user ids in ``REFORMBOT_ADMINS``."""
+        return frozenset(_ADMIN_SPLIT.split(self.admins.strip())) - {""}
 
     @property
     def index_dir(self) -> Path:
@@ -182,6 +188,10 @@ class Settings:
                                 f"not {settings.personal_data_retention_days}")
         if not 1 <= settings.port <= 65535:
             raise SettingsError(f"REFORMBOT_PORT must be a port number from 1 to 65535, not {settings.port}")
+        bad = sorted(a for a in settings.admin_ids if not _USER_ID.fullmatch(a))
+        if bad:
+            raise SettingsError(f"REFORMBOT_ADMINS={settings.admins!r}: {', '.join(bad)} is not a Slack user id (U…); "
+                                "copy it from the person's Slack profile (⋮ → Copy member ID)")
         for f in fields(cls):
             if f.name.startswith("max_source_") and getattr(settings, f.name) < 0:
                 raise SettingsError(f"{env_name(f)} must be 0 (no limit) or more, not {getattr(settings, f.name)}")
@@ -223,6 +233,8 @@ def _check_mail(settings: "Settings") -> None:
 
 
 _RATE = re.compile(r"\d+(/\d+(\.\d+)?)?")
+_ADMIN_SPLIT = re.compile(r"[\s,]+")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
 def env_name(f) -> str:

@@ -29,11 +29,13 @@ from typing import BinaryIO, Callable
 from corpus.messages import SOURCE_PROBLEMS, describe
 
 __all__ = ["SourceError", "SourceLimits", "SourceText", "ReadProgress", "read_source", "decode_text",
-           "TEXT_SUFFIXES", "PDF_SUFFIXES", "DOCX_SUFFIXES"]
+           "over_size_limit", "TEXT_SUFFIXES", "PDF_SUFFIXES", "DOCX_SUFFIXES", "SOURCE_SUFFIXES"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".text", ".markdown")
 PDF_SUFFIXES = (".pdf",)
 DOCX_SUFFIXES = (".docx",)
+SOURCE_SUFFIXES = TEXT_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES
+"""Every suffix :func:`read_source` reads (anything else is refused as "unsupported")."""
 
 # Share of control characters above which decoded "text" is really binary data.
 _MAX_CONTROL_RATIO = 0.01
@@ -295,6 +297,17 @@ def _too_large(path: Path, size: int, limits: SourceLimits) -> SourceError:
                        setting=limits.mb_setting, suggest=str(math.ceil(size / MB)))
 
 
+def over_size_limit(path: str | Path, size: int, limits: SourceLimits | None) -> SourceError | None:
+    """The error :func:`read_source` would raise for a file of ``size`` bytes, or None when it fits.
+
+    For callers that learn a file's size before they have the file (a download), so the refusal
+    reads exactly as the build's.
+    """
+    if limits is not None and limits.max_mb and size > limits.max_mb * MB:
+        return _too_large(Path(path), size, limits)
+    return None
+
+
 def _read_bytes(path: Path, fh: BinaryIO, size: int, limits: SourceLimits,
                 progress: ReadProgress | None) -> bytes:
     """The file's bytes, read in blocks with progress; stops if it grew past the size limit."""
@@ -337,7 +350,7 @@ def read_source(path: str | Path, *, limits: SourceLimits | None = None,
     clock = clock or time.monotonic
     start = clock()
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + PDF_SUFFIXES + DOCX_SUFFIXES:
+    if suffix not in SOURCE_SUFFIXES:
         raise SourceError(path, "unsupported", suffix=suffix or "(none)")
     try:
         st = path.stat()

@@ -72,7 +72,7 @@ class LockHolder:
 
     pid: int
     since: str                # UTC, ISO 8601 with Z
-    what: str                 # "build", "use", "rollback"
+    what: str                 # "build", "use", "rollback", "discard"
     host: str = ""
 
     def to_dict(self) -> dict:
@@ -540,6 +540,26 @@ def prune(root: Path, keep: int = KEEP_VERSIONS) -> tuple[str, ...]:
     return tuple(gone)
 
 
+def discard(root: Path, version: str) -> None:
+    """Delete a version that was built but will not be published (``build --no-switch``).
+
+    Raises:
+        VersionNotFound: no such version.
+        VersionError: it is the current version, or the previous one (what a rollback returns to).
+        BuildInProgress: a build or switch holds the lock.
+    """
+    with _locked(root, "discard"):
+        root = Path(root)
+        d = version_dir(root, version)
+        pointer = _pointer_or_none(root)
+        if pointer is not None and version in (pointer.version, pointer.previous):
+            role = "current" if version == pointer.version else "previous"
+            raise VersionError(f"index version {version} is the {role} version and cannot be discarded: "
+                               "see `reformbot index versions`")
+        shutil.rmtree(d)
+        log.info("index version %s discarded", version)
+
+
 def build_version(
     chunks: Sequence[Chunk],
     document: "Document | Sequence[Document]",
@@ -706,7 +726,7 @@ def has_index(root: Path) -> bool:
 
 __all__ = [
     "BUILD_COMMAND", "BuildInProgress", "BuildReport", "IndexBuildError", "LockHolder", "Pointer", "VersionError",
-    "VersionInfo", "VersionNotFound", "build_version", "build_version_from_sources", "current_version",
+    "VersionInfo", "VersionNotFound", "build_version", "build_version_from_sources", "current_version", "discard",
     "list_versions", "lock_holder", "prune", "read_pointer", "rollback", "switch_to", "verify", "version_dir",
     "write_checksums", "MANIFEST",
 ]

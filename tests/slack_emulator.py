@@ -3,8 +3,14 @@
 A small threaded HTTP server on a free 127.0.0.1 port (refusing connections until started). It records every call (method, parsed
 body, headers, arrival time), answers plausible JSON for the methods the bot uses, accepts
 ``response_url`` posts under ``/response/<name>``, and can be told to answer 429 (with
-Retry-After) or an error for a method. Tests wait for calls with :meth:`SlackEmulator.wait_for`,
-a bounded wait on a condition variable (no sleeps).
+Retry-After) or an error for a method, or to hold a method's answer until the test lets it go.
+Tests wait for calls with :meth:`SlackEmulator.wait_for`, a bounded wait on a condition variable
+(no sleeps).
+
+Files uploaded with :meth:`SlackEmulator.add_file` are described by ``files.info`` and served at
+their ``url_private_download`` (recorded as the method ``"file_download"``) only with
+``Authorization: Bearer <bot_token>``, as files.slack.com serves them only with a token that has
+``files:read``; without it the download is redirected to an HTML sign-in page, as Slack does.
 
 Usage::
 
@@ -22,7 +28,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 BOT_USER_ID = "UBOT0001"
 BOT_ID = "BBOT0001"
@@ -57,14 +63,38 @@ class _Fault:
     times: int
 
 
+@dataclass
+class EmulatedFile:
+    """A file someone uploaded to Slack (see :meth:`SlackEmulator.add_file`)."""
+
+    id: str
+    name: str
+    data: bytes
+    user: str
+    mimetype: str
+    filetype: str
+    size: int                   # what files.info says (the real length unless the test says otherwise)
+
+
+_TYPES = {".txt": ("text/plain", "text"), ".md": ("text/markdown", "markdown"), ".pdf": ("application/pdf", "pdf"),
+          ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+          ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+          ".png": ("image/png", "png")}
+
+
 class SlackEmulator:
     """Records Web API calls and answers like Slack would (see module docstring)."""
 
-    def __init__(self) -> None:
+    def __init__(self, bot_token: str = "xoxb-test-token") -> None:
+        self.bot_token = bot_token                   # file downloads need "Authorization: Bearer <bot_token>"
+        self.files: dict[str, EmulatedFile] = {}
         self.calls: list[Call] = []
         self.locales: dict[str, str] = {}            # user id -> Slack locale for users.info
         self.socket_mode_url: str | None = None      # answer of apps.connections.open
         self._faults: dict[str, list[_Fault]] = {}
+        self._holds: dict[str, threading.Event] = {}
+        self._waiting: dict[str, int] = {}           # requests held right now, by method
+        self._file_ids = itertools.count(1)
         self._cond = threading.Condition()
         self._ts = itertools.count(1)
         # Bound now (the port, and so base_url, is known) but listening only from start(): until
@@ -116,10 +146,45 @@ class SlackEmulator:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self._faults.setdefault(method, []).append(_Fault(status, error, None, times))
 
+    def hold(self, method: str, gate: threading.Event) -> None:
+        """Answer ``method`` (``"file_download"`` for downloads) only once ``gate`` is set (at most 30 s)."""
+        self._holds[method] = gate
+
+    def held(self, method: str) -> int:
+        """How many requests for ``method`` are waiting on their gate right now."""
+        with self._cond:
+            return self._waiting.get(method, 0)
+
+    def add_file(self, name: str, data: bytes, *, user: str = "U0STAFF1", size: int | None = None,
+                 mimetype: str | None = None, filetype: str | None = None) -> dict:
+        """Upload ``data`` as ``name`` by ``user``; returns the file object as a message event carries it.
+
+        Args:
+            size: what ``files.info`` reports (default the real length; a test can make it lie).
+            mimetype, filetype: default from the name's suffix, as Slack guesses them.
+        """
+        guess = _TYPES.get(("." + name.rsplit(".", 1)[-1].lower()) if "." in name else "", ("application/octet-stream", "binary"))
+        f = EmulatedFile(id=f"F{next(self._file_ids):08d}", name=name, data=data, user=user,
+                         mimetype=mimetype or guess[0], filetype=filetype or guess[1],
+                         size=len(data) if size is None else size)
+        self.files[f.id] = f
+        return self._file_object(f)
+
+    def _file_object(self, f: EmulatedFile) -> dict:
+        base = f"http://127.0.0.1:{self.port}/files-pri/{TEAM_ID}-{f.id}"
+        safe = quote(f.name)
+        return {"id": f.id, "created": 1700000000, "timestamp": 1700000000, "name": f.name, "title": f.name,
+                "mimetype": f.mimetype, "filetype": f.filetype, "pretty_type": f.filetype.upper(), "user": f.user,
+                "user_team": TEAM_ID, "editable": False, "size": f.size, "mode": "hosted", "is_external": False,
+                "external_type": "", "is_public": False, "public_url_shared": False, "display_as_bot": False,
+                "username": "", "url_private": f"{base}/{safe}", "url_private_download": f"{base}/download/{safe}",
+                "permalink": f"https://emulated.slack.com/files/{f.user}/{f.id}/{safe}"}
+
     def reset(self) -> None:
         with self._cond:
             self.calls.clear()
             self._faults.clear()
+            self._holds.clear()
 
     # --- inspection ----------------------------------------------------------------------
     def calls_to(self, method: str) -> list[Call]:
@@ -200,6 +265,11 @@ class SlackEmulator:
         if method == "users.info":
             user = body.get("user", "")
             return {"ok": True, "user": {"id": user, "name": user.lower(), "locale": self.locales.get(user, "ja-JP")}}
+        if method == "files.info":
+            f = self.files.get(str(body.get("file", "")))
+            if f is None:
+                return {"ok": False, "error": "file_not_found"}
+            return {"ok": True, "file": self._file_object(f), "comments": [], "response_metadata": {"next_cursor": ""}}
         if method == "apps.connections.open":
             if not self.socket_mode_url:
                 return {"ok": False, "error": "not_allowed_token_type"}
@@ -226,8 +296,19 @@ class SlackEmulator:
                     self._record(call)
                     self._send(200, b"ok", "text/plain")
                     return
-                method = url.path.rsplit("/", 1)[-1]
+                if url.path == "/signin":
+                    self._send(200, b"<!DOCTYPE html><html><body>Sign in to Emulated City</body></html>", "text/html")
+                    return
+                method = "file_download" if url.path.startswith("/files-pri/") else url.path.rsplit("/", 1)[-1]
                 call = Call(method, body, headers, url.path)
+                gate = emulator._holds.get(method)
+                if gate is not None:
+                    with emulator._cond:
+                        emulator._waiting[method] = emulator._waiting.get(method, 0) + 1
+                        emulator._cond.notify_all()
+                    gate.wait(30)
+                    with emulator._cond:
+                        emulator._waiting[method] -= 1
                 with emulator._cond:
                     fault = emulator._take_fault(method)
                 if fault is not None:
@@ -237,11 +318,31 @@ class SlackEmulator:
                     self._record(call)
                     self._send(fault.status, payload, "application/json", extra)
                     return
+                if method == "file_download":
+                    self._download(call)
+                    return
                 with emulator._cond:
                     answer = emulator._answer(method, body)
                 call.response = answer
                 self._record(call)
                 self._send(200, json.dumps(answer, ensure_ascii=False).encode(), "application/json")
+
+            def _download(self, call: Call) -> None:
+                # /files-pri/<team>-<file id>/download/<name>
+                file_id = call.path.split("/")[2].rsplit("-", 1)[-1]
+                f = emulator.files.get(file_id)
+                if call.headers.get("authorization") != f"Bearer {emulator.bot_token}":
+                    call.status = 302
+                    self._record(call)
+                    self._send(302, b"", "text/html", {"Location": "/signin"})
+                    return
+                if f is None:
+                    call.status = 404
+                    self._record(call)
+                    self._send(404, b"<html>not found</html>", "text/html")
+                    return
+                self._record(call)
+                self._send(200, f.data, f.mimetype)
 
             def _record(self, call: Call) -> None:
                 with emulator._cond:
@@ -250,7 +351,8 @@ class SlackEmulator:
 
             def _send(self, status: int, payload: bytes, ctype: str, extra: dict | None = None) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", ctype + "; charset=utf-8")
+                textual = ctype.startswith("text/") or ctype.endswith("json")
+                self.send_header("Content-Type", ctype + ("; charset=utf-8" if textual else ""))
                 self.send_header("Content-Length", str(len(payload)))
                 for k, v in (extra or {}).items():
                     self.send_header(k, v)

@@ -188,6 +188,7 @@ def test_switch_is_announced_proposals_flagged_and_staff_can_ask_what_changed(tm
             assert "３ 第６次行政改革の成果と課題 › 成果 (大綱P.3)" in blocks
             assert "〔+25+〕" in blocks and f"※8 {R.ADDED_TERM}" in blocks
             assert "変更 2" in announce["text"]
+            assert "revision_undo" not in blocks          # no REFORMBOT_ADMINS: no 元に戻す nobody may use
 
             flagged = emulator.wait_for("chat.postMessage", where=lambda c: c.get("channel") == "C0PROPOSALS"
                                         and "改訂で関連する節が変わった提案" in c.get("text", ""))[0]

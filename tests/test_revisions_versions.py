@@ -304,6 +304,27 @@ def test_only_one_build_at_a_time(settings, corpora):
             build(settings, corpora[0])
 
 
+def test_a_staged_version_can_be_discarded_but_never_the_current_or_the_previous_one(settings, corpora):
+    from index.versions import VersionNotFound, discard
+
+    old, new, _ = corpora
+    v1 = build(settings, old)
+    v2 = build(settings, new)
+    staged = build(settings, old, switch=False, force=True)
+    assert current_version(settings.index_dir) == v2.version
+    for kept, role in ((v2.version, "current"), (v1.version, "previous")):
+        with pytest.raises(VersionError, match=f"is the {role} version"):
+            discard(settings.index_dir, kept)
+    with _locked(settings.index_dir):
+        with pytest.raises(BuildInProgress):
+            discard(settings.index_dir, staged.version)
+    discard(settings.index_dir, staged.version)
+    assert {v.id for v in list_versions(settings.index_dir)} == {v1.version, v2.version}
+    with pytest.raises(VersionNotFound):
+        discard(settings.index_dir, staged.version)
+    assert current_version(settings.index_dir) == v2.version
+
+
 def test_old_versions_are_pruned_but_current_and_previous_kept(settings, corpora):
     old, new, _ = corpora
     ids = []

@@ -50,3 +50,41 @@ def test_errors_and_rate_limits_on_command(slack):
     assert client.chat_postMessage(channel="C1", text="x")["ok"]        # faults are used up
     with pytest.raises(AssertionError, match="expected 2 x chat.postMessage"):
         slack.wait_for("chat.postMessage", count=2, timeout=0.2)       # failed calls do not count
+
+
+def test_files_are_described_and_downloaded_only_with_the_bot_token(slack):
+    import threading
+    import urllib.request
+
+    client = WebClient(token="xoxb-test-token", base_url=slack.base_url)
+    shared = slack.add_file("改訂版.txt", "大綱の本文".encode(), user="U0ADMIN")
+    info = client.files_info(file=shared["id"])["file"]
+    assert info["name"] == "改訂版.txt" and info["size"] == len("大綱の本文".encode())
+    assert info["mimetype"] == "text/plain" and info["filetype"] == "text"
+    url = info["url_private_download"]
+
+    request = urllib.request.Request(url, headers={"Authorization": "Bearer xoxb-test-token"})
+    with urllib.request.urlopen(request) as r:
+        assert r.read().decode() == "大綱の本文"
+    [download] = slack.wait_for("file_download")
+    assert download.headers["authorization"] == "Bearer xoxb-test-token"
+
+    for headers in ({}, {"Authorization": "Bearer xoxb-someone-else"}):        # Slack's sign-in page instead
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers)) as r:
+            assert r.headers["Content-Type"].startswith("text/html") and b"Sign in" in r.read()
+    assert [c.status for c in slack.calls_to("file_download")] == [200, 302, 302]
+
+    with pytest.raises(SlackApiError) as err:
+        client.files_info(file="F404")
+    assert err.value.response["error"] == "file_not_found"
+
+    gate = threading.Event()                                  # a held answer waits for the test
+    slack.hold("files.info", gate)
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(client.files_info(file=shared["id"]).data))
+    thread.start()
+    slack.wait_until(lambda s: s.held("files.info") == 1)
+    assert not result
+    gate.set()
+    thread.join(10)
+    assert result["ok"]

@@ -19,9 +19,10 @@ def test_manifest_declares_what_the_bot_uses(path):
     events = set(m["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_mention", "message.im", "message.channels", "app_home_opened"} <= events
     scopes = set(m["oauth_config"]["scopes"]["bot"])
-    # one scope per Web API method / event the listeners use
+    # one scope per Web API method / event the listeners use; files:read for files.info and the
+    # download of a file an admin sends in a DM (it arrives as message.im, subtype file_share)
     assert {"app_mentions:read", "im:history", "channels:history", "chat:write", "commands",
-            "reactions:write", "users:read"} <= scopes
+            "reactions:write", "users:read", "files:read"} <= scopes
     assert [c["command"] for c in m["features"]["slash_commands"]] == [SLASH_COMMAND]
     assert m["features"]["app_home"]["home_tab_enabled"] is True
     assert m["settings"]["interactivity"]["is_enabled"] is True

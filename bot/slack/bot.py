@@ -2,7 +2,8 @@
 
 Other modules extend the bot through :class:`SlackBot` (``slack_bot(app)``): register Bolt
 listeners on ``bot.app`` directly, add ``/reform <word>`` subcommands with
-:meth:`SlackBot.add_subcommand`, and App Home sections with :meth:`SlackBot.add_home_section`.
+:meth:`SlackBot.add_subcommand`, App Home sections with :meth:`SlackBot.add_home_section`, and take
+files sent in DMs with :meth:`SlackBot.set_upload_handler`.
 Built by bot/slack/app.py (the Bolt app factory), used by bot/slack/listeners.py.
 """
 from __future__ import annotations
@@ -46,6 +47,10 @@ Subcommand = Callable[..., None]
 
 Plugin = Callable[["SlackBot"], None]
 """A module's ``register(bot)``: adds listeners, subcommands and home sections."""
+
+UploadHandler = Callable[[dict], bool]
+"""Files sent to the bot in a DM: ``handler(message_event) -> bool``, called after the ack; True when
+the message needs nothing else, False when its text is to be answered as a question too."""
 
 
 class EventLedger:
@@ -145,6 +150,7 @@ class SlackBot:
     executor: "Executor | None" = None
     owns_store: bool = False
     metrics: "Metrics | None" = None       # set by bot.slack.metrics.metrics_plugin; listeners count answers
+    upload_handler: UploadHandler | None = None   # set by bot.slack.publish.publish_plugin
     _user_langs: dict[str, str] = field(default_factory=dict)
 
     # --- extension points ----------------------------------------------------------------
@@ -181,6 +187,11 @@ class SlackBot:
         """Add blocks to the App Home tab; a provider named ``"ideas"`` replaces the default
         "how to submit ideas" text. ``provider(user_id, lang) -> list of blocks``."""
         self.home_sections = [(n, p) for n, p in self.home_sections if n != name] + [(name, provider)]
+
+    def set_upload_handler(self, handler: UploadHandler) -> None:
+        """Hand DMs that carry files to ``handler`` (see :data:`UploadHandler`); without one, such a
+        message is answered as a question, like any other DM."""
+        self.upload_handler = handler
 
     def close(self) -> None:
         """Let running listeners finish, then close the store if the bot opened it."""

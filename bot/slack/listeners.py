@@ -117,6 +117,9 @@ def register_listeners(bot: SlackBot) -> None:
             return
         channel_type = event.get("channel_type")
         if channel_type == "im":
+            # A file sent to the bot (a revised outline from an admin) goes to the upload handler.
+            if event.get("files") and bot.upload_handler is not None and bot.upload_handler(event):
+                return
             answer_in_conversation(bot, event, context.bot_user_id, surface="dm", reply_thread_ts=event.get("thread_ts"))
             return
         # In a channel: only follow-ups in a thread the bot answered, from someone who asked there

@@ -2,7 +2,8 @@
 
 Pure builders (Block Kit dicts) from a :class:`index.diff.RevisionDiff`, plus thin functions that
 post them with a given Slack ``WebClient`` and a Slack plugin (:func:`slack_plugin`) that hooks them
-to :meth:`bot.service.QAService.add_switch_listener`. The "what changed?" answer is bot/revisions.py.
+to :meth:`bot.service.QAService.add_switch_listener`. With admins set, an announcement ends with
+元に戻す, which bot/slack/publish.py handles. The "what changed?" answer is bot/revisions.py.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from bot.revision_messages import t
 from bot.revisions import citation, latest_diff, one_line
+from bot.slack.publish_blocks import undo_actions
 from index.diff import ItemChange, RevisionDiff
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,8 +54,14 @@ def _change_block(ch: ItemChange, lang: str) -> dict:
     return {"type": "section", "text": {"type": "mrkdwn", "text": fit(head + ("\n" + body if body else ""), MAX_TEXT)}}
 
 
-def announcement_message(diff: RevisionDiff, lang: str = "ja") -> tuple[str, list[dict]]:
+def announcement_message(diff: RevisionDiff, lang: str = "ja", *, undo: bool = False) -> tuple[str, list[dict]]:
     """The announcement of a switch: version, counts, each changed section with 大綱P.x, old/new.
+
+    Args:
+        diff: what the switch changed.
+        lang: wording language.
+        undo: end with the 元に戻す button (back to ``diff.old_version``; bot/slack/publish.py lets
+            only admins use it).
 
     Returns:
         (plain-text fallback, blocks) within Block Kit limits (trimmed, never failing).
@@ -80,16 +88,21 @@ def announcement_message(diff: RevisionDiff, lang: str = "ja") -> tuple[str, lis
         context.insert(0, t(lang, "more", n=rest))
         fallback.append(t(lang, "more", n=rest))
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": fit(" ".join(context), MAX_TEXT)}]})
-    return fit("\n".join(fallback), MAX_TEXT), blocks[:MAX_BLOCKS]
+    tail = [undo_actions(diff.new_version, diff.old_version, lang)] if undo else []
+    return fit("\n".join(fallback), MAX_TEXT), blocks[:MAX_BLOCKS - len(tail)] + tail
 
 
-def post_announcement(client, channel: str, diff: RevisionDiff, lang: str = "ja") -> dict | None:
+def post_announcement(client, channel: str, diff: RevisionDiff, lang: str = "ja", *,
+                      undo: bool = False) -> dict | None:
     """Post the announcement with ``client`` (a slack_sdk WebClient); errors are logged, not raised.
+
+    Args:
+        undo: with the 元に戻す button (see :func:`announcement_message`).
 
     Returns:
         The chat.postMessage response, or None when posting failed.
     """
-    text, blocks = announcement_message(diff, lang)
+    text, blocks = announcement_message(diff, lang, undo=undo)
     try:
         return client.chat_postMessage(channel=channel, text=text, blocks=blocks, unfurl_links=False)
     except Exception as exc:
@@ -178,7 +191,8 @@ def on_switch(settings: "Settings", client, old: str | None, new: str) -> None:
         log.error("no revision announcement: diff %s -> %s failed: %s", old, new, exc)
         return
     if settings.announce_channel:
-        post_announcement(client, settings.announce_channel, diff)
+        # 元に戻す only where someone may use it (REFORMBOT_ADMINS)
+        post_announcement(client, settings.announce_channel, diff, undo=bool(settings.admin_ids))
     else:
         log.info("REFORMBOT_ANNOUNCE_CHANNEL is not set: switch to %s not announced", new)
     channel = settings.proposals_channel or settings.announce_channel
