@@ -479,8 +479,11 @@ def _same_content(cur: Path, chunks: Sequence[Chunk], document: "Document | Sequ
     except (IndexError_, OSError, ValueError, KeyError):
         return False
     new_doc = json.loads(json.dumps(documents_to_dict(document), ensure_ascii=False))
-    keys = ("id", "title", "sections", "glossary", "glossary_title", "page_label", "period")
     old_docs, new_docs = old_doc.get("documents", [old_doc]), new_doc.get("documents", [new_doc])
+    # A lone document's id (its file name) is no content: the same text saved as another file is
+    # unchanged. Among several, ids tell the documents apart (citations, the current-document choice).
+    keys = ("title", "sections", "glossary", "glossary_title", "page_label", "period")
+    keys += ("id",) if len(new_docs) > 1 else ()
     return len(old_docs) == len(new_docs) and all(
         o.get(k) == n.get(k) for o, n in zip(old_docs, new_docs) for k in keys)
 
