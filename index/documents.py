@@ -150,7 +150,7 @@ _CUES = (
 )
 # The body that issued a document (みどり市, 厚木市, 〇〇県): on its title, it names the document.
 _ISSUER = re.compile(r"[^\s0-9]{1,8}[市町村区県都府道]")
-KIND_WORDS = ("大綱", "計画", "プラン", "方針", "行革")
+KIND_WORDS = ("大綱", "計画", "プラン", "方針")
 """Nouns that name a kind of document: 「新しい大綱」 picks among the documents with 大綱 on their
 title. The other nouns (方, もの, 文書, "plan" …) stand for any document."""
 

@@ -231,11 +231,10 @@ class Retriever:
         first = self.documents[0].id
         # The document of each chunk (an index built before documents had ids has one, id "").
         self._doc = [c.document if c.document in self._document_by_id else first for c in self.chunks]
-        self._members: dict[str, frozenset[int]] = {}
+        members: dict[str, set[int]] = {}
         for i, d in enumerate(self._doc):
-            self._members.setdefault(d, frozenset())
-        for d in self._members:
-            self._members[d] = frozenset(i for i, x in enumerate(self._doc) if x == d)
+            members.setdefault(d, set()).add(i)
+        self._members = {d: frozenset(m) for d, m in members.items()}      # document -> its chunks
         # One glossary per document: ※3 and 「ＲＰＡ」 mean what their own document defines.
         self._glossaries = {d.id: GlossaryMatcher(d.glossary) for d in self.documents}
         self.glossary = self._glossaries[first]
