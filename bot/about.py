@@ -111,6 +111,24 @@ def from_title(title: str, city_name: str = "") -> About:
                  city=city_name.strip() or place_name(title) or "")
 
 
+def document_on_disk(index_dir) -> Document | None:
+    """The current document read from the index files alone, loading no model: for commands that
+    only name it (``reformbot --help``, mail and Slack texts written by ``reformbot proposals``).
+
+    The same choice as :meth:`bot.service.QAService.current_document` (the admin's, else the
+    newest); None when nothing is built or it cannot be read.
+    """
+    from index.documents import current_document, read_choice
+    from index.store import read_documents
+
+    try:
+        documents = read_documents(index_dir)
+        return current_document(documents, read_choice(index_dir)) if documents else None
+    except Exception as exc:        # not built, damaged: the wording is neutral, the command says nothing
+        log.debug("no current document on disk: %s", exc)
+        return None
+
+
 def current(qa, city_name: str = "") -> About:
     """:func:`describe` of ``qa.current_document()``; neutral when ``qa`` has none or it fails (logged)."""
     getter = getattr(qa, "current_document", None)

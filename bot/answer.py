@@ -29,6 +29,11 @@ name to give.
 
 A question that only asks what a glossary term is (「BCPって？」) is answered by that term's entry.
 Thresholds are explained in :class:`Thresholds`.
+
+With several documents indexed (:mod:`index.documents`), a question that names one of them
+(「第８次大綱の…」, 「みどり市のプランの…」, 「新しい大綱」) is answered from it; any other question
+from the current document, and each other document that answers it too (by the same rule) adds
+its best passage to ``other_sources``. ``found`` is about the document answered from.
 """
 from __future__ import annotations
 
@@ -37,7 +42,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 
-from bot.contract import Answer, GlossaryNote, Source
+from bot.contract import Answer, DocumentRef, GlossaryNote, Source
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.retriever import Hit, Retriever
@@ -89,7 +94,8 @@ class Decision:
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
-           thresholds: Thresholds = THRESHOLDS) -> Decision:
+           thresholds: Thresholds = THRESHOLDS, *, corpus_text: str | None = None,
+           document: str | None = None) -> Decision:
     """Does the outline answer ``question``, judging by the retrieved ``hits``?
 
     Args:
@@ -97,6 +103,10 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         hits: the retriever's hits for it, best first.
         retriever: for the lexical statistics (IDF) of the index.
         thresholds: the calibrated rule.
+        corpus_text: the text whose numbered items and years count as known (default: the whole
+            index's; one document's when several are indexed).
+        document: with several documents indexed, the one the hits are from: words are weighed
+            by their IDF within it.
 
     Returns:
         A :class:`Decision`.
@@ -105,14 +115,16 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         return Decision(False, 0.0, 0.0, False, "nothing retrieved")
     top = hits[: thresholds.passages]
     texts = [f"{h.chunk.section}\n{h.chunk.text}" for h in top]
-    coverage, per_passage = retriever.coverage_by_text(question, texts, headed=True)
+    coverage, per_passage = (retriever.coverage_by_text(question, texts, headed=True, document=document)
+                             if document is not None else retriever.coverage_by_text(question, texts, headed=True))
     dense = max(h.dense_score for h in top)
     # 「BCPって？」 is answered by the entry; 「BCPの訓練日程は？」 names the term but must still be
     # covered by the text like any other question.
     glossary = hits[0].definition_asked
     t = thresholds
     # Abbreviations are read as the outline's words first (「第６次行革」 is its 第６次行政改革).
-    unknown = unknown_items(question, retriever.corpus_text, retriever.lexicon)
+    unknown = unknown_items(question, retriever.corpus_text if corpus_text is None else corpus_text,
+                            retriever.lexicon)
     if unknown:
         return Decision(False, coverage, dense, glossary, f"the outline does not mention {unknown[0]}")
     if glossary:
@@ -390,7 +402,7 @@ def with_context(question: str, history: Sequence[str]) -> str:
 
 
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
-            thresholds: Thresholds = THRESHOLDS) -> Answer:
+            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
 
     Args:
@@ -401,20 +413,44 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
             at most one topic word (「その期間は？」, 「具体的には？」) is searched together with the
             previous question; the quoted question stays the user's own.
         thresholds: the found/not-found rule.
+        current: the admin's choice of current document (``reformbot index current-document``);
+            None or an id the index does not hold: the newest document.
 
     Returns:
         The :class:`Answer`: ``answer`` quotes the top passage when ``found``; ``sources`` are the
-        ``k`` best passages with breadcrumb, page, score, kind and id; ``glossary`` defines the
-        glossary terms named in the quoted passage(s).
+        ``k`` best passages with breadcrumb, page, score, kind, id and document; ``glossary``
+        defines the glossary terms named in the quoted passage(s), each in its own document;
+        ``other_sources`` the passages of other documents that answer the question too (only for
+        a question that names no document).
     """
     query = with_context(question, history)
-    hits = retriever.search(query, k=max(k, thresholds.passages))
-    decision = decide(query, hits, retriever, thresholds)
-    sources = tuple(
-        Source(rank=h.rank, text=h.chunk.text, section=h.chunk.section, page=h.chunk.page,
-               score=round(h.score, 4), kind=h.chunk.kind, id=h.chunk.id)
-        for h in hits[:k]
-    )
+    n = max(k, thresholds.passages)
+    documents = tuple(getattr(retriever, "documents", ()))
+    others: list[str] = []
+    scope = documents[0] if documents else None
+    if len(documents) < 2:
+        searched = query
+        hits = retriever.search(query, k=n)
+        decision = decide(query, hits, retriever, thresholds)
+    else:
+        from index.documents import choose, current_document
+
+        now = current_document(documents, current)
+        named = retriever.named_documents(query, now.id)
+        scope = retriever.find_document(choose(named, now.id, documents))
+        # 「新しい大綱の…」, 「みどり市のプランの…」: 新しい and みどり市 chose the document; they are not the topic.
+        searched = retriever.without_document_names(query, now.id)
+        # Only a question that names no document is also put to the others.
+        others = [] if named else [d.id for d in documents if d.id != scope.id]
+        found_in = retriever.search_each(searched, n, [scope.id, *others])
+        hits = found_in[scope.id]
+        decision = _decide_in(scope.id, query, searched, hits, retriever, thresholds)
+    sources = tuple(_source(h, h.rank, retriever) for h in hits[:k])
+    other_sources: list[Source] = []
+    for doc_id in others:
+        theirs = found_in[doc_id]
+        if theirs and _decide_in(doc_id, query, searched, theirs, retriever, thresholds).found:
+            other_sources.append(_source(theirs[0], len(other_sources) + 1, retriever))
     answer_text = ""
     notes: tuple[GlossaryNote, ...] = ()
     if decision.found:
@@ -424,9 +460,39 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     return Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,
         glossary=notes, index_version=retriever.version,
+        document=_ref(scope), documents=tuple(_ref(d) for d in documents),
+        other_sources=tuple(other_sources),
         meta={"coverage": round(decision.coverage, 4), "dense": round(decision.dense, 4),
-              "reason": decision.reason, "query": query},
+              "reason": decision.reason, "query": searched,
+              **({"document": scope.id} if len(documents) > 1 else {})},
     )
+
+
+def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"], retriever: "Retriever",
+               thresholds: Thresholds) -> Decision:
+    """:func:`decide` for one of several documents: numbered items and years count as known only
+    when that document names them (「第１期実施計画」 is not in a plan that has no 実施計画), checked
+    on the question as asked; the rest on the question as searched (without the words that only
+    named the document)."""
+    text = retriever.corpus_text_of(document)
+    unknown = unknown_items(question, text, retriever.lexicon)
+    if unknown:
+        return Decision(False, 0.0, 0.0, False, f"the document does not mention {unknown[0]}")
+    return decide(searched, hits, retriever, thresholds, corpus_text=text, document=document)
+
+
+def _ref(document) -> DocumentRef | None:
+    return DocumentRef(id=document.id, title=document.title) if document is not None else None
+
+
+def _source(hit: "Hit", rank: int, retriever: "Retriever") -> Source:
+    """A hit as a cited passage, with its document and its page as the document prints it."""
+    c = hit.chunk
+    document_of = getattr(retriever, "document_of", None)
+    doc = document_of(c) if document_of else None
+    return Source(rank=rank, text=c.text, section=c.section, page=c.page, score=round(hit.score, 4),
+                  kind=c.kind, id=c.id, document=_ref(doc),
+                  page_label=doc.cite_page(c.page) if doc is not None else "")
 
 
 def quote(chunk) -> str:
@@ -442,15 +508,18 @@ def glossary_notes(hits: Sequence["Hit"], retriever: "Retriever", limit: int = 5
                    quoted=None) -> tuple[GlossaryNote, ...]:
     """Definitions of the glossary terms named (or ※-referenced) in the cited passages, in order.
 
-    The entry quoted as the answer itself does not get a note repeating it.
+    Each passage's terms and ※N are looked up in its own document's glossary. The entry quoted
+    as the answer itself does not get a note repeating it.
     """
-    cited_entries = {quoted.section_id or quoted.id} if quoted is not None and quoted.kind == "glossary" else set()
-    seen: dict[str, GlossaryNote] = {}
+    cited_entries = ({(quoted.document, quoted.section_id or quoted.id)}
+                     if quoted is not None and quoted.kind == "glossary" else set())
+    seen: dict[tuple[str, str], GlossaryNote] = {}
     for h in hits:
-        entries = [e for e, _ in retriever.glossary.find(h.chunk.text)]
-        entries += [e for e in (retriever.glossary_entry(r) for r in h.chunk.glossary_refs) if e]
+        doc = h.chunk.document
+        entries = [e for e, _ in retriever.glossary_for(doc).find(h.chunk.text)]
+        entries += [e for e in (retriever.glossary_entry(r, doc) for r in h.chunk.glossary_refs) if e]
         for e in entries:
-            if e.id in seen or e.id in cited_entries:
+            if (doc, e.id) in seen or (doc, e.id) in cited_entries:
                 continue
-            seen[e.id] = GlossaryNote(term=e.term, definition=e.definition)
+            seen[(doc, e.id)] = GlossaryNote(term=e.term, definition=e.definition)
     return tuple(seen.values())[:limit]

@@ -21,13 +21,11 @@ HELP = "reformbot: cited answers about {name}, and citizen proposals."
 
 def main_help() -> str:
     """The top-level help, naming the document indexed now (neutral wording when none is)."""
-    from bot.about import NO_DOCUMENT, current
+    from bot.about import NO_DOCUMENT, describe, document_on_disk
 
     try:
-        from bot.service import QAService
-
         settings = Settings.from_env()
-        about = current(QAService(settings), settings.city_name)
+        about = describe(document_on_disk(settings.index_dir), settings.city_name)    # no model loaded
     except Exception:      # a bad setting is reported by the command itself, not by its help
         about = NO_DOCUMENT
     return about.fill(HELP, "en")

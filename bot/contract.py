@@ -1,11 +1,26 @@
 """The answer contract shared by every surface (web, API, CLI, Slack).
 
 ``{"question", "found", "answer", "sources": [{"rank", "text", "section", "page", "score",
-"kind", "id"}], "glossary": [{"term", "definition"}], "index_version"}``
+"kind", "id", "document": {"id", "title"}, "page_label"}], "glossary": [{"term", "definition"}],
+"index_version", "document": {"id", "title"}, "documents": [{"id", "title"}],
+"other_sources": [source, …]}``
+
+``document`` is the document the answer is about (the current one, or the one the question
+names), ``documents`` every indexed document; with more than one, ``other_sources`` holds the
+passages of the other documents that answer the question too (each names its document), and
+surfaces name the document in every citation.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Which indexed document a passage or an answer comes from."""
+
+    id: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -19,6 +34,14 @@ class Source:
     score: float
     kind: str          # "body" | "glossary"
     id: str            # chunk id
+    document: DocumentRef | None = None   # None only in answers made before documents had ids
+    page_label: str = ""     # the page as the document prints it: "大綱P.5", "本編p.9", "p.5" ("" without a page)
+
+    def cite_page(self) -> str:
+        """The page for a citation: ``page_label``, else "p.N" ("" without a page)."""
+        if self.page in (None, ""):
+            return ""
+        return self.page_label or f"p.{self.page}"
 
 
 @dataclass(frozen=True)
@@ -39,7 +62,15 @@ class Answer:
     sources: tuple[Source, ...] = ()
     glossary: tuple[GlossaryNote, ...] = ()
     index_version: str = ""
+    document: DocumentRef | None = None          # the document answered from (current or named)
+    documents: tuple[DocumentRef, ...] = ()      # every indexed document, in index order
+    other_sources: tuple[Source, ...] = ()       # passages of the other documents that answer it too
     meta: dict = field(default_factory=dict, compare=False)   # not part of the contract
+
+    @property
+    def several_documents(self) -> bool:
+        """True when more than one document is indexed: citations then name their document."""
+        return len(self.documents) > 1
 
     def to_dict(self) -> dict:
         """The contract as plain JSON-ready data (``meta`` left out)."""
@@ -50,6 +81,9 @@ class Answer:
             "sources": [asdict(s) for s in self.sources],
             "glossary": [asdict(g) for g in self.glossary],
             "index_version": self.index_version,
+            "document": asdict(self.document) if self.document else None,
+            "documents": [asdict(d) for d in self.documents],
+            "other_sources": [asdict(s) for s in self.other_sources],
         }
 
     @classmethod
@@ -58,7 +92,18 @@ class Answer:
             question=data["question"],
             found=bool(data["found"]),
             answer=data["answer"],
-            sources=tuple(Source(**s) for s in data.get("sources", ())),
+            sources=tuple(_source(s) for s in data.get("sources", ())),
             glossary=tuple(GlossaryNote(**g) for g in data.get("glossary", ())),
             index_version=data.get("index_version", ""),
+            document=_ref(data.get("document")),
+            documents=tuple(r for r in (_ref(d) for d in data.get("documents", ())) if r),
+            other_sources=tuple(_source(s) for s in data.get("other_sources", ())),
         )
+
+
+def _ref(data: dict | None) -> DocumentRef | None:
+    return DocumentRef(id=data.get("id", ""), title=data.get("title", "")) if data else None
+
+
+def _source(data: dict) -> Source:
+    return Source(**{**data, "document": _ref(data.get("document"))})

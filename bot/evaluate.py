@@ -140,7 +140,7 @@ def evaluate(tsv_path: Path, ask: Callable[[str], Answer]) -> EvalReport:
     misses: list[Miss] = []
     for case in cases:
         ans = ask(case.question)
-        tops = tuple(f"{s.section} (P.{s.page}) {s.text[:40]}" for s in ans.sources[:3])
+        tops = tuple(f"{s.section} ({s.cite_page()}) {s.text[:40]}" for s in ans.sources[:3])
         if not case.in_scope:
             if not ans.found:
                 refused += 1

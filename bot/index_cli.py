@@ -1,5 +1,5 @@
-"""`reformbot index build | versions | diff | rollback | use | info`: the index sub-commands
-(mounted by bot/cli.py)."""
+"""`reformbot index build | versions | diff | rollback | use | info | current-document`: the index
+sub-commands (mounted by bot/cli.py)."""
 from __future__ import annotations
 
 import json
@@ -300,21 +300,78 @@ def use_cmd(version: str = typer.Argument(..., help="version id or prefix")) -> 
 
 @index_app.command("info")
 def info(as_json: bool = typer.Option(False, "--json", help="print as JSON")) -> None:
-    """Show the manifest of the built index (no model is loaded)."""
+    """Show the manifest of the built index and its documents (no model is loaded)."""
     from index.errors import IndexError_
     from index.store import read_manifest
 
     settings = _settings()
     try:
         m = read_manifest(settings.index_dir)
+        documents, current, chosen = _documents(settings)
     except IndexError_ as exc:
         _fail(str(exc))
-    d = {k: v for k, v in m.to_dict().items() if k != "chunk_hashes"}
+    d = {k: v for k, v in m.to_dict().items() if k not in ("chunk_hashes", "documents")}
+    summary = {x.get("id"): x for x in m.documents}
+    d["documents"] = [{**summary.get(doc.id, {"id": doc.id, "title": doc.title}), "current": doc.id == current.id}
+                      for doc in documents]
+    d["current_document"] = current.id
     if as_json:
         typer.echo(json.dumps(d, ensure_ascii=False, indent=2))
-    else:
-        for k, v in d.items():
+        return
+    for k, v in d.items():
+        if k not in ("documents", "current_document"):
             typer.echo(f"{k}: {v}")
+    typer.echo("documents:")
+    for x in d["documents"]:
+        period = "-".join(str(y) for y in x["period"]) if x.get("period") else "no date"
+        counts = f"{x['sections']} sections, {x['glossary_terms']} terms, {x['chunks']} chunks" if "chunks" in x else ""
+        typer.echo(f"{'*' if x['current'] else ' '} {x['id']}  {x['title']}  ({period}{', ' + counts if counts else ''})")
+    how = "chosen with `reformbot index current-document`" if chosen else "the newest"
+    typer.echo(f"* current document ({how}): questions that name no document are answered from it")
+
+
+def _documents(settings):
+    """(the current version's documents, the current document, whether the admin chose it)."""
+    from index.documents import current_document, read_choice
+    from index.store import read_documents
+
+    documents = read_documents(settings.index_dir)
+    choice = read_choice(settings.index_dir)
+    current = current_document(documents, choice)
+    return documents, current, current.id == choice
+
+
+@index_app.command("current-document")
+def current_document_cmd(
+    document: Optional[str] = typer.Argument(
+        None, help="document id or a unique prefix (see `reformbot index info`); omit to show the current one"),
+    newest: bool = typer.Option(False, "--newest", help="forget the choice: the newest document is current again"),
+) -> None:
+    """Choose the document that questions naming no document are answered from (default: the newest).
+
+    The choice is kept across builds; a running server follows it at once.
+    """
+    from index.documents import find_document, write_choice
+    from index.errors import IndexError_
+
+    settings = _settings()
+    try:
+        documents, current, chosen = _documents(settings)
+        if newest:
+            write_choice(settings.index_dir, None)
+            documents, current, chosen = _documents(settings)
+        elif document is not None:
+            current = find_document(documents, document)
+            write_choice(settings.index_dir, current.id)
+            chosen = True
+    except IndexError_ as exc:
+        _fail(str(exc))
+    how = "chosen" if chosen else "the newest"
+    typer.echo(f"current document: {current.id} 『{current.title}』 ({how})")
+    if len(documents) < 2:
+        typer.echo("only one document is indexed: every question is answered from it")
+    elif document is not None or newest:
+        typer.echo("a running server answers from it at once")
 
 
 # `index inspect FILE`: corpus.inspect through a small command module.

@@ -27,29 +27,43 @@ def split_lead(answer: Answer | None) -> tuple[Source | None, list[Source]]:
     return None, sources
 
 
-def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -> str:
-    """Answer with its citation, the other sources with breadcrumb and page, glossary, index version.
+def citation(source: Source, *, document: bool = False) -> str:
+    """Breadcrumb and page as the document prints it (``５ … › (2) 計画期間 (大綱P.5)``), after the
+    document's title when ``document`` (several documents indexed)."""
+    page = f" ({source.cite_page()})" if source.cite_page() else ""
+    title = f"『{source.document.title}』 " if document and source.document else ""
+    return f"{title}{source.section}{page}"
 
-    ``about`` names the document (「大綱P.5」, 「プランには記載がありません」)."""
+
+def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -> str:
+    """Answer with its citation, the other sources with breadcrumb and page, glossary, index version;
+    with several documents indexed, citations name their document and the other documents'
+    passages follow under their own heading. ``about`` names the document in the bot's own
+    wording (「プランには記載がありません」)."""
     lang = "en" if is_english(answer.question) else "ja"
     t = about.fill_all(WEB[lang], lang)
+    named = answer.several_documents
     lines: list[str] = []
     lead, others = split_lead(answer)
     if answer.found:
         lines.append(answer.answer)
         if lead is not None:
-            page = f" ({t['page'].format(page=lead.page)})" if lead.page else ""
-            lines.append(f"  — {t['source']}: {lead.section}{page}")
+            lines.append(f"  — {t['source']}: {citation(lead, document=named)}")
         if others:
             lines += ["", f"{t['more_sources'] if lead else t['sources']}:"]
     else:
-        lines += [t["not_found"], t["ask_contact"].format(contact=contact)]
+        missing = t["not_found_in"].format(title=answer.document.title) if named and answer.document else t["not_found"]
+        lines += [missing, t["ask_contact"].format(contact=contact)]
         if others:
             lines += ["", f"{t['related']}:"]
     for s in others:
-        page = f" ({t['page'].format(page=s.page)})" if s.page else ""
-        lines.append(f"[{s.rank}] {s.section}{page}")
+        lines.append(f"[{s.rank}] {citation(s, document=named)}")
         lines += [f"    {line}" for line in s.text.splitlines()]
+    if answer.other_sources:
+        lines += ["", f"{t['other_documents']}:"]
+        for s in answer.other_sources:
+            lines.append(f"[{s.rank}] {citation(s, document=True)}")
+            lines += [f"    {line}" for line in s.text.splitlines()]
     if answer.glossary:
         lines += ["", f"{t['glossary']}:"]
         for g in answer.glossary:

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from bot.contract import Answer, Source
+from bot.contract import Answer, DocumentRef, Source
 from bot.messages import is_english
 from bot.revision_messages import t
 from index.diff import ItemChange, RevisionDiff
@@ -86,6 +86,22 @@ def _switched_by_rollback(root: Path, version: str) -> bool:
     return pointer is not None and pointer.version == version and pointer.reason == "rollback"
 
 
+def _documents_of(root: Path, version: str):
+    """change id -> the document of the new version it is in (``doc:s5-2`` with several, the only
+    one otherwise), or None when the version's documents cannot be read."""
+    from index.errors import IndexError_
+    from index.store import read_documents
+    from index.versions import version_dir
+
+    try:
+        docs = read_documents(version_dir(root, version))
+    except IndexError_ as exc:
+        log.warning("documents of index version %s unreadable: %s", version, exc)
+        return lambda change_id: None
+    by_id = {d.id: d for d in docs}
+    return lambda change_id: docs[0] if len(docs) == 1 else by_id.get(change_id.split(":", 1)[0])
+
+
 def revision_answer(question: str, root: Path, serving: str | None = None) -> "Answer":
     """An answer in the shared contract to 「改訂で何が変わった？」: the diff summary.
 
@@ -105,6 +121,7 @@ def revision_answer(question: str, root: Path, serving: str | None = None) -> "A
         return Answer(question=question, found=True, answer=t(lang, "answer_none", new=serving or "?"),
                       index_version=serving or "", meta={"revision": True})
     counts = diff.counts()
+    document_of = _documents_of(Path(root), diff.new_version)
     lead = "answer_lead_rollback" if _switched_by_rollback(Path(root), diff.new_version) else "answer_lead"
     lines = [t(lang, lead, new=diff.new_version, old=diff.old_version, summary=t(lang, "summary", **counts))]
     sources = []
@@ -119,7 +136,10 @@ def revision_answer(question: str, root: Path, serving: str | None = None) -> "A
                 lines.append("  " + t(lang, "removed_line", text=one_line(line.old)))
         new_text = "\n".join(x.new for x in ch.lines if x.new)
         if ch.op != "removed" and new_text:
+            doc = document_of(ch.id)
             sources.append(Source(rank=len(sources) + 1, text=new_text, section=ch.title, page=ch.page,
-                                  score=1.0, kind="glossary" if ch.kind == "glossary" else "body", id=ch.id))
+                                  score=1.0, kind="glossary" if ch.kind == "glossary" else "body", id=ch.id,
+                                  document=DocumentRef(doc.id, doc.title) if doc else None,
+                                  page_label=doc.cite_page(ch.page) if doc else ""))
     return Answer(question=question, found=True, answer="\n".join(lines), sources=tuple(sources),
                   index_version=diff.new_version, meta={"revision": True, "counts": counts})

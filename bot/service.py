@@ -6,7 +6,6 @@ in a newly current index version without a restart and without failing requests 
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import unicodedata
@@ -16,7 +15,6 @@ from bot.contract import Answer
 
 if TYPE_CHECKING:  # heavy imports stay off the start-up path
     from bot.settings import Settings
-    from corpus.model import Document
 
 log = logging.getLogger(__name__)
 
@@ -176,32 +174,48 @@ class QAService:
             from bot.revisions import revision_answer
 
             return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
-        return compose(question, retriever, k=k, history=tuple(history))
+        return compose(question, retriever, k=k, history=tuple(history), current=self._chosen_document())
 
-    def current_document(self) -> "Document | None":
-        """The parsed document (:class:`corpus.Document`) of the index version serving, or None
-        when no index can be read.
+    def _chosen_document(self) -> str | None:
+        """The admin's choice of current document (``reformbot index current-document``), read on
+        every use: a tiny file, and a running server follows a new choice at once."""
+        from index.documents import read_choice
 
-        The loaded retriever's document; before anything is loaded, the current version's
-        ``document.json`` alone (read once per version, no model loaded), so the proposal form
-        and help texts do not wait for the embedding model.
+        return read_choice(self.settings.index_dir)
+
+    def current_document(self):
+        """The :class:`corpus.model.Document` questions go to by default: the admin's choice, else
+        the newest indexed document; None when no index can be loaded (or it knows no documents).
+
+        Loads the index on first use (like :meth:`ask`); for titles and wording, so a missing index
+        gives None here while :meth:`ask` and :meth:`status` say why.
         """
-        r = self._retriever
-        if r is None and self._default_open:
-            return _document_on_disk(self.settings.index_dir)
-        if r is None:
-            try:
-                r = self.retriever
-            except Exception as exc:       # nothing built: the surfaces fall back to neutral wording
-                log.info("no current document: %s", exc)
-                return None
-        return getattr(r, "document", None)
+        from index.documents import current_document
+
+        documents = self._documents()
+        return current_document(documents, self._chosen_document()) if documents else None
+
+    def documents(self) -> list[tuple[str, str]]:
+        """``(id, title)`` of every indexed document, in index order; empty when no index can be loaded."""
+        return [(d.id, d.title) for d in self._documents()]
+
+    def _documents(self) -> tuple:
+        try:
+            retriever = self.retriever
+        except Exception as exc:   # not built, damaged, model missing: ask() and status() report it
+            log.debug("no documents: the index is not loaded (%s)", exc)
+            return ()
+        return tuple(getattr(retriever, "documents", ()))
 
     def status(self) -> dict:
-        """What the bot knows: title, index version, build time, counts."""
+        """What the bot knows: title, index version, build time, counts, and its documents.
+
+        With several documents, ``title`` is the current document's and ``documents`` lists each
+        (``{"id", "title", "current"}``).
+        """
         r = self.retriever
         info = dict(r.info()) if hasattr(r, "info") else {}
-        return {
+        status = {
             "title": info.get("title", ""),
             "index_version": info.get("index_version", ""),
             "built_at": info.get("built_at", ""),
@@ -210,6 +224,13 @@ class QAService:
             "chunks": info.get("chunks", 0),
             "model": info.get("model", ""),
         }
+        current = self.current_document()
+        if current is not None:
+            if len(self._documents()) > 1:
+                status["title"] = current.title
+            status["current_document"] = current.id
+            status["documents"] = [{"id": i, "title": t, "current": i == current.id} for i, t in self.documents()]
+        return status
 
 
 class IndexWatcher:
@@ -261,33 +282,6 @@ def _pointer_state(settings: "Settings") -> tuple | None:
         log.error("index pointer unreadable: %s", exc)
         return None
     return (p.version, p.switched_at) if p else None
-
-
-_documents: dict[tuple, "Document"] = {}       # (document.json path, mtime) -> the parsed document
-_documents_lock = threading.Lock()
-
-
-def _document_on_disk(index_dir) -> "Document | None":
-    """The document of the current index version in ``index_dir``, or None (logged) when none can be read."""
-    from index.store import DOCUMENT, document_from_dict, resolve_index_dir
-
-    try:
-        path = resolve_index_dir(index_dir) / DOCUMENT
-        key = (str(path), path.stat().st_mtime_ns)
-    except Exception as exc:           # nothing built yet: the surfaces use neutral wording
-        log.debug("no current document: %s", exc)
-        return None
-    with _documents_lock:
-        doc = _documents.get(key)
-        if doc is None:
-            try:
-                doc = document_from_dict(json.loads(path.read_text(encoding="utf-8")))
-            except Exception as exc:
-                log.error("index document %s unreadable: %s", path, exc)
-                return None
-            _documents.clear()            # one version serves at a time
-            _documents[key] = doc
-    return doc
 
 
 def _open_default_retriever(settings: "Settings"):

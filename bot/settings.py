@@ -68,7 +68,7 @@ class Settings:
     )
     sources: tuple[Path, ...] = field(
         default=(DEFAULT_CORPUS,),
-        metadata={"help": "source files of the outline (os.pathsep-separated)"},
+        metadata={"help": "source files, each a document (os.pathsep-separated)"},
     )
     host: str = field(default="127.0.0.1", metadata={"help": "HTTP bind address"})
     port: int = field(default=8000, metadata={"help": "HTTP port"})

@@ -47,7 +47,11 @@ class Section:
 
 @dataclass(frozen=True)
 class Document:
-    """A parsed plan: one or more source files read as one document."""
+    """A parsed plan: one or more source files read as one document.
+
+    An index may hold several documents side by side (one per source file given to the build);
+    ``id`` tells them apart in chunks, citations and ``reformbot index current-document``.
+    """
 
     title: str                           # the first source's first line (else its metadata title)
     sources: tuple[str, ...]             # file names
@@ -55,6 +59,17 @@ class Document:
     sections: tuple[Section, ...]
     glossary: tuple[GlossaryEntry, ...]
     glossary_title: str = "用語説明"     # heading of the glossary as written (breadcrumb root)
+    id: str = ""                         # from the file name: "outline-7th-summary" ("" when not set)
+    page_label: str = ""                 # how the document prints a page marker, "{page}" for the
+                                         # number: "大綱P.{page}", "本編 p.{page}" ("" when it has none)
+    period: tuple[int, int] | None = None  # its own date, western years: the plan period
+                                         # (2021, 2026), else a year on its title (corpus/dates.py)
+
+    def cite_page(self, page: int | None) -> str:
+        """A page as this document prints it: "大綱P.5", "本編 p.9", else "p.5" ("" for no page)."""
+        if page in (None, ""):
+            return ""
+        return (self.page_label or "p.{page}").replace("{page}", str(page))
 
     @property
     def breadcrumbs(self) -> dict[str, str]:
@@ -75,4 +90,5 @@ class Chunk:
     match_text: str = ""         # NFKC form used for lexical matching and embedding
     glossary_refs: tuple[str, ...] = ()   # GlossaryEntry ids mentioned in the text
     section_id: str = ""         # Section.id or GlossaryEntry.id this chunk comes from
+    document: str = ""           # Document.id of the document it is cut from ("" when not set)
     meta: dict = field(default_factory=dict, compare=False, hash=False)

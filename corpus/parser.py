@@ -43,7 +43,7 @@ from corpus.pages import Line, read_pages
 from corpus.reader import SourceText
 from corpus.repair import nfkc, repair_page_lines
 from corpus.schemes import (Heading, Sequence as NumberSequence, glossary_heading, match_heading, note_marker,
-                            split_page_marker)
+                            page_marker_label, split_page_marker)
 
 __all__ = ["parse_text", "parse_sources", "merge", "ParsedText", "OutlineError", "glossary_markers",
            "resolve_markers", "GLOSSARY_TITLE"]
@@ -145,6 +145,7 @@ class ParsedText:
     schemes: tuple[str, ...] = ()          # heading schemes by level: ("digit", "(digit)", "kana", "(kana)")
     scheme_examples: tuple[str, ...] = ()  # the first heading number of each: ("１", "(1)", "ア", "(ｱ)")
     page_source: str = "none"              # "markers" | "printed" | "pdf" | "none": where pages come from
+    page_label: str = ""                   # the page markers' wording: "大綱P.{page}" ("" without markers)
     pages: int = 1                         # pages of the source (1 when it has none)
     removed: tuple[Line, ...] = ()         # running headers/footers and page numbers taken out
     unplaced: tuple[Line, ...] = ()        # lines kept out of every section and entry
@@ -359,6 +360,8 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
             examples.append(r.heading.number or r.heading.title[:10])
     uses_markers = any(r.heading.page is not None for r in readings if r.kind == "heading")
     physical = not uses_markers and paged.pages > 1
+    page_label = next((page_marker_label(line.text) or "" for line, r in zip(body, readings)
+                       if r.kind == "heading" and r.heading.page is not None), "")
     page_source = "markers" if uses_markers else ("printed" if paged.printed else "pdf") if paged.pages > 1 else "none"
 
     nodes: list[_Node] = []
@@ -449,7 +452,8 @@ def parse_text(text: str, *, source: str = "<text>", taken_ids: set[str] | None 
         raise OutlineError(source, "no_outline")
     notes += _marker_notes(sections, glossary, marks)
     return ParsedText(title=title, sections=sections, glossary=glossary, glossary_title=glossary_title,
-                      schemes=tuple(order), scheme_examples=tuple(examples), page_source=page_source, pages=paged.pages,
+                      schemes=tuple(order), scheme_examples=tuple(examples), page_source=page_source,
+                      page_label=page_label, pages=paged.pages,
                       removed=paged.removed, unplaced=tuple(unplaced), notes=tuple(notes),
                       blank_pages=paged.blank_pages)
 
@@ -480,11 +484,12 @@ def _is_caption(line: str, nxt: str, stack: list[_Node]) -> bool:
     return key in nfkc(owner.title) or nxt.startswith("・")
 
 
-def parse_sources(sources: Sequence[SourceText]) -> Document:
+def parse_sources(sources: Sequence[SourceText], *, id: str = "") -> Document:
     """Parse and merge source texts into one :class:`Document`.
 
     Args:
         sources: texts as returned by :func:`corpus.reader.read_source`, usually one.
+        id: the document's id (see :func:`corpus.document_id`).
 
     Returns:
         The document; its title is the first source's first line (else its metadata title, else its
@@ -494,23 +499,34 @@ def parse_sources(sources: Sequence[SourceText]) -> Document:
         OutlineError: a source has nothing to parse.
     """
     taken: set[str] = set()
-    return merge(sources, [parse_text(src.text, source=src.path, taken_ids=taken) for src in sources])
+    return merge(sources, [parse_text(src.text, source=src.path, taken_ids=taken) for src in sources], id=id)
 
 
-def merge(sources: Sequence[SourceText], parsed: Sequence[ParsedText]) -> Document:
+def merge(sources: Sequence[SourceText], parsed: Sequence[ParsedText], *, id: str = "") -> Document:
     """One :class:`Document` of sources and their parses (``parsed[i]`` of ``sources[i]``, ids already
-    unique across them)."""
+    unique across them).
+
+    Its page label is the first source's that has page markers; its period (:mod:`corpus.dates`)
+    comes from its sections and title.
+    """
+    from corpus.dates import plan_period
+
     title = ""
     glossary_title = GLOSSARY_TITLE
     for src, p in zip(sources, parsed):
         title = title or p.title or src.title
         if p.glossary:
             glossary_title = p.glossary_title
+    sections = tuple(s for p in parsed for s in p.sections)
+    title = title or (sources[0].name if sources else "")
     return Document(
-        title=title or (sources[0].name if sources else ""),
+        title=title,
         sources=tuple(s.name for s in sources),
         source_hashes={s.name: s.sha256 for s in sources},
-        sections=tuple(s for p in parsed for s in p.sections),
+        sections=sections,
         glossary=tuple(e for p in parsed for e in p.glossary),
         glossary_title=glossary_title,
+        id=id,
+        page_label=next((p.page_label for p in parsed if p.page_label), ""),
+        period=plan_period(title, sections),
     )

@@ -33,8 +33,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["Heading", "match_heading", "numeral_value", "page_marker", "split_page_marker", "Sequence",
-           "GLOSSARY_WORDS", "glossary_heading", "NOTE_MARKS", "note_marker", "NUMBER_LINE", "page_number_line"]
+__all__ = ["Heading", "match_heading", "numeral_value", "page_marker", "page_marker_label", "split_page_marker",
+           "Sequence", "GLOSSARY_WORDS", "glossary_heading", "NOTE_MARKS", "note_marker", "NUMBER_LINE", "page_number_line"]
 
 _D = "0-9０-９"
 _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅪⅫ"
@@ -137,6 +137,21 @@ def split_page_marker(text: str) -> tuple[str, int | None]:
         return text, None
     page = m.group("page") or m.group("page2")
     return text[: m.start()].rstrip(), int(unicodedata.normalize("NFKC", page))
+
+
+def page_marker_label(text: str) -> str | None:
+    """The wording of a page marker ending ``text``, with ``{page}`` for its number, or None:
+    「取組 大綱P.1」 -> "大綱P.{page}", 「趣旨 （本編 p.1）」 -> "本編p.{page}", 「（本編12ページ）」 ->
+    "本編{page}ページ". Citations then name a page the way the document prints it (without
+    spaces, which PDF extraction adds or drops: 「大綱 P.1」 is the same marker)."""
+    m = _PAGE_AT_END.search(text)
+    if not m or m.start() == 0:
+        return None
+    group = "page" if m.group("page") else "page2"
+    before = text[m.start(): m.start(group)].strip().lstrip("(（【[［").strip()
+    after = text[m.end(group): m.end()].strip().rstrip(")）】]］").strip()
+    after = re.sub(r"^ ?[-－~〜～] ?[0-9０-９]{1,4}", "", after)     # a range 「P.3-4」 cites its first page
+    return "".join(f"{before}{{page}}{after}".split())
 
 
 def page_marker(text: str) -> int | None:

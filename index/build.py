@@ -22,8 +22,8 @@ from corpus.model import Chunk, Document
 from index.errors import IndexBuildError, IndexError_
 from index.lexical import LexicalIndex, TokenizerConfig
 from index.store import (CHUNKS, DOCUMENT, FORMAT_VERSION, HNSW_THRESHOLD, LEXICAL, MANIFEST, VECTORS,
-                         Manifest, all_vectors, chunk_to_dict, document_to_dict, load_index,
-                         make_faiss_index)
+                         Manifest, all_vectors, as_documents, chunk_to_dict, documents_to_dict, load_index,
+                         make_faiss_index, manifest_documents)
 
 if TYPE_CHECKING:  # pragma: no cover
     from corpus import LoadProgress, SourceLimits
@@ -84,7 +84,7 @@ def _version_id(built_at: datetime, model_id: str, hashes: Sequence[str]) -> str
 
 def build_index(
     chunks: Sequence[Chunk],
-    document: Document,
+    document: "Document | Sequence[Document]",
     out_dir: Path,
     embedder: "Embedder",
     previous: Path | None = None,
@@ -100,7 +100,8 @@ def build_index(
 
     Args:
         chunks: the chunks, in the order they get FAISS ids.
-        document: the parsed outline (title, sections, glossary).
+        document: the parsed outline (title, sections, glossary), or several documents indexed
+            side by side (chunks from :func:`corpus.chunk_documents`).
         out_dir: the index directory (``<data_dir>/index``).
         embedder: the embedding model.
         previous: an existing index directory whose vectors may be reused (same content hash and
@@ -120,6 +121,7 @@ def build_index(
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
+    documents = as_documents(document)
     ids = [c.id for c in chunks]
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})[:5]
@@ -155,17 +157,18 @@ def build_index(
         with (tmp / CHUNKS).open("w", encoding="utf-8") as fh:
             for c in chunks:
                 fh.write(json.dumps(chunk_to_dict(c), ensure_ascii=False) + "\n")
-        (tmp / DOCUMENT).write_text(json.dumps(document_to_dict(document), ensure_ascii=False), encoding="utf-8")
+        (tmp / DOCUMENT).write_text(json.dumps(documents_to_dict(documents), ensure_ascii=False), encoding="utf-8")
         LexicalIndex.build([lexical_text(c) for c in chunks], tokenizer).save(tmp / LEXICAL)
         built_at = datetime.now(timezone.utc).replace(microsecond=0)
         hashes = tuple(c.content_hash for c in chunks)
         manifest = Manifest(
             format_version=FORMAT_VERSION, model_id=embedder.model_id, dim=dim, chunk_count=len(chunks),
-            chunk_hashes=hashes, source_hashes=dict(document.source_hashes),
+            chunk_hashes=hashes, source_hashes={k: v for d in documents for k, v in d.source_hashes.items()},
             built_at=built_at.isoformat().replace("+00:00", "Z"),
             index_version=_version_id(built_at, embedder.model_id, hashes), faiss_kind=kind,
-            lexical=tokenizer.to_dict(), title=document.title, sections=len(document.sections),
-            glossary_terms=len(document.glossary), chunking=dict(chunking or {}), embedded=total, reused=len(chunks) - total,
+            lexical=tokenizer.to_dict(), title=documents[0].title, sections=sum(len(d.sections) for d in documents),
+            glossary_terms=sum(len(d.glossary) for d in documents), chunking=dict(chunking or {}),
+            documents=manifest_documents(documents, chunks), embedded=total, reused=len(chunks) - total,
             build_seconds=round(time.perf_counter() - t0, 3),
         )
         # The manifest is written last: a directory without one is never a usable index.
@@ -207,11 +210,11 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
 
 
 def load_corpus(paths: Sequence[Path], *, limits: "SourceLimits | None" = None,
-                progress: "LoadProgress | None" = None) -> tuple[Document, list[Chunk]]:
-    """The parsed document and its chunks (corpus package defaults).
+                progress: "LoadProgress | None" = None) -> tuple[tuple[Document, ...], list[Chunk]]:
+    """The parsed documents, one per source file, and their chunks (corpus package defaults).
 
     Args:
-        paths: the source files.
+        paths: the source files; each is a document of its own (indexed side by side).
         limits: size, page and time bounds on each file (default: none).
         progress: optional ``progress(stage, source, done, total)`` while the files are read,
             parsed and chunked (see :data:`corpus.LoadProgress`).
@@ -219,7 +222,7 @@ def load_corpus(paths: Sequence[Path], *, limits: "SourceLimits | None" = None,
     Raises:
         corpus.SourceError, corpus.OutlineError: a source file cannot be used (message names it).
     """
-    from corpus import load_chunks, load_document
+    from corpus import chunk_documents, load_documents
 
-    document = load_document(list(paths), limits=limits, progress=progress)
-    return document, list(load_chunks(document, progress=progress, **CHUNKING))
+    documents = tuple(load_documents(list(paths), limits=limits, progress=progress))
+    return documents, chunk_documents(documents, progress=progress, **CHUNKING)

@@ -6,7 +6,10 @@ difference is not a change), and aligned with difflib. A changed line is shown w
 new, with the changed characters marked; nothing is compared byte by byte.
 
 Pure functions over :class:`corpus.model.Document`; :func:`diff_versions` reads two version
-directories (document.json and chunks.jsonl only: no FAISS, no model).
+directories (document.json and chunks.jsonl only: no FAISS, no model). With several documents
+indexed, each is compared with the document of the same id in the other version (a lone document
+on each side is compared with the other whatever its id: a revision saved under a new file name);
+changes then carry their document (id ``doc:s5-2``, title 『document title』 › …).
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Sequence
 
 from corpus.model import Document, GlossaryEntry, Section
-from index.store import CHUNKS, DOCUMENT, document_from_dict, read_manifest
+from index.store import CHUNKS, DOCUMENT, documents_from_dict, read_manifest
 
 PAIR_SIMILARITY = 0.45
 """Two lines in a replaced block are shown as one changed line (old -> new) when at least this
@@ -69,10 +72,17 @@ class ItemChange:
     old_page: int | None = None
     lines: tuple[LineChange, ...] = ()
     old_title: str = ""          # when the heading itself changed
+    page_label: str = ""         # ``page`` as its document prints it: "大綱P.3" (else cited as p.3)
+    old_page_label: str = ""
 
     @property
     def citation(self) -> str:
-        return f"{self.title} (大綱P.{self.page})" if self.page else self.title
+        return f"{self.title} ({self.cite_page})" if self.page else self.title
+
+    @property
+    def cite_page(self) -> str:
+        """The page as the document prints it: "大綱P.3", else "p.3" ("" without a page)."""
+        return (self.page_label or f"p.{self.page}") if self.page else ""
 
 
 @dataclass(frozen=True)
@@ -184,8 +194,15 @@ def diff_documents(old: Document, new: Document) -> tuple[ItemChange, ...]:
     """Sections and glossary entries added, removed and changed from ``old`` to ``new``.
 
     Sections are matched by their stable id; the order is the new document's reading order,
-    with removed items where they stood in the old one.
+    with removed items where they stood in the old one. Pages carry the documents' own wording.
     """
+    from dataclasses import replace
+
+    return tuple(replace(c, page_label=(new if c.op != "removed" else old).cite_page(c.page),
+                         old_page_label=old.cite_page(c.old_page)) for c in _diff_documents(old, new))
+
+
+def _diff_documents(old: Document, new: Document) -> list[ItemChange]:
     changes: list[ItemChange] = []
     old_s = {s.id: s for s in old.sections}
     new_s = {s.id: s for s in new.sections}
@@ -220,7 +237,7 @@ def diff_documents(old: Document, new: Document) -> tuple[ItemChange, ...]:
                 changes.append(ItemChange("glossary", "changed", n.id, _glossary_title(n), n.page,
                                           old_page=o.page, lines=lines,
                                           old_title=_glossary_title(o) if title_changed else ""))
-    return tuple(changes)
+    return changes
 
 
 def _merged(old: Sequence, new: Sequence) -> list:
@@ -238,15 +255,45 @@ def _merged(old: Sequence, new: Sequence) -> list:
 
 # --- versions on disk -----------------------------------------------------------------------
 
-def _read_version(directory: Path) -> tuple[Document, dict[str, str]]:
-    doc = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
-    hashes = {}
+def _read_version(directory: Path) -> tuple[tuple[Document, ...], dict[tuple[str, str], tuple[str, str]]]:
+    """The documents of a version, and (document, chunk id within it) -> (chunk id, content hash)."""
+    docs = documents_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
+    chunks = {}
     with (directory / CHUNKS).open(encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 c = json.loads(line)
-                hashes[c["id"]] = c["content_hash"]
-    return doc, hashes
+                doc = c.get("document") or docs[0].id
+                own = c["id"][len(doc) + 1:] if c["id"].startswith(f"{doc}:") else c["id"]
+                chunks[(doc, own)] = (c["id"], c["content_hash"])
+    return docs, chunks
+
+
+def _pairs(old: Sequence[Document], new: Sequence[Document]) -> list[tuple[Document | None, Document | None]]:
+    """Old and new documents compared with each other: same id, else the lone one on each side."""
+    new_ids = {d.id for d in new}
+    old_ids = {d.id for d in old}
+    lone_old = [d for d in old if d.id not in new_ids]
+    lone_new = [d for d in new if d.id not in old_ids]
+    renamed = {lone_old[0].id: lone_new[0]} if len(lone_old) == len(lone_new) == 1 else {}
+    pairs: list[tuple[Document | None, Document | None]] = []
+    for o in old:
+        n = next((d for d in new if d.id == o.id), None) or renamed.get(o.id)
+        pairs.append((o, n))
+    paired = {n.id for _, n in pairs if n is not None}
+    pairs += [(None, n) for n in new if n.id not in paired]
+    return pairs
+
+
+def _empty(like: Document) -> Document:
+    return Document(title=like.title, sources=(), source_hashes={}, sections=(), glossary=(), id=like.id)
+
+
+def _named(change: ItemChange, doc: Document) -> ItemChange:
+    from dataclasses import replace
+
+    return replace(change, id=f"{doc.id}:{change.id}", title=f"『{doc.title}』 › {change.title}",
+                   old_title=f"『{doc.title}』 › {change.old_title}" if change.old_title else "")
 
 
 def diff_versions(old_dir: Path, new_dir: Path) -> RevisionDiff:
@@ -257,11 +304,20 @@ def diff_versions(old_dir: Path, new_dir: Path) -> RevisionDiff:
     """
     old_dir, new_dir = Path(old_dir), Path(new_dir)
     om, nm = read_manifest(old_dir), read_manifest(new_dir)
-    old_doc, old_hashes = _read_version(old_dir)
-    new_doc, new_hashes = _read_version(new_dir)
-    changed_chunks = tuple(cid for cid, h in old_hashes.items() if new_hashes.get(cid) != h)
+    old_docs, old_chunks = _read_version(old_dir)
+    new_docs, new_chunks = _read_version(new_dir)
+    several = len(old_docs) > 1 or len(new_docs) > 1
+    changes: list[ItemChange] = []
+    changed_chunks: list[str] = []
+    for o, n in _pairs(old_docs, new_docs):
+        found = diff_documents(o or _empty(n), n or _empty(o))
+        changes += [_named(c, n or o) for c in found] if several else found
+        if o is None:
+            continue
+        theirs = {own: h for (doc, own), (_, h) in new_chunks.items() if n is not None and doc == n.id}
+        changed_chunks += [cid for (doc, own), (cid, h) in old_chunks.items() if doc == o.id and theirs.get(own) != h]
     return RevisionDiff(old_version=old_dir.name, new_version=new_dir.name,
-                        changes=diff_documents(old_doc, new_doc), changed_chunk_ids=changed_chunks,
+                        changes=tuple(changes), changed_chunk_ids=tuple(changed_chunks),
                         old_built_at=om.built_at, new_built_at=nm.built_at)
 
 
@@ -313,9 +369,9 @@ def format_diff(diff: RevisionDiff, width: int = 100, side_by_side: bool = True)
     col = max(20, (width - 3) // 2)
     for ch in diff.changes:
         out.append("")
-        page = f" (大綱P.{ch.page})" if ch.page else ""
+        page = f" ({ch.cite_page})" if ch.page else ""
         if ch.old_page and ch.page != ch.old_page and ch.op == "changed":
-            page = f" (大綱P.{ch.old_page} → P.{ch.page})"
+            page = f" ({ch.old_page_label or f'p.{ch.old_page}'} → {ch.cite_page})"
         kind = "節" if ch.kind == "section" else "用語"
         out.append(f"{OP_MARK[ch.op]} [{kind}{OP_LABEL[ch.op]}] {ch.title}{page}  <{ch.id}>")
         if ch.old_title:

@@ -61,6 +61,14 @@ Sub-items
     heldout2 unchanged; heldout .853/.985/.915 -> .868/.985/.924; heldout3 .760/.920/.840 ->
     .800/.920/.860; proposal linking unchanged.
 
+Several documents
+    An index may hold several documents (:mod:`index.documents`). Every chunk carries its
+    document's id; ``search(query, k, documents=…)`` ranks the chunks of those documents only, as
+    if they were indexed alone: the dense and BM25 lists are taken over the whole index and cut to
+    the documents asked (ranks counted within them), the glossary matcher, the sub-item and titled
+    rules look inside each chunk's own document (a ※N or a term resolves in its own glossary).
+    :meth:`Retriever.search_each` ranks each document separately from one embedding of the query.
+
 Glossary
     A question that names a glossary term (abbreviation, full name or English expansion, after
     NFKC: 「ＢＣＰって？」, "What is PPP?", 「PFIの正式名称は？」) and asks nothing else about it gets that
@@ -218,13 +226,27 @@ class Retriever:
         self.weights = weights
         self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self.chunks = index.chunks
-        self.glossary = GlossaryMatcher(index.document.glossary)
-        self._glossary_chunk = {}
+        self.documents = tuple(index.documents)
+        self._document_by_id = {d.id: d for d in self.documents}
+        first = self.documents[0].id
+        # The document of each chunk (an index built before documents had ids has one, id "").
+        self._doc = [c.document if c.document in self._document_by_id else first for c in self.chunks]
+        members: dict[str, set[int]] = {}
+        for i, d in enumerate(self._doc):
+            members.setdefault(d, set()).add(i)
+        self._members = {d: frozenset(m) for d, m in members.items()}      # document -> its chunks
+        # One glossary per document: ※3 and 「ＲＰＡ」 mean what their own document defines.
+        self._glossaries = {d.id: GlossaryMatcher(d.glossary) for d in self.documents}
+        self.glossary = self._glossaries[first]
+        self._glossary_chunk: dict[tuple[str, str], int] = {}
         for i, c in enumerate(self.chunks):
             if c.kind == "glossary":
-                self._glossary_chunk.setdefault(c.section_id or c.id, i)
-        self._entry_by_id = {e.id: e for e in index.document.glossary}
+                self._glossary_chunk.setdefault((self._doc[i], c.section_id or c.id), i)
+        self._entry_by_id = {(d.id, e.id): e for d in self.documents for e in d.glossary}
+        self._namer = None
         self._corpus_text: str | None = None
+        self._document_texts: dict[str, str] = {}
+        self._document_df: dict[str, dict[str, int]] = {}
         self._own_tokens, self._heading_tokens = self._token_fields()
         self._any_tokens = frozenset().union(*self._own_tokens, *self._heading_tokens)
         self._title_tokens = [frozenset(tokenize(_ORDINAL.sub("", c.section.split(BREADCRUMB_SEP)[-1]), index.lexical.config))
@@ -245,10 +267,45 @@ class Retriever:
 
     @property
     def document(self):
+        """The first document (the only one of a single-document index)."""
         return self.index.document
 
+    def document_of(self, chunk: Chunk):
+        """The :class:`~corpus.model.Document` a chunk of this index comes from."""
+        return self._document_by_id.get(chunk.document) or self.documents[0]
+
+    def find_document(self, document_id: str):
+        """The document with this id, or None."""
+        return self._document_by_id.get(document_id)
+
+    def named_documents(self, question: str, current: str | None = None) -> list[str]:
+        """Ids of the documents ``question`` names (:class:`index.documents.DocumentNamer`);
+        empty when it names none or only one document is indexed."""
+        if len(self.documents) < 2:
+            return []
+        return self._document_namer().named(question, current)
+
+    def without_document_names(self, question: str, current: str | None = None) -> str:
+        """The question without the words that only named a document (see
+        :meth:`index.documents.DocumentNamer.without_names`); unchanged with one document."""
+        if len(self.documents) < 2:
+            return question
+        return self._document_namer().without_names(question, current)
+
+    def _document_namer(self):
+        if self._namer is None:
+            from index.documents import DocumentNamer
+
+            texts: dict[str, list[str]] = {}
+            for c, d in zip(self.chunks, self._doc):
+                texts.setdefault(d, []).append(f"{c.section}\n{c.text}")
+            config = self.index.lexical.config
+            self._namer = DocumentNamer(self.documents, {d: "\n".join(t) for d, t in texts.items()},
+                                        lambda text: tokenize(text, config), self.lexicon.expand)
+        return self._namer
+
     def info(self) -> dict:
-        """Title, index version, build time and counts of the loaded index."""
+        """Title, index version, build time and counts of the loaded index (and its documents)."""
         m = self.index.manifest
         return {
             "title": m.title or self.index.document.title,
@@ -259,6 +316,7 @@ class Retriever:
             "chunks": m.chunk_count,
             "model": m.model_id,
             "faiss": m.faiss_kind,
+            "documents": [{"id": d.id, "title": d.title} for d in self.documents],
         }
 
     def changed_on_disk(self) -> bool:
@@ -269,8 +327,14 @@ class Retriever:
             return False
         return raw.get("index_version") != self.version
 
-    def glossary_entry(self, entry_id: str) -> GlossaryEntry | None:
-        return self._entry_by_id.get(entry_id)
+    def glossary_entry(self, entry_id: str, document: str | None = None) -> GlossaryEntry | None:
+        """The glossary entry ``entry_id`` of ``document`` (default: the first document), or None."""
+        doc = document if document in self._document_by_id else self.documents[0].id
+        return self._entry_by_id.get((doc, entry_id))
+
+    def glossary_for(self, document: str | None = None) -> GlossaryMatcher:
+        """The glossary matcher of ``document`` (default: the first document)."""
+        return self._glossaries.get(document) or self.glossary
 
     # --- search ---------------------------------------------------------------------------
     def dense(self, query: str, n: int) -> list[tuple[int, float]]:
@@ -288,25 +352,54 @@ class Retriever:
         scores, ids = self.index.vectors.search(q, n)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
-    def search(self, query: str, k: int = 10) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, documents: "Sequence[str] | None" = None) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first.
 
         Args:
             query: the question, Japanese or English, any width.
             k: number of hits.
+            documents: ids of the documents to search (default: every chunk of the index).
 
         Returns:
             :class:`Hit` list, ranks 1..k.
         """
+        return self._rank(self._lists(query, k, documents is not None), k, documents)
+
+    def search_each(self, query: str, k: int, documents: Sequence[str]) -> dict[str, list[Hit]]:
+        """:meth:`search` of each document in ``documents`` on its own, from one embedding of the query.
+
+        Returns:
+            document id -> its ``k`` best hits.
+        """
+        lists = self._lists(query, k, True)
+        return {d: self._rank(lists, k, [d]) for d in documents}
+
+    def _lists(self, query: str, k: int, scoped: bool) -> dict:
+        """The query's expansion, vector, and dense and BM25 candidate lists over the whole index
+        (for a search scoped to some documents, long enough to hold their own candidates)."""
         w = self.weights
         n = max(k, w.candidates)
+        if scoped and len(self.documents) > 1:
+            n = min(len(self.chunks), n * len(self.documents))
         expanded = self.lexicon.expand(query)
         qvec = self._query_vector(expanded if w.expand_dense else query)
-        dense = self._dense(qvec, n)
         # The generic counter of 「３つの重点目標」 names no topic, but BM25 weighs it as a rare word
         # and ranked a glossary entry that says 「四つの要素」 first.
         lex_query = _COUNTER.sub("", normalize_query(expanded if w.expand_lexical else query))
-        lexical = self.index.lexical.search(lex_query, n)
+        return {"query": query, "qvec": qvec, "lex_query": lex_query, "dense": self._dense(qvec, n),
+                "lexical": self.index.lexical.search(lex_query, n)}
+
+    def _rank(self, lists: dict, k: int, documents: "Sequence[str] | None") -> list[Hit]:
+        w = self.weights
+        n = max(k, w.candidates)
+        query, qvec, lex_query = lists["query"], lists["qvec"], lists["lex_query"]
+        dense, lexical = lists["dense"], lists["lexical"]
+        docs = [d.id for d in self.documents] if documents is None else [
+            d for d in documents if d in self._document_by_id]
+        if documents is not None:
+            keep = frozenset().union(*(self._members.get(d, frozenset()) for d in docs))
+            dense = [(i, s) for i, s in dense if i in keep][:n]
+            lexical = [(i, s) for i, s in lexical if i in keep][:n]
         fused: dict[int, float] = {}
         dense_score: dict[int, float] = {}
         lex_score: dict[int, float] = {}
@@ -316,15 +409,18 @@ class Retriever:
         for r, (i, s) in enumerate(lexical, 1):
             fused[i] = fused.get(i, 0.0) + w.lexical / (w.k + r)
             lex_score[i] = s
-        named = self.glossary.find(query)
-        defining = {e.id for e in self.glossary.asks_definition(query)}
-        named_idx = set()
-        for r, (e, _) in enumerate(named, 1):
-            i = self._glossary_chunk.get(e.id)
-            if i is None:
-                continue
-            named_idx.add(i)
-            fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
+        named_idx: set[int] = set()
+        first: list[int] = []
+        for doc in docs:
+            matcher = self._glossaries[doc]
+            for r, (e, _) in enumerate(matcher.find(query), 1):
+                i = self._glossary_chunk.get((doc, e.id))
+                if i is None:
+                    continue
+                named_idx.add(i)
+                fused[i] = fused.get(i, 0.0) + w.glossary / (w.k + r)
+            first += [self._glossary_chunk[(doc, e.id)] for e in matcher.asks_definition(query)
+                      if (doc, e.id) in self._glossary_chunk]
         if w.inherited != 1.0 or w.titled != 1.0:
             words = self._heading_words(lex_query)
             for i in self._sub_items(words, fused) if w.inherited != 1.0 else ():
@@ -332,7 +428,6 @@ class Retriever:
             for i in self._titled(words, fused) if w.titled != 1.0 else ():
                 fused[i] *= w.titled
         best = w.dense / (w.k + 1) + w.lexical / (w.k + 1)
-        first = [self._glossary_chunk[e] for e in defining if e in self._glossary_chunk]
         order = sorted(fused, key=lambda i: (i not in first, -fused[i], i))
         hits = []
         for rank, i in enumerate(order[:k], 1):
@@ -391,12 +486,19 @@ class Retriever:
             inherited = [t for t in words if t in above and t not in own]
             if not inherited:
                 continue
-            restated = [t for t in inherited if self._direct.get(t, set()) - {i}]
+            restated = [t for t in inherited if self._restated_elsewhere(t, i)]
             if len(restated) < len(inherited):
                 continue
             if sum(idf(t) for t in words if t in own) < _OWN_SHARE * sum(idf(t) for t in restated):
                 out.append(i)
         return out
+
+    def _restated_elsewhere(self, token: str, i: int) -> bool:
+        """Whether another chunk of chunk ``i``'s document has ``token`` in its own words."""
+        others = self._direct.get(token, set()) - {i}
+        if len(self.documents) > 1:
+            return bool(others & self._members[self._doc[i]])
+        return bool(others)
 
     def _titled(self, words: "frozenset[str] | str", candidates: Sequence[int]) -> list[int]:
         """Candidates whose own section title names something the question asks and whose
@@ -428,13 +530,16 @@ class Retriever:
         return self.coverage_by_text(query, chunk_texts)[0]
 
     def coverage_by_text(self, query: str, chunk_texts: Sequence[str],
-                         headed: bool = False) -> tuple[float, list[float]]:
+                         headed: bool = False, document: str | None = None) -> tuple[float, list[float]]:
         """Coverage of ``query`` by all ``chunk_texts`` together, and by each of them alone.
 
         With ``headed``, each text starts with its breadcrumb line, and a question word missing
         from the first passage but sharing a kanji with that passage's heading (現状 under
         「〇〇市の状況」, 動き under 「国の動向」) counts half: the question names the section
         in other words. Only the first passage's heading, the one quoted as the answer.
+
+        With several documents indexed, ``document`` weighs the words by their IDF within that
+        document (:meth:`idf_of`), as if it were indexed alone.
         """
         from index.lexical import content_word_spans, without_suffix
         from index.lexicon import matching_text
@@ -445,7 +550,7 @@ class Retriever:
             return 0.0, [0.0] * len(chunk_texts)
         hays = ["".join(nfkc(t).split()) for t in chunk_texts]
         matches = self.lexicon.matches(query)   # spans of matching_text(query)
-        idf = self.index.lexical.idf
+        idf = self.idf_of(document)
         weights = [idf(norm) for *_, norm in words]
         total = sum(weights)
 
@@ -482,12 +587,44 @@ class Retriever:
         per = [share(h, leaf if i == 0 else "") for i, (h, leaf) in enumerate(zip(hays, leaves))]
         return max([share("".join(hays), "")] + per), per
 
+    def idf_of(self, document: str | None = None):
+        """``idf(token)`` with BM25's formula over one document's chunks (the index's own with one
+        document, or without ``document``): another document's frequent words (the outline's 取組)
+        do not change how much a word weighs in this one."""
+        if document is None or len(self.documents) < 2 or document not in self._members:
+            return self.index.lexical.idf
+        df = self._document_df.get(document)
+        if df is None:
+            df = {}
+            for i in self._members[document]:
+                for t in self._own_tokens[i] | self._heading_tokens[i]:
+                    df[t] = df.get(t, 0) + 1
+            self._document_df[document] = df
+        n = len(self._members[document])
+
+        def idf(token: str) -> float:
+            k = df.get(token, 0)
+            return float(np.log(1.0 + (n - k + 0.5) / (k + 0.5)))
+        return idf
+
     @property
     def corpus_text(self) -> str:
         """All chunk text and breadcrumbs, NFKC, whitespace removed (for grounding checks)."""
         if self._corpus_text is None:
             self._corpus_text = "".join(nfkc("\n".join(f"{c.section}\n{c.text}" for c in self.chunks)).split())
         return self._corpus_text
+
+    def corpus_text_of(self, document: str) -> str:
+        """:attr:`corpus_text` of one document's chunks only (the whole index's with one document)."""
+        if len(self.documents) < 2:
+            return self.corpus_text
+        cached = self._document_texts.get(document)
+        if cached is None:
+            members = self._members.get(document, frozenset())
+            cached = "".join(nfkc("\n".join(f"{c.section}\n{c.text}" for i, c in enumerate(self.chunks)
+                                             if i in members)).split())
+            self._document_texts[document] = cached
+        return cached
 
 
 def own_text(chunk: Chunk) -> str:

@@ -5,7 +5,8 @@ Layout of ``<data_dir>/index/``::
     manifest.json     format version, model id, dim, chunk count, hashes, build time, version id
     vectors.faiss     FAISS index (inner product over L2-normalised vectors; flat or HNSW)
     chunks.jsonl      one chunk per line, in FAISS id order
-    document.json     title, sources, sections and glossary of the parsed outline
+    document.json     title, sources, sections and glossary of the parsed outline; with several
+                      documents indexed together {"documents": [one such object each]}
     lexical/          bm25s matrices (numpy) + vocabulary (JSON) + tokenizer settings
 
 Versions (index/versions.py): ``<data_dir>/index/`` may instead hold ``versions/<id>/`` (each a
@@ -21,7 +22,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -75,6 +76,8 @@ class Manifest:
     sections: int = 0
     glossary_terms: int = 0
     chunking: dict = field(default_factory=dict)   # chunker parameters
+    documents: list = field(default_factory=list)  # per document: id, title, sources, period,
+                                            # sections, glossary_terms, chunks (in index order)
     embedded: int = 0                       # chunks embedded by this build
     reused: int = 0                         # chunks whose vectors came from the previous index
     build_seconds: float = 0.0
@@ -116,8 +119,49 @@ def document_from_dict(d: dict) -> Document:
 
     sections = tuple(Section(**{k: tup(v) for k, v in s.items()}) for s in d.get("sections", ()))
     glossary = tuple(GlossaryEntry(**{k: tup(v) for k, v in g.items()}) for g in d.get("glossary", ()))
+    period = d.get("period")
     return Document(title=d.get("title", ""), sources=tuple(d.get("sources", ())),
-                    source_hashes=dict(d.get("source_hashes", {})), sections=sections, glossary=glossary)
+                    source_hashes=dict(d.get("source_hashes", {})), sections=sections, glossary=glossary,
+                    glossary_title=d.get("glossary_title", "用語説明"), id=d.get("id", ""),
+                    page_label=d.get("page_label", ""), period=tuple(period) if period else None)
+
+
+def documents_to_dict(documents: "Document | Sequence[Document]") -> dict:
+    """document.json: one document as itself (as before several could be indexed), several as
+    ``{"documents": [...]}``."""
+    docs = as_documents(documents)
+    return document_to_dict(docs[0]) if len(docs) == 1 else {"documents": [document_to_dict(d) for d in docs]}
+
+
+def documents_from_dict(d: dict) -> tuple[Document, ...]:
+    """The documents of a document.json written by :func:`documents_to_dict` (or before it)."""
+    if "documents" in d:
+        return tuple(document_from_dict(x) for x in d["documents"])
+    return (document_from_dict(d),)
+
+
+def as_documents(documents: "Document | Sequence[Document]") -> tuple[Document, ...]:
+    """A tuple of documents from one document or several.
+
+    Raises:
+        ValueError: no document.
+    """
+    docs = (documents,) if isinstance(documents, Document) else tuple(documents)
+    if not docs:
+        raise ValueError("no document to index")
+    return docs
+
+
+def manifest_documents(documents: Sequence[Document], chunks: Sequence[Chunk]) -> list[dict]:
+    """The manifest's summary of each document: id, title, sources, period and counts."""
+    counts: dict[str, int] = {}
+    for c in chunks:
+        counts[c.document] = counts.get(c.document, 0) + 1
+    single = len(documents) == 1
+    return [{"id": d.id, "title": d.title, "sources": list(d.sources),
+             "period": list(d.period) if d.period else None, "sections": len(d.sections),
+             "glossary_terms": len(d.glossary), "chunks": len(chunks) if single else counts.get(d.id, 0)}
+            for d in documents]
 
 
 # --- FAISS ------------------------------------------------------------------------------------
@@ -161,9 +205,14 @@ class StoredIndex:
     directory: Path
     manifest: Manifest
     chunks: list[Chunk]
-    document: Document
+    documents: tuple[Document, ...]   # one, or several indexed side by side, in build order
     vectors: Any               # faiss.Index
     lexical: LexicalIndex
+
+    @property
+    def document(self) -> Document:
+        """The first document (the only one of a single-document index)."""
+        return self.documents[0]
 
 
 CURRENT_POINTER = "current"
@@ -223,6 +272,23 @@ def read_manifest(directory: Path) -> Manifest:
         raise IndexMismatch(f"index manifest {path} is incomplete ({exc}): run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
 
 
+def read_documents(directory: Path) -> tuple[Document, ...]:
+    """The documents of the index in ``directory`` (its current version for a versions root),
+    without loading vectors or a model.
+
+    Raises:
+        IndexNotBuilt: no index there.
+        IndexMismatch: its document.json is missing or unreadable.
+    """
+    read_manifest(directory)
+    path = resolve_index_dir(Path(directory)) / DOCUMENT
+    try:
+        return documents_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise IndexMismatch(f"index documents {path} are unreadable ({type(exc).__name__}: {exc}): "
+                            f"run `{BUILD_COMMAND}`{_OR_ROLLBACK}") from None
+
+
 def load_index(directory: Path, model_id: str | None = None, dim: int | None = None) -> StoredIndex:
     """Load and verify the index in ``directory``.
 
@@ -259,7 +325,7 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
     try:
         with (directory / CHUNKS).open(encoding="utf-8") as fh:
             chunks = [chunk_from_dict(json.loads(line)) for line in fh if line.strip()]
-        document = document_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
+        documents = documents_from_dict(json.loads((directory / DOCUMENT).read_text(encoding="utf-8")))
         lexical = LexicalIndex.load(directory / LEXICAL)
     except (OSError, ValueError, TypeError, KeyError) as exc:   # damaged JSON / matrices
         raise IndexMismatch(f"index files in {directory} are damaged ({type(exc).__name__}: {exc}): {fix}") from None
@@ -274,4 +340,4 @@ def load_index(directory: Path, model_id: str | None = None, dim: int | None = N
             raise IndexMismatch(f"chunk {c.id} does not match its content hash in the manifest: {fix}")
     if m.faiss_kind == "hnsw":
         faiss.downcast_index(vectors).hnsw.efSearch = HNSW_EF_SEARCH
-    return StoredIndex(directory, m, chunks, document, vectors, lexical)
+    return StoredIndex(directory, m, chunks, documents, vectors, lexical)

@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from corpus.model import Chunk, Document
 from index.errors import BUILD_COMMAND, IndexBuildError, IndexError_, IndexMismatch, IndexNotBuilt
-from index.store import (CHUNKS, CURRENT_POINTER, DOCUMENT, MANIFEST, VERSIONS_DIR, Manifest,
-                         document_to_dict, load_index, read_manifest, resolve_index_dir)
+from index.store import (CHUNKS, CURRENT_POINTER, DOCUMENT, MANIFEST, VERSIONS_DIR, Manifest, as_documents,
+                         documents_to_dict, load_index, read_manifest, resolve_index_dir)
 
 if TYPE_CHECKING:  # pragma: no cover
     from corpus import LoadProgress, SourceLimits
@@ -464,8 +464,9 @@ def rollback(root: Path, version: str | None = None, *, model_id: str | None = N
 
 # --- building -----------------------------------------------------------------------------------
 
-def _same_content(cur: Path, chunks: Sequence[Chunk], document: Document, model_id: str) -> bool:
-    """True when the version in ``cur`` was built from the same chunks, document and model."""
+def _same_content(cur: Path, chunks: Sequence[Chunk], document: "Document | Sequence[Document]",
+                  model_id: str) -> bool:
+    """True when the version in ``cur`` was built from the same chunks, documents and model."""
     try:
         m = read_manifest(cur)
         if m.model_id != model_id or list(m.chunk_hashes) != [c.content_hash for c in chunks]:
@@ -477,9 +478,14 @@ def _same_content(cur: Path, chunks: Sequence[Chunk], document: Document, model_
         old_doc = json.loads((cur / DOCUMENT).read_text(encoding="utf-8"))
     except (IndexError_, OSError, ValueError, KeyError):
         return False
-    new_doc = json.loads(json.dumps(document_to_dict(document), ensure_ascii=False))
-    keys = ("title", "sections", "glossary", "glossary_title")
-    return all(old_doc.get(k) == new_doc.get(k) for k in keys)
+    new_doc = json.loads(json.dumps(documents_to_dict(document), ensure_ascii=False))
+    old_docs, new_docs = old_doc.get("documents", [old_doc]), new_doc.get("documents", [new_doc])
+    # A lone document's id (its file name) is no content: the same text saved as another file is
+    # unchanged. Among several, ids tell the documents apart (citations, the current-document choice).
+    keys = ("title", "sections", "glossary", "glossary_title", "page_label", "period")
+    keys += ("id",) if len(new_docs) > 1 else ()
+    return len(old_docs) == len(new_docs) and all(
+        o.get(k) == n.get(k) for o, n in zip(old_docs, new_docs) for k in keys)
 
 
 def _manifest_or_none(directory: Path) -> Manifest | None:
@@ -490,7 +496,7 @@ def _manifest_or_none(directory: Path) -> Manifest | None:
         return None
 
 
-def _lost_most_sections(old: Manifest | None, document: Document, old_id: str) -> str | None:
+def _lost_most_sections(old: Manifest | None, document: "Document | Sequence[Document]", old_id: str) -> str | None:
     """Why publishing ``document`` looks like a mistake, or None.
 
     A revision edits, adds and removes sections; a new text with less than half of the current
@@ -499,11 +505,13 @@ def _lost_most_sections(old: Manifest | None, document: Document, old_id: str) -
     """
     if old is None:
         return None
+    docs = as_documents(document)
+    sections, terms = sum(len(d.sections) for d in docs), sum(len(d.glossary) for d in docs)
     if not any(before >= 4 and after * 2 < before for before, after in (
-            (old.sections, len(document.sections)), (old.glossary_terms, len(document.glossary)))):
+            (old.sections, sections), (old.glossary_terms, terms))):
         return None
-    sources = ", ".join(Path(p).name for p in document.source_hashes) or "the new text"
-    return (f"{sources} has {len(document.sections)} sections and {len(document.glossary)} glossary terms, "
+    sources = ", ".join(Path(p).name for d in docs for p in d.source_hashes) or "the new text"
+    return (f"{sources} has {sections} sections and {terms} glossary terms, "
             f"where the current version {old_id} has {old.sections} and {old.glossary_terms}: is it the whole "
             "outline (not another document, a cut-off copy or a file still being saved)? "
             "If the outline really shrank, run the build again with --force")
@@ -557,7 +565,7 @@ def discard(root: Path, version: str) -> None:
 
 def build_version(
     chunks: Sequence[Chunk],
-    document: Document,
+    document: "Document | Sequence[Document]",
     root: Path,
     embedder: "Embedder",
     progress: "Progress | None" = None,
@@ -574,7 +582,7 @@ def build_version(
 
     Args:
         chunks: the new chunks.
-        document: the new parsed outline.
+        document: the new parsed outline, or several documents indexed side by side.
         root: the versions root (``<data_dir>/index``).
         embedder: the embedding model.
         progress: ``progress(stage, done, total)`` callback (see index/build.py).
@@ -677,7 +685,7 @@ def build_version_from_sources(
     load_progress: "LoadProgress | None" = None,
     on_lock: Callable[[LockHolder], None] | None = None,
 ) -> BuildReport:
-    """Parse the source files, chunk them, and build a new version in ``root``.
+    """Parse the source files (each a document of its own), chunk them, and build a new version in ``root``.
 
     The sources are read before the lock is taken: a slow or refused file never blocks another
     build or a rollback.

@@ -183,6 +183,7 @@ PLAN_SOURCE = Source(
     score=0.91,
     kind="body",
     id="s5-2-001",
+    page_label="大綱P.5",      # the page as the outline prints it (the real service fills it in)
 )
 PFI_SOURCE = Source(
     rank=2,
@@ -192,6 +193,7 @@ PFI_SOURCE = Source(
     score=0.74,
     kind="glossary",
     id="g-4",
+    page_label="大綱P.12",
 )
 
 

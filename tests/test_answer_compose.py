@@ -24,11 +24,14 @@ def retriever(tmp_path_factory):
 def test_answer_has_the_contract_shape(retriever):
     a = compose("第７次大綱の計画期間は？", retriever, k=3)
     d = json.loads(json.dumps(a.to_dict(), ensure_ascii=False))
-    assert set(d) == {"question", "found", "answer", "sources", "glossary", "index_version"}
+    assert set(d) == {"question", "found", "answer", "sources", "glossary", "index_version",
+                      "document", "documents", "other_sources"}
     assert d["found"] is True and d["index_version"] == retriever.version
     assert len(d["sources"]) == 3
     for i, s in enumerate(d["sources"], 1):
-        assert set(s) == {"rank", "text", "section", "page", "score", "kind", "id"}
+        assert set(s) == {"rank", "text", "section", "page", "score", "kind", "id", "document", "page_label"}
+        # The sample document was built without page markers: its pages are cited as p.N.
+        assert s["document"] == d["document"] and s["page_label"] == f"p.{s['page']}"
         assert s["rank"] == i and s["kind"] in ("body", "glossary")
     top = d["sources"][0]
     assert top["section"] == "５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間" and top["page"] == 5

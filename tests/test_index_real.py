@@ -31,7 +31,7 @@ def embedder():
 def built(embedder, tmp_path_factory):
     from corpus import DEFAULT_SOURCE
 
-    document, chunks = load_corpus([DEFAULT_SOURCE])
+    (document,), chunks = load_corpus([DEFAULT_SOURCE])      # one source file: one document
     out = tmp_path_factory.mktemp("real") / "index"
     manifest = build_index(chunks, document, out, embedder, chunking=CHUNKING)
     return out, document, chunks, manifest

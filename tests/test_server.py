@@ -7,8 +7,9 @@ from starlette.testclient import TestClient
 from bot.server import create_app
 from bot.settings import Settings
 
-CONTRACT_KEYS = {"question", "found", "answer", "sources", "glossary", "index_version"}
-SOURCE_KEYS = {"rank", "text", "section", "page", "score", "kind", "id"}
+CONTRACT_KEYS = {"question", "found", "answer", "sources", "glossary", "index_version",
+                 "document", "documents", "other_sources"}
+SOURCE_KEYS = {"rank", "text", "section", "page", "score", "kind", "id", "document", "page_label"}
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,10 @@ def test_api_ask_returns_the_contract_with_citations(client):
     joined = "".join(s["text"] + s["section"] for s in body["sources"])
     assert "６年間" in joined
     assert any(s["page"] == 5 and "計画期間" in s["section"] for s in body["sources"])
+    # One document indexed: every source names it, and there are no other documents' passages.
+    assert body["documents"] == [body["document"]] == [top["document"]]
+    assert body["document"]["title"] == "第７次厚木市行政改革大綱（案）の概要について"
+    assert body["other_sources"] == [] and top["page_label"] == f"大綱P.{top['page']}"
 
 
 def test_api_ask_glossary_term_first_with_definition(client):

@@ -61,9 +61,12 @@ def test_many_glossary_notes_trimmed_with_a_note():
 
 
 def test_citation_and_quote_escape_markup_but_keep_text():
-    src = Source(rank=1, text="A < B & C > D\n二行目", section="５ 章 › (2) 節", page=5, score=1, kind="body", id="x")
-    assert bk.citation(src, "大綱") == "５ 章 › (2) 節 (大綱P.5)" and bk.citation(src) == "５ 章 › (2) 節 (計画P.5)"
+    src = Source(rank=1, text="A < B & C > D\n二行目", section="５ 章 › (2) 節", page=5, score=1, kind="body", id="x",
+                 page_label="大綱P.5")
+    assert bk.citation(src) == "５ 章 › (2) 節 (大綱P.5)"
     assert bk.citation(Source(**{**src.__dict__, "page": None})) == "５ 章 › (2) 節"
+    # A page without the document's own wording is cited as p.N (no 大綱 for a document that is not one).
+    assert bk.citation(Source(**{**src.__dict__, "page_label": ""})) == "５ 章 › (2) 節 (p.5)"
     assert bk.quote(src.text, 100) == "> A &lt; B &amp; C &gt; D\n> 二行目"
 
 
@@ -90,17 +93,18 @@ def test_lead_passage_not_repeated_when_it_is_a_source():
 
 def test_lead_with_a_heading_replaces_its_source_instead_of_repeating_it():
     definition = "ＰＰＰの一類型であり、民間の資金や経営能力を活用する事業手法です。"
-    src = Source(rank=1, text=definition, section="用語説明 › ※3 ＰＦＩ", page=2, score=1, kind="glossary", id="g-pfi")
+    src = Source(rank=1, text=definition, section="用語説明 › ※3 ＰＦＩ", page=2, score=1, kind="glossary", id="g-pfi",
+                 page_label="大綱P.2")
     answer = Answer(question="PFIとは", found=True, answer="※3 ＰＦＩ（Private Finance Initiative の略）\n" + definition,
                     sources=(src,))
     status = {"title": "第７次厚木市行政改革大綱（案）の概要について", "index_version": "v1"}
     body = json.dumps(bk.answer_message(answer, lang="ja", status=status).blocks, ensure_ascii=False)
     assert body.count("ＰＰＰの一類型") == 1 and "Private Finance Initiative の略" in body
-    assert "用語説明 › ※3 ＰＦＩ (大綱P.2)" in body                  # the page of the document's own kind
-    assert "出典：第７次厚木市行政改革大綱・索引 v1" in body and "*大綱の該当箇所*" in body
+    assert "用語説明 › ※3 ＰＦＩ (大綱P.2)" in body
+    assert "出典：第７次厚木市行政改革大綱・索引 v1" in body and "*大綱の該当箇所*" in body      # named from the title
     other = dict(status, title="第３次みどり市行財政改革プラン（素案）概要版")
     body = json.dumps(bk.answer_message(answer, lang="ja", status=other).blocks, ensure_ascii=False)
-    assert "(プランP.2)" in body and "出典：第３次みどり市行財政改革プラン・索引 v1" in body
+    assert "*プランの該当箇所*" in body and "出典：第３次みどり市行財政改革プラン・索引 v1" in body
 
 
 def test_a_lead_that_is_not_a_source_is_shown_first():

@@ -12,7 +12,6 @@ from typing import Callable, Mapping, Sequence
 
 from bot.about import NO_DOCUMENT, About, from_title
 from bot.contract import Answer, Source
-from bot.messages import DOCUMENT_WORDS
 from bot.slack.messages import t
 
 MAX_BLOCKS_MESSAGE = 50
@@ -70,11 +69,12 @@ def quote(text: str, limit: int) -> str:
     return "\n".join("> " + line for line in lines) or "> "
 
 
-def citation(source: Source, kind: str = DOCUMENT_WORDS["ja"]["kind"]) -> str:
-    """Breadcrumb and page, e.g. ``第４章 基本方針と計画期間 › ４－１ 計画期間 (プランP.9)``; ``kind``
-    names the document's pages (its kind of plan: 大綱, プラン, 計画 …)."""
-    page = f" ({kind}P.{source.page})" if source.page not in (None, "") else ""
-    return f"{source.section}{page}".strip()
+def citation(source: Source, *, document: bool = False) -> str:
+    """Breadcrumb and page as the document prints it, e.g. ``第４章 … › ４－１ 計画期間 (本編 p.9)``;
+    with ``document`` (several documents indexed) after the document's title in 『』."""
+    page = f" ({source.cite_page()})" if source.cite_page() else ""
+    title = f"『{source.document.title}』 " if document and source.document else ""
+    return f"{title}{source.section}{page}".strip()
 
 
 def _squash(text: str) -> str:
@@ -171,7 +171,6 @@ def answer_message(
         A :class:`SlackMessage` within Block Kit limits.
     """
     about = from_title(str((status or {}).get("title") or ""))    # names the document in the wording
-    kind = about.words("ja")["kind"]                                # pages are the document's: 大綱P.5
     body: list[dict] = []
     # The fallback ``text`` is mrkdwn too (notifications, screen readers, clients without blocks):
     # everything quoted into it is escaped exactly as in the blocks, so a question such as
@@ -182,6 +181,7 @@ def answer_message(
         fallback.append(t(lang, "question_plain", question=escape(fit(answer.question, 500))))
 
     sources = list(answer.sources)
+    named = answer.several_documents          # citations name their document
     if answer.found:
         shown = sources[:MAX_SOURCES_SHOWN]
         passages = [(src.text, src) for src in shown]
@@ -197,25 +197,36 @@ def answer_message(
             if i == 1:
                 body.append(section(t(lang, "more_sources")))
             body.append(section(quote(text, PASSAGE_CHARS)))
-            body.append(context("📖 " + escape(citation(src, kind))))
-            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src, kind)}"))
+            body.append(context("📖 " + escape(citation(src, document=named))))
+            fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src, document=named)}"))
         if answer.glossary:
             body.append(section(t(lang, "glossary_heading")))
             for note in answer.glossary:
                 body.append(section(f"*{escape(note.term)}*：{escape(fit(note.definition, PASSAGE_CHARS))}"))
                 fallback.append(escape(f"{note.term}: {fit(note.definition, 400)}"))
     else:
-        body.append(section(f"*{escape(t(lang, 'not_found', about=about))}*"))
-        fallback.append(escape(t(lang, "not_found", about=about)))
+        missing = (t(lang, "not_found_in", title=escape(answer.document.title)) if named and answer.document
+                   else escape(t(lang, "not_found", about=about)))
+        body.append(section(f"*{missing}*"))
+        fallback.append(missing)
         if sources:
             body.append(section(t(lang, "related_heading")))
             fallback.append(t(lang, "related_heading").replace("*", ""))
             lines = []
             for src in sources[:MAX_SOURCES_SHOWN]:
-                lines.append(f"• {escape(citation(src, kind))}\n{quote(src.text, RELATED_CHARS)}")
-                fallback.append(escape(f"- {citation(src, kind)}"))
+                lines.append(f"• {escape(citation(src, document=named))}\n{quote(src.text, RELATED_CHARS)}")
+                fallback.append(escape(f"- {citation(src, document=named)}"))
             for line in lines:
                 body.append(section(line))
+    if answer.other_sources:
+        # Several documents: what the others say, apart from the answer and named by document.
+        body.append(section(t(lang, "other_documents_heading")))
+        fallback.append(t(lang, "other_documents_heading").replace("*", ""))
+        for src in answer.other_sources[:MAX_SOURCES_SHOWN]:
+            body.append(section(quote(src.text, RELATED_CHARS)))
+            body.append(context("📖 " + escape(citation(src, document=True))))
+            fallback.append(escape(f"{fit(' '.join(src.text.split()), 300)}\n— {citation(src, document=True)}"))
+    if not answer.found:
         body.append(section(t(lang, "ask_contact", contact=escape(contact))))
         fallback.append(t(lang, "ask_contact", contact=escape(contact)))
 
@@ -367,6 +378,12 @@ def home_view(
                 )
             )
         )
+        documents = status.get("documents") or []
+        if len(documents) > 1:
+            lines = [t(lang, "home_document_current" if d.get("current") else "home_document",
+                       title=escape(str(d.get("title") or "")), id=escape(str(d.get("id") or "")))
+                     for d in documents]
+            blocks.append(section("\n".join([t(lang, "home_documents"), *lines])))
     else:
         blocks.append(section(t(lang, "home_unavailable")))
     blocks.append({"type": "divider"})

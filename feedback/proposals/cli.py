@@ -57,9 +57,9 @@ def _store(db: Optional[Path], must_exist: bool = True):
         typer.echo(f"No proposals yet: {path} does not exist (the form creates it with the first proposal).")
         raise typer.Exit(0)
     try:
-        from bot.service import QAService
+        from bot.about import document_on_disk
 
-        return ProposalStore(path, mail=mail_options(settings, QAService(settings)))
+        return ProposalStore(path, mail=mail_options(settings, lambda: document_on_disk(settings.index_dir)))
     except (sqlite3.DatabaseError, OSError) as exc:
         fail(f"cannot open the proposals database {path} ({exc}): check the path "
              "(REFORMBOT_DATA_DIR or --db) and that it is the reformbot.db the server writes")
@@ -426,14 +426,14 @@ def _update_slack(store, p) -> None:
     if not settings.slack_bot_token:
         typer.echo("(Slack message not updated: SLACK_BOT_TOKEN is not set)", err=True)
         return
-    from bot.service import QAService
+    from bot.about import document_on_disk
     from bot.slack import make_web_client
 
     from .slack import SlackNotifier
 
     try:
-        SlackNotifier(make_web_client(settings), p.slack_channel, store,
-                      document=QAService(settings).current_document, city_name=settings.city_name).proposal_updated(p)
+        SlackNotifier(make_web_client(settings), p.slack_channel, store, city_name=settings.city_name,
+                      document=lambda: document_on_disk(settings.index_dir)).proposal_updated(p)
     except Exception as exc:   # the change is stored; say why the message is stale
         typer.echo(f"(Slack message not updated: {exc})", err=True)
 
@@ -524,7 +524,7 @@ def relink(
     ids = [p.id for p in store.list(limit=-1)] if all_ else \
         [p.id for p in store.list(limit=-1) if p.link_state != "linked"]
     store.mark_pending(ids)
-    pipeline = ProposalPipeline(store, retriever, SimilarFinder(store, retriever.embedder))
+    pipeline = ProposalPipeline(store, retriever, SimilarFinder(store, retriever.embedder), document=qa.current_document)
     with typer.progressbar(ids, label="linking") as bar:
         for pid in bar:
             pipeline.process(pid)

@@ -17,12 +17,15 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 from corpus.goals import Goal, find_goals, goal_of_breadcrumb
 
 from .model import LinkResult, Proposal, SectionLink, Similar
 from .store import ProposalStore
+
+if TYPE_CHECKING:
+    from corpus.model import Document
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +52,32 @@ def proposal_text(title: str, body: str) -> str:
     return (title.strip() + "\n" + body.strip())[:QUERY_CHARS]
 
 
-def link_proposal(searcher: Searcher, title: str, body: str, goals: Sequence[Goal] | None = None) -> LinkResult:
-    """Find the sections and the goal of the document a proposal most likely belongs to.
+def link_proposal(searcher: Searcher, title: str, body: str, goals: Sequence[Goal] | None = None, *,
+                  document: "Document | None" = None) -> LinkResult:
+    """Find the sections and the goal of the current document a proposal most likely belongs to.
 
     Args:
-        searcher: the document's retriever.
+        searcher: the retriever.
         title: proposal title.
         body: proposal body.
-        goals: the document's goals; default: those of ``searcher.document`` (the document the
-            hits come from), none when it has no document.
+        goals: the goals to vote for; default: those of ``document``.
+        document: the current document (default: ``searcher.document``); with several documents
+            indexed, only its passages vote for its goals.
 
     Returns:
         :class:`LinkResult`, with the goal's label and text as the document writes them; ``goal``
         is None (わからない) when no hit under a goal shares a content word with the proposal.
     """
+    if document is None:
+        document = getattr(searcher, "document", None)
     if goals is None:
-        goals = find_goals(getattr(searcher, "document", None))
+        goals = find_goals(document)
+    own = getattr(document, "id", "") or ""
     hits = [h for h in searcher.search(proposal_text(title, body), LINK_K) if h.chunk.kind != "glossary"]
     votes = {g.key: 0.0 for g in goals}
     for h in hits:
+        if own and getattr(h.chunk, "document", "") not in ("", own):
+            continue            # another document's passage: its headings are not these goals
         g = goal_of_breadcrumb(h.chunk.section, goals)
         # Only a section that shares a content word with the proposal may vote: with the
         # small e5 model every text is ~0.8 similar to every section, so dense-only hits
@@ -189,11 +199,15 @@ class ProposalPipeline:
         searcher: outline retriever (None: no outline links).
         similar: similarity finder (None: no similar proposals).
         notifier: object with ``proposal_created(proposal)`` (None: no notification).
+        document: the current document, whose goals proposals are linked to (e.g.
+            ``QAService.current_document``; default: the searcher's).
     """
 
     def __init__(self, store: ProposalStore, searcher: Searcher | None = None,
-                 similar: SimilarFinder | None = None, notifier=None):
+                 similar: SimilarFinder | None = None, notifier=None,
+                 document: "Callable[[], Document | None] | None" = None):
         self.store = store
+        self.document = document
         self.searcher = searcher
         self.similar = similar
         self.notifier = notifier
@@ -208,7 +222,8 @@ class ProposalPipeline:
             link, similar = None, []
             try:
                 if self.searcher is not None:
-                    link = link_proposal(self.searcher, p.title, p.body)
+                    link = link_proposal(self.searcher, p.title, p.body,
+                                         document=self.document() if self.document is not None else None)
                 else:
                     link = LinkResult(goal=None, goal_scores={}, sections=())
                 if self.similar is not None:

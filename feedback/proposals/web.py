@@ -610,7 +610,8 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
         daily erasure of names and emails past ``settings.personal_data_retention_days``), and the
         Slack plugin.
     """
-    store = store or ProposalStore(settings.database_path, mail=mail_options(settings, qa))
+    store = store or ProposalStore(settings.database_path,
+                                   mail=mail_options(settings, getattr(qa, "current_document", None)))
     searcher = _LazyRetriever(qa) if qa is not None else None
     similar = SimilarFinder(store, _LazyEmbedder(qa)) if qa is not None else None
     notifier = None
@@ -625,8 +626,8 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
                                  document=getattr(qa, "current_document", None), city_name=settings.city_name)
     else:
         log.info("proposals: not posted to Slack (set REFORMBOT_PROPOSALS_CHANNEL and SLACK_BOT_TOKEN)")
-    pipeline = ProposalPipeline(store, searcher, similar, notifier)
     document = getattr(qa, "current_document", None)
+    pipeline = ProposalPipeline(store, searcher, similar, notifier, document=document)
     routes = proposal_routes(settings, store, searcher, notifier, similar=similar, pipeline=pipeline,
                              document=document)
     from .slack import proposals_plugin
@@ -648,18 +649,18 @@ def mount_proposals(settings: "Settings", qa=None, *, slack_client=None,
                           outbox=outbox, janitor=janitor)
 
 
-def mail_options(settings: "Settings", qa=None):
+def mail_options(settings: "Settings", document: DocumentSource | None = None):
     """How the store queues mail to citizens, from the settings (link origin, receipts) and the
-    city: ``REFORMBOT_CITY_NAME``, else the one the current document of ``qa`` names when a mail is written."""
+    city: ``REFORMBOT_CITY_NAME``, else the one the current ``document()`` names when a mail is written."""
     from .mailtext import MailOptions
 
     def city() -> str:
-        from bot.about import current
+        from bot.about import describe
 
-        return current(qa, settings.city_name).city
+        return describe(document(), settings.city_name).city
 
     return MailOptions(public_url=settings.public_url, receipts=bool(settings.mail_receipts),
-                       city=settings.city_name or (city if qa is not None else ""))
+                       city=settings.city_name or (city if document is not None else ""))
 
 
 def outbox_worker(settings: "Settings", store: ProposalStore, reporter=None):
@@ -687,11 +688,6 @@ class _LazyRetriever:
 
     def search(self, query: str, k: int = 10):
         return self.qa.retriever.search(query, k)
-
-    @property
-    def document(self):
-        """The document the retriever searches (its goals are what proposals link to)."""
-        return getattr(self.qa.retriever, "document", None)
 
 
 class _LazyEmbedder:
