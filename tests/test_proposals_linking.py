@@ -187,3 +187,21 @@ def test_restart_posts_recent_unposted_proposals_but_not_old_ones(tmp_path):
     pipeline.join()
     pipeline.stop()
     assert notifier.posted == [new.receipt_no]
+
+
+def test_with_several_documents_only_the_current_ones_passages_vote():
+    from corpus.model import Document
+
+    goal = Goal("1", "基本方針Ⅰ", "行政サービス", "基本方針", "s5-1", ("第５章 推進項目", "基本方針Ⅰ 行政サービス"))
+    current = Document("第３次みどり市行財政改革プラン", ("midori.txt",), {}, (), (), id="midori")
+
+    def hit(section, document):
+        return SimpleNamespace(chunk=SimpleNamespace(id=document, section=section, page=5, kind="body", document=document),
+                               score=0.5, lexical_score=1.0)
+
+    crumb = "第５章 推進項目 › 基本方針Ⅰ 行政サービス"
+    other = SimpleNamespace(search=lambda q, k: [hit(crumb, "sakura")])
+    assert link_proposal(other, "t", "b", (goal,), document=current).goal is None
+    mine = SimpleNamespace(search=lambda q, k: [hit(crumb, "sakura"), hit(crumb, "midori")])
+    link = link_proposal(mine, "t", "b", (goal,), document=current)
+    assert link.goal_text == "基本方針Ⅰ 行政サービス" and len(link.sections) == 1
