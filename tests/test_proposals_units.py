@@ -134,7 +134,7 @@ def test_store_schema_migrations_wal_and_personal_table(tmp_path):
     con = sqlite3.connect(path)
     applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
     assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",), ("0004_answers",),
-                       ("0005_status_keys",), ("0006_personal_access",), ("0007_goal_text",), ("0007_public_list",)]
+                       ("0005_status_keys",), ("0006_personal_access",), ("0008_goal_text",), ("0007_public_list",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
@@ -197,7 +197,7 @@ def test_proposals_from_before_goal_texts_get_the_goals_the_form_offered_then(tm
 
     path = tmp_path / "old.db"
     db = Database(path)
-    migrations.apply(db, stop_before="0007_goal_text")
+    migrations.apply(db, stop_before="0008_goal_text")
     db.execute("INSERT INTO proposals (id, receipt_no, source, title, body, goal, residency, lang, created_at, status,"
                " status_at, published, link_state, linked_goal, goal_scores) VALUES"
                " (1, 'R-1', 'citizen', 't', 'b', '3', 'resident', 'ja', '2026-11-28T01:00:00Z', 'received',"

@@ -187,8 +187,8 @@ def m0007_public_list(db: Database) -> None:
     db["proposal_meta"].insert({"key": "feed_id", "value": str(uuid.uuid4())})
 
 
-@migrations(name="0007_goal_text")
-def m0007_goal_text(db: Database) -> None:
+@migrations(name="0008_goal_text")
+def m0008_goal_text(db: Database) -> None:
     # A proposal keeps the goal as the document named it when it was chosen or linked, so it reads
     # the same after the document and its goals change. Rows from before held only a number, of
     # the goals the form offered then (goals_before_0007.json); goal_scores move from numbers to labels.
