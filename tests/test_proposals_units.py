@@ -134,7 +134,7 @@ def test_store_schema_migrations_wal_and_personal_table(tmp_path):
     con = sqlite3.connect(path)
     applied = con.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = 'reformbot.proposals'").fetchall()
     assert applied == [("0001_proposals",), ("0002_receipt_secret",), ("0003_public_text",), ("0004_answers",),
-                       ("0005_status_keys",), ("0006_personal_access",), ("0008_goal_text",), ("0007_public_list",)]
+                       ("0005_status_keys",), ("0006_personal_access",), ("0007_public_list",), ("0008_goal_text",)]
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"proposals", "proposal_personal", "proposal_status_history", "proposal_sections",
