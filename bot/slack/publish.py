@@ -303,21 +303,29 @@ class Publisher:
             except Exception as exc2:
                 log.error("response_url post failed: %s", _cause(exc2))
 
+    def _staged_click(self, body: dict, action: dict, respond, button: str):
+        """``(user, lang, staged)`` of an admin's click on ``button``, or None (already answered)."""
+        who = self._clicker(body, respond)
+        if who is None:
+            return None
+        user, lang = who
+        try:
+            staged = pb.Staged.from_value(action.get("value") or "")
+        except ValueError as exc:
+            log.warning("%s with an unusable value %r: %s", button, action.get("value"), exc)
+            self._tell(respond, t(lang, "gone", version="?"))
+            return None
+        return user, lang, staged
+
     def publish(self, body: dict, action: dict, respond) -> None:
         """公開する: switch to the staged version if the version in use is still the one it was compared with."""
         from index.errors import IndexError_
         from index.versions import VersionNotFound, current_version, switch_to
 
-        who = self._clicker(body, respond)
-        if who is None:
+        clicked = self._staged_click(body, action, respond, "公開する")
+        if clicked is None:
             return
-        user, lang = who
-        try:
-            staged = pb.Staged.from_value(action.get("value") or "")
-        except ValueError as exc:
-            log.warning("公開する with an unusable value %r: %s", action.get("value"), exc)
-            self._tell(respond, t(lang, "gone", version="?"))
-            return
+        user, lang, staged = clicked
         root = self.settings.index_dir
         current = current_version(root)
         if current == staged.version:
@@ -349,16 +357,10 @@ class Publisher:
         from index.errors import IndexError_
         from index.versions import VersionNotFound, current_version, discard
 
-        who = self._clicker(body, respond)
-        if who is None:
+        clicked = self._staged_click(body, action, respond, "破棄する")
+        if clicked is None:
             return
-        user, lang = who
-        try:
-            staged = pb.Staged.from_value(action.get("value") or "")
-        except ValueError as exc:
-            log.warning("破棄する with an unusable value %r: %s", action.get("value"), exc)
-            self._tell(respond, t(lang, "gone", version="?"))
-            return
+        user, lang, staged = clicked
         root = self.settings.index_dir
         try:
             discard(root, staged.version)
