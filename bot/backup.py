@@ -24,7 +24,6 @@ Only the application's side of the index is used here: :func:`index.versions.rea
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -35,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from feedback.clock import JST, SYSTEM_CLOCK, Clock
 from feedback.permissions import DIR_MODE, FILE_MODE, private_dir
-from index.versions import _fsync_dir   # one durable-rename helper for index versions and backups
+from index.versions import _fsync_dir, _sha256   # one fsync and one checksum for index versions and backups
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -369,14 +368,6 @@ def _safe(rel: str) -> bool:
     """A path inside the backup: relative, no ``..``, not the manifest itself."""
     p = PurePosixPath(rel)
     return bool(rel) and not p.is_absolute() and ".." not in p.parts and "\\" not in rel and rel != MANIFEST
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _checksums(root: Path) -> dict[str, str]:
