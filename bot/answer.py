@@ -39,10 +39,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from bot.contract import Answer, DocumentRef, GlossaryNote, Source
+from bot.decision import DEFAULT_MODEL, count_note, listed_items, load_model, signals as model_signals
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.retriever import Hit, Retriever
@@ -77,6 +79,10 @@ class Thresholds:
     dense_with_coverage: float = 0.83   # ... this cosine
     dense: float = 0.90            # cosine alone that suffices (near restatement of a passage)
     passages: int = 3              # top passages whose words count for coverage
+    # The learned decision (:mod:`bot.decision`) replaces the four thresholds above, which stay
+    # for comparison (``learned=False``: the rule as calibrated on one outline).
+    learned: bool = True
+    model: Path = DEFAULT_MODEL
 
 
 THRESHOLDS = Thresholds()
@@ -91,6 +97,8 @@ class Decision:
     dense: float
     glossary: bool
     reason: str
+    signals: Mapping[str, float] | None = field(default=None, compare=False)  # the model's input
+    listed: int = 0     # a count question answered by counting the first passage's listed items
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
@@ -132,18 +140,35 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     # A question asking for a date, an amount, a count … is answered only by a passage that is
     # about the question (shares a topic word with it) and states a fact of that kind.
     about = [h for h, c in zip(top, per_passage) if c > 0] or top[:1]
-    missing = [kind for kind, noun in asked_facts(question)
-               if not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon, h.chunk.section)
+    # A kind no passage states at all refuses; one stated, but not of the noun asked (寄附額 for
+    # 目標額), is left to the model as a signal.
+    asked = asked_facts(question)
+    missing = [kind for kind, noun in asked
+               if not any(states_fact(kind, h.chunk.text, question, "", retriever.lexicon, h.chunk.section)
                           for h in about)]
     if missing:
         return Decision(False, coverage, dense, False, f"the passages give no {missing[0]}")
+    noun_missing = any(noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
+                                                    h.chunk.section) for h in about)
+                       for kind, noun in asked)
+    listed = 0
+    if any(kind == "count" for kind, _ in asked) and not states_fact("count", top[0].chunk.text, question,
+                                                                        counted=False):
+        listed = len(listed_items(top[0].chunk.text))
+    sig = model_signals(question, top, coverage, per_passage, fact_asked=bool(asked), noun_missing=noun_missing)
+    model = load_model(t.model) if t.learned else None
+    if model is not None and model.embedding_model == getattr(retriever.embedder, "model_id", None):
+        p = model.probability(sig)
+        if p >= model.threshold:
+            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed)
+        return Decision(False, coverage, dense, False, f"the model finds no answer (p={p:.2f})", sig)
     if coverage >= t.coverage:
-        return Decision(True, coverage, dense, False, "question words found in the passages")
+        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed)
     if dense >= t.dense:
-        return Decision(True, coverage, dense, False, "passage very similar to the question")
+        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed)
     if _JAPANESE.search(question) and coverage >= t.coverage_with_dense and dense >= t.dense_with_coverage:
-        return Decision(True, coverage, dense, False, "words and meaning both close")
-    return Decision(False, coverage, dense, False, "the outline does not seem to cover this")
+        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed)
+    return Decision(False, coverage, dense, False, "the outline does not seem to cover this", sig)
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
@@ -171,16 +196,21 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
              re.compile(r"\d+(?:\.\d+)?\s*(?:%|パーセント|ポイント|割|位)")),
     "time of day": (re.compile(r"何時|時間帯|開庁時間|開館時間|受付時間|営業時間|what time|opening hours"
                                r"|office hours|business hours"),
-                    re.compile(r"\d+\s*(?:時|:\d\d)")),
+                    re.compile(r"\d+\s*(?:時(?!間)|:\d\d)")),   # 「24時間」 is a duration
     "contact": (re.compile(r"電話番号|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
                            r"|e-?mail address|web address|postal address"),
                 re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
     "person": (re.compile(r"誰|だれ|どなた|\bwho\b"), None),
+    # The name of a post's holder (「副市長の名前は？」) or of a company (「…を作った会社はどこ？」):
+    # plans name bodies and posts, seldom people or firms.
+    "name": (re.compile(r"(?<=[長者員官役当])の?(?:名前|氏名)|(?:会社|業者|事業者|メーカー)(?:は|って|が)?(?:どこ|何)"
+                        r"|\bname of the (?:mayor|head|chair\w*|director|leader|president|company|contractor)\b"),
+             re.compile(r"氏名|株式会社|有限会社|[\u3400-\u9fff]{2,4}(?:氏|さん|様)(?![\u3400-\u9fff])")),
     # How a citizen or staff member does something (申請方法, どうすればいい, "how do I apply"):
     # the outline names measures, never the steps, forms or counters of a procedure. Only the
     # question's topic counts (「申請方法は？」), not a method named as a measure
     # (「新しい支払い方法の導入予定は？」).
-    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出)の?方法(?=は|って|を|[?？]|$)"
+    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出|加入|入会|参加|受講)の?方法(?=は|って|を|[?？]|$)"
                              r"|どうすれば|どうしたら"
                              r"|\bhow (?:do|can|should|would) (?:i|we|you|residents|citizens|staff)\b"
                              r"|\bhow to (?:apply|register|sign up|book|pay|get)\b"),
@@ -269,7 +299,7 @@ def _counts_asked_thing(text: str, question: str) -> bool:
 
 
 def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lexicon=None,
-                heading: str = "") -> bool:
+                heading: str = "", *, counted: bool = True) -> bool:
     """Whether ``passage`` states a fact of ``kind`` (about ``noun``, when given).
 
     A person question is answered by a passage naming an actor (本部, 委員会 …); when the question
@@ -296,6 +326,9 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
             return bool(_ROLE_EVIDENCE[role_word.rstrip("s")].search(text))
         return bool(_ACTOR.search(text))
     if kind == "count" and question and _counts_asked_thing(text, question):
+        return True
+    # A list answers a count question by its items (重点目標１ … 重点目標４, （１）…（５）).
+    if kind == "count" and counted and len(listed_items(passage)) >= 2:
         return True
     return bool(FACT_KINDS[kind][1].search(text))
 
@@ -456,6 +489,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     if decision.found:
         quoted = [hits[0]]
         answer_text = quote(hits[0].chunk)
+        if decision.listed:
+            answer_text += "\n" + count_note(decision.listed)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
     return Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,
