@@ -256,4 +256,7 @@ def _number(s: str) -> int | None:
 
 def count_note(n: int) -> str:
     """The count said with an answer to a count question: 「（一覧の項目：４）」."""
-    return f"（一覧の項目：{n}）"
+    return f"（一覧の項目：{str(n).translate(_FULL_WIDTH)}）"
+
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
