@@ -211,6 +211,7 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     # question's topic counts (「申請方法は？」), not a method named as a measure
     # (「新しい支払い方法の導入予定は？」).
     "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出|加入|入会|参加|受講)の?方法(?=は|って|を|[?？]|$)"
+                             r"|(?:取り|取得し|申し?込み|払い|使い|受け|もらい|借り|出し|書き)方(?=は|って|を|[?？]|$)"
                              r"|どうすれば|どうしたら"
                              r"|\bhow (?:do|can|should|would) (?:i|we|you|residents|citizens|staff)\b"
                              r"|\bhow to (?:apply|register|sign up|book|pay|get)\b"),

@@ -54,6 +54,7 @@ DOCUMENTS: dict[str, tuple[Path | None, list[Path]]] = {
     "sakura": (B / "practice" / "sakura-dx-plan-2nd-summary.txt", [B / "practice" / "sakura-qa.tsv"]),
     "kaede": (DOCS / "kaede-reform-plan-4th.txt", [DOCS / "kaede-qa.tsv"]),
     "hibari": (DOCS / "hibari-finance-dx-plan.md", [DOCS / "hibari-qa.tsv"]),
+    "tsubame": (DOCS / "tsubame-management-policy.txt", [DOCS / "tsubame-qa.tsv"]),
 }
 EMBEDDING: list[str] = []     # the embedding model the indexes were built with
 L2 = 1.0           # ridge penalty on the standardised weights (not on the bias)
@@ -69,12 +70,13 @@ class Row:
     rule: bool | None        # the rules' verdict, None when the model decides
     old: bool                # the old thresholds' verdict (rules included)
     x: list[float] | None    # the model's features when it decides
+    retrieved: bool = True   # in scope: the gold text is in the top passages the decision sees
 
 
 def collect(cache: Path, documents: list[str]) -> list[Row]:
     from bot.answer import Thresholds, decide
     from bot.decision import FEATURES
-    from bot.evaluate import read_cases
+    from bot.evaluate import read_cases, squash
     from bot.indexing import build_from_settings, open_retriever_from_settings
     from bot.settings import DEFAULT_CORPUS, Settings
 
@@ -101,8 +103,10 @@ def collect(cache: Path, documents: list[str]) -> list[Row]:
                 hits = retriever.search(case.question, k=max(10, old.passages))
                 d = decide(case.question, hits, retriever, old)
                 x = [float(d.signals[f]) for f in FEATURES] if d.signals is not None else None
+                gold = squash(case.expected)
+                retrieved = any(gold in squash(h.chunk.section + h.chunk.text) for h in hits[:old.passages])
                 rows.append(Row(name, path.stem, case.question, case.in_scope,
-                                None if x is not None else d.found, d.found, x))
+                                None if x is not None else d.found, d.found, x, retrieved))
     return rows
 
 
@@ -162,7 +166,10 @@ def rates(rows: list[Row], found: list[bool]) -> tuple[float, float, int, int]:
 
 
 def fit_rows(rows: list[Row]):
-    train = [r for r in rows if r.x is not None]
+    # An in-scope question whose passages do not hold the answer (a retrieval miss) would teach
+    # the model to answer from passages that do not answer: it is left out of the fit (it still
+    # counts, as not answered, in every figure).
+    train = [r for r in rows if r.x is not None and (r.retrieved or not r.in_scope)]
     X = np.array([r.x for r in train])
     y = np.array([1.0 if r.in_scope else 0.0 for r in train])
     return fit(X, y, weights_for(train))
