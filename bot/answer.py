@@ -328,7 +328,7 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
         return bool(_ACTOR.search(text))
     if kind == "count" and question and _counts_asked_thing(text, question):
         return True
-    # A list answers a count question by its items (重点目標１ … 重点目標４, （１）…（５）).
+    # A list answers a count question by its items (目標１ … 目標４, （１）…（５）, ア イ ウ).
     if kind == "count" and counted and len(listed_items(passage)) >= 2:
         return True
     return bool(FACT_KINDS[kind][1].search(text))
