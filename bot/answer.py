@@ -5,7 +5,9 @@ all, and builds the shared :class:`~bot.contract.Answer`. When it does not (「�
 ``found`` is false, ``answer`` is empty, and the nearest sections are still returned as
 ``sources`` for surfaces to show as "related", never as the answer.
 
-The decision (:func:`decide`) uses two signals that do not depend on rank:
+The decision (:func:`decide`) applies the rules below, then a logistic regression fitted across
+several documents (:mod:`bot.decision`, ``bot/decision.json``; retrain with
+``benchmarks/issue12/train_decision.py``) over signals that include two that do not depend on rank:
 
 * lexical coverage — the IDF-weighted share of the question's content words (Sudachi normalised
   forms) that occur in the top passages. Out-of-scope questions name things the outline never
@@ -52,7 +54,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When the outline counts as answering the question.
+    """When the outline counts as answering the question: the learned model (``learned``, read
+    from ``model``), or, without it, the thresholds below, as first calibrated on one outline.
 
     Calibrated on the dev set (40 in-scope, 6 out-of-scope questions) and the index developer's
     probe set (38 in-scope, 20 out-of-scope), default model, window-3 chunks, with the lexicon
