@@ -101,7 +101,8 @@ class Decision:
     glossary: bool
     reason: str
     signals: Mapping[str, float] | None = field(default=None, compare=False)  # the model's input
-    listed: int = 0     # a count question answered by counting the first passage's listed items
+    listed: int = 0     # a count question answered by counting the cited passage's listed items
+    cited: int = 0      # which hit is quoted: a count question's list may not be the first
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
@@ -154,23 +155,20 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     noun_missing = any(noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
                                                     h.chunk.section) for h in about)
                        for kind, noun in asked)
-    listed = 0
-    if any(kind == "count" for kind, _ in asked) and not states_fact("count", top[0].chunk.text, question,
-                                                                        counted=False):
-        listed = len(listed_items(top[0].chunk.text))
+    listed, cited = (_counted_list(question, top) if any(kind == "count" for kind, _ in asked) else (0, 0))
     sig = model_signals(question, top, coverage, per_passage, fact_asked=bool(asked), noun_missing=noun_missing)
     model = load_model(t.model) if t.learned else None
     if model is not None and model.embedding_model == getattr(retriever.embedder, "model_id", None):
         p = model.probability(sig)
         if p >= model.threshold:
-            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed)
+            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed, cited)
         return Decision(False, coverage, dense, False, f"the model finds no answer (p={p:.2f})", sig)
     if coverage >= t.coverage:
-        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed)
+        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed, cited)
     if dense >= t.dense:
-        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed)
+        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed, cited)
     if _JAPANESE.search(question) and coverage >= t.coverage_with_dense and dense >= t.dense_with_coverage:
-        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed)
+        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed, cited)
     return Decision(False, coverage, dense, False, "the outline does not seem to cover this", sig)
 
 
@@ -289,6 +287,35 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
 
 
 _UNIT_KINDS = ("rate", "amount", "head count")
+_COUNTED = re.compile(r"([\u3400-\u9fff\u30a0-\u30ffa-z]{2,})(?:は|が|って|を)?(?:全部で|全部|合計で?)?"
+                      r"(?:いくつ|幾つ|何個|何件|何つ|何項目)")
+
+
+def _counted_list(question: str, top: Sequence["Hit"]) -> tuple[int, int]:
+    """For a count question, the passage that answers it and the number of items it lists.
+
+    The first passage that names the thing counted (「目標はいくつ」: 目標, in its text or heading)
+    and either lists items (:func:`bot.decision.listed_items`, counted) or gives a number is
+    cited; a passage that gives some other count (「四つの要素」) is not. Without such a passage,
+    the first is cited as usual.
+
+    Returns:
+        ``(items listed, index of the passage to cite)``; 0 items when a number is given.
+    """
+    m = _COUNTED.search(_squash(question))
+    counted = m.group(1) if m else ""
+    for i, h in enumerate(top):
+        if counted and counted not in _squash(h.chunk.section + h.chunk.text):
+            continue
+        n = len(listed_items(h.chunk.text))
+        if n >= 2:
+            return n, i
+        if states_fact("count", h.chunk.text, question, counted=False) and (not counted or i == 0
+                                                                            or _counts_asked_thing(_squash(h.chunk.text), question)):
+            return 0, i
+    if states_fact("count", top[0].chunk.text, question, counted=False):
+        return 0, 0
+    return len(listed_items(top[0].chunk.text)), 0
 
 
 def _counts_asked_thing(text: str, question: str) -> bool:
@@ -491,8 +518,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     answer_text = ""
     notes: tuple[GlossaryNote, ...] = ()
     if decision.found:
-        quoted = [hits[0]]
-        answer_text = quote(hits[0].chunk)
+        quoted = [hits[decision.cited]]
+        answer_text = quote(quoted[0].chunk)
         if decision.listed:
             answer_text += "\n" + count_note(decision.listed)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
