@@ -199,8 +199,11 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
                                r"|office hours|business hours"),
                     re.compile(r"\d+\s*(?:時(?!間)|:\d\d)")),   # 「24時間」 is a duration
     "contact": (re.compile(r"電話番号|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
-                           r"|e-?mail address|web address|postal address"),
+                           r"|e-?mail address|web address|postal address|\baddress of\b|\b(?:the|its|your) address\b"),
                 re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
+    # An area (「市の面積は？」): a measure of land or floor, or a share of it (延床面積を１０％削減).
+    "area": (re.compile(r"面積|\bhow (?:large|big) is\b|\bwhat is the (?:total )?area\b"),
+             re.compile(r"\d[\d,.]*\s*(?:km|㎢|平方|ha|ヘクタール|㎡|m2|%|％)")),
     "person": (re.compile(r"誰|だれ|どなた|\bwho\b"), None),
     # The name of a post's holder (「副市長の名前は？」) or of a company (「…を作った会社はどこ？」):
     # plans name bodies and posts, seldom people or firms.
@@ -211,7 +214,7 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     # the outline names measures, never the steps, forms or counters of a procedure. Only the
     # question's topic counts (「申請方法は？」), not a method named as a measure
     # (「新しい支払い方法の導入予定は？」).
-    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出|加入|入会|参加|受講)の?方法(?=は|って|を|[?？]|$)"
+    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出|加入|入会|参加|受講|寄附|寄付|納付|支払い?)の?方法(?=は|って|を|[?？]|$)"
                              r"|(?:取り|取得し|申し?込み|払い|使い|受け|もらい|借り|出し|書き)方(?=は|って|を|[?？]|$)"
                              r"|どうすれば|どうしたら"
                              r"|\bhow (?:do|can|should|would) (?:i|we|you|residents|citizens|staff)\b"
@@ -227,7 +230,7 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
 # asked, so the passage must name it, not just state some date or number. They count only as the
 # question's topic or object (followed by は, って, を, が or the end): 「料金の見直しは？」 asks
 # about a review, not an amount.
-_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|年間予算|人数|順位"
+_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|年間予算|人数|順位|面積"
                        r"|(?<![効能])率|割合|数値|数字|目標値|電話番号|url|住所|メールアドレス|連絡先")
 _NOUN_CUE_END = re.compile("(?:" + _NOUN_CUE.pattern + ")$")
 _RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffーa-z]+")
