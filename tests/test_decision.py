@@ -117,6 +117,11 @@ ANSWERED = [
     ("新しい財源として何を考えていますか", "市有地"),
     ("税金以外の収入はどう増やす？", "有料広告"),
     ("職員の研修はどうなる？", "デジタル研修"),
+    ("空いている市の土地はどうする？", "市有地"),
+    ("How will the city find new revenue?", "有料広告"),
+    ("What will change at the service counters?", "ワンフロア窓口"),
+    ("How many goals does the plan have?", "目標Ⅲ"),
+    ("What is the plan period?", "令和１３年度"),
 ]
 REFUSED = [
     "ワンフロア窓口の開設日はいつ？",
