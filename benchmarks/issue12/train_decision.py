@@ -190,14 +190,15 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="print every question's verdicts")
     args = ap.parse_args()
 
-    from bot.decision import DecisionModel
     cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="decision-"))
     documents = args.documents.split(",")
     rows = collect(cache, documents)
 
-    print(f"{'document':10} {'in':>4} {'out':>4} {'model':>5} | {'old thresholds':>15} | "
+    lines: list[str] = []
+    say = lines.append
+    say(f"{'document':10} {'in':>4} {'out':>4} {'model':>5} | {'old thresholds':>15} | "
           f"{'leave-one-document-out':>23} | {'fitted on all':>14}")
-    print(f"{'':10} {'':>4} {'':>4} {'':>5} | {'answ.':>7} {'refus.':>7} | {'answ.':>11} {'refus.':>11} | "
+    say(f"{'':10} {'':>4} {'':>4} {'':>5} | {'answ.':>7} {'refus.':>7} | {'answ.':>11} {'refus.':>11} | "
           f"{'answ.':>6} {'refus.':>7}")
     full = fit_rows(rows)
     figures = {}
@@ -211,7 +212,7 @@ def main() -> None:
         n_model = sum(r.x is not None for r in mine)
         figures[d] = {"in_scope": n_in, "out_of_scope": n_out, "old": [round(old_a, 3), round(old_r, 3)],
                       "leave_one_out": [round(lo_a, 3), round(lo_r, 3)], "fitted": [round(all_a, 3), round(all_r, 3)]}
-        print(f"{d:10} {n_in:4} {n_out:4} {n_model:5} | {old_a:7.3f} {old_r:7.3f} | {lo_a:11.3f} {lo_r:11.3f} | "
+        say(f"{d:10} {n_in:4} {n_out:4} {n_model:5} | {old_a:7.3f} {old_r:7.3f} | {lo_a:11.3f} {lo_r:11.3f} | "
               f"{all_a:6.3f} {all_r:7.3f}")
         sets = sorted({r.qset for r in mine}, key=[r.qset for r in mine].index)
         for qset in sets if len(sets) > 1 else ():
@@ -220,30 +221,36 @@ def main() -> None:
             o = rates(sub, [r.old for r in sub])
             lo = rates(sub, [lodo[i] for i in idx])
             fa = rates(sub, predict(sub, full))
-            print(f"  {qset[:8]:8} {o[2]:4} {o[3]:4} {sum(r.x is not None for r in sub):5} | {o[0]:7.3f} {o[1]:7.3f} | "
+            say(f"  {qset[:8]:8} {o[2]:4} {o[3]:4} {sum(r.x is not None for r in sub):5} | {o[0]:7.3f} {o[1]:7.3f} | "
                   f"{lo[0]:11.3f} {lo[1]:11.3f} | {fa[0]:6.3f} {fa[1]:7.3f}")
         if args.list:
             for r, f in zip(mine, lodo):
                 mark = "ok  " if f == r.in_scope else "MISS"
                 how = "rule " if r.rule is not None else "model"
-                print(f"    {mark} {how} lodo={int(f)} old={int(r.old)} {r.qset:12} {r.question}")
+                say(f"    {mark} {how} lodo={int(f)} old={int(r.old)} {r.qset:12} {r.question}")
     mean, scale, coef, bias = full
-    print("\nweights (standardised features):")
+    say("\nweights (standardised features):")
     for name, c in sorted(zip(USED, coef), key=lambda t: -abs(t[1])):
-        print(f"  {name:18} {c:+.3f}")
-    print(f"  {'(bias)':18} {bias:+.3f}")
-    if args.dry_run:
-        return
-    from bot.decision import parse_model
+        say(f"  {name:18} {c:+.3f}")
+    say(f"  {'(bias)':18} {bias:+.3f}")
+    if not args.dry_run:
+        write_model(Path(args.out), full, figures)
+        say(f"\nwrote {args.out}")
+    # Printed last, so that a reader cutting the output short (| head) cannot stop the write.
+    print("\n".join(lines))
 
+
+def write_model(out: Path, full, figures: dict) -> None:
+    """Write the model fitted on all documents (validated by :func:`bot.decision.parse_model`)."""
+    from bot.decision import DecisionModel, parse_model
+
+    mean, scale, coef, bias = full
     model = DecisionModel(USED, tuple(round(float(v), 6) for v in mean), tuple(round(float(v), 6) for v in scale),
                           tuple(round(float(v), 6) for v in coef), round(bias, 6), THRESHOLD, EMBEDDING[0],
                           {"trained_by": "benchmarks/issue12/train_decision.py", "l2": L2, "documents": figures})
     parse_model(model.to_json())     # what is written must load
-    out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(model.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
 
 
 if __name__ == "__main__":
