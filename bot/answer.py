@@ -22,7 +22,7 @@ ordinals and years are where word overlap misleads most.
 
 A question that asks for a kind of fact — a date (いつ, 申請期限, "when"), an amount (いくら,
 利用料金), a head count (何人), a count, a rank, a rate (回答率), a time of day (開庁時間), a
-person (誰; for "who chairs/heads …" the post itself), a procedure (申請方法, どうすればいい, "how do
+person (誰; for "who chairs/heads …" the post itself), a name (副市長の名前, …を作った会社), an area (面積), a procedure (申請方法, どうすればいい, "how do
 I apply") or a place (どこで, "where can I") — is answered only when a top passage that shares a topic word with it states a fact
 of that kind (and names the noun asked about: 申請期限, 回答率). Out-of-scope questions that
 reuse the outline's words (「新庁舎はいつ完成する？」, 「推進本部の本部長は誰？」) score as well as
