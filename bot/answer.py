@@ -43,10 +43,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from bot.contract import Answer, DocumentRef, GlossaryNote, Source
 from bot.decision import DEFAULT_MODEL, count_note, listed_items, load_model, signals as model_signals
+from bot.decision import item_number as _item_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.retriever import Hit, Retriever
@@ -103,6 +104,7 @@ class Decision:
     signals: Mapping[str, float] | None = field(default=None, compare=False)  # the model's input
     listed: int = 0     # a count question answered by counting the cited passage's listed items
     cited: int = 0      # which hit is quoted: a count question's list may not be the first
+    headings: tuple[str, ...] = ()  # ... or the numbered headings counted, when no passage lists them
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
@@ -155,20 +157,25 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     noun_missing = any(noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
                                                     h.chunk.section) for h in about)
                        for kind, noun in asked)
-    listed, cited = (_counted_list(question, top) if any(kind == "count" for kind, _ in asked) else (0, 0))
+    listed, cited, headings = (0, 0, ())
+    if any(kind == "count" for kind, _ in asked):
+        doc = top[0].chunk.document
+        listed, cited, headings = _counted_list(
+            question, top, lambda: [c.section for c in getattr(retriever, "chunks", ()) if c.document == doc])
     sig = model_signals(question, top, coverage, per_passage, fact_asked=bool(asked), noun_missing=noun_missing)
     model = load_model(t.model) if t.learned else None
     if model is not None and model.embedding_model == getattr(retriever.embedder, "model_id", None):
         p = model.probability(sig)
         if p >= model.threshold:
-            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed, cited)
+            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed, cited,
+                            headings)
         return Decision(False, coverage, dense, False, f"the model finds no answer (p={p:.2f})", sig)
     if coverage >= t.coverage:
-        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed, cited)
+        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed, cited, headings)
     if dense >= t.dense:
-        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed, cited)
+        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed, cited, headings)
     if _JAPANESE.search(question) and coverage >= t.coverage_with_dense and dense >= t.dense_with_coverage:
-        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed, cited)
+        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed, cited, headings)
     return Decision(False, coverage, dense, False, "the outline does not seem to cover this", sig)
 
 
@@ -294,7 +301,8 @@ _COUNTED = re.compile(r"([\u3400-\u9fff\u30a0-\u30ffa-z]{2,})(?:は|が|って|�
                       r"(?:いくつ|幾つ|何個|何件|何つ|何項目)")
 
 
-def _counted_list(question: str, top: Sequence["Hit"]) -> tuple[int, int]:
+def _counted_list(question: str, top: Sequence["Hit"],
+                  sections: "Callable[[], Sequence[str]]" = lambda: ()) -> tuple[int, int, tuple[str, ...]]:
     """For a count question, the passage that answers it and the number of items it lists.
 
     The first passage that names the thing counted (「目標はいくつ」: 目標, in its text or heading)
@@ -302,23 +310,65 @@ def _counted_list(question: str, top: Sequence["Hit"]) -> tuple[int, int]:
     cited; a passage that gives some other count (「四つの要素」) is not. Without such a passage,
     the first is cited as usual.
 
+    When no top passage lists them but the document has numbered headings named for the thing
+    counted (「改革１」「改革２」「改革３」, each its own section, in ``sections()``, the breadcrumbs
+    of the document's chunks), those are counted and returned, to be shown with the count.
+
     Returns:
-        ``(items listed, index of the passage to cite)``; 0 items when a number is given.
+        ``(items listed, index of the passage to cite, headings counted)``; 0 items when a
+        number is given.
     """
     m = _COUNTED.search(_squash(question))
     counted = m.group(1) if m else ""
     for i, h in enumerate(top):
         if counted and counted not in _squash(h.chunk.section + h.chunk.text):
             continue
-        n = len(listed_items(h.chunk.text))
-        if n >= 2:
-            return n, i
-        if states_fact("count", h.chunk.text, question, counted=False) and (not counted or i == 0
-                                                                            or _counts_asked_thing(_squash(h.chunk.text), question)):
-            return 0, i
+        items = listed_items(h.chunk.text)
+        if len(items) >= 2 and _lists_the_counted(counted, items, h.chunk.section):
+            return len(items), i, ()
+        if states_fact("count", h.chunk.text, question, counted=False) and (
+                not counted or _counts_asked_thing(_squash(h.chunk.text), question)):
+            return 0, i, ()
+    if counted:
+        headings = _numbered_headings(counted, sections())
+        if headings:
+            cited = next((i for i, h in enumerate(top) if any(x in h.chunk.section for x in headings)), 0)
+            return len(headings), cited, headings
+        return 0, 0, ()
     if states_fact("count", top[0].chunk.text, question, counted=False):
-        return 0, 0
-    return len(listed_items(top[0].chunk.text)), 0
+        return 0, 0, ()
+    return len(listed_items(top[0].chunk.text)), 0, ()
+
+
+def _numbered_headings(counted: str, sections: Sequence[str]) -> tuple[str, ...]:
+    """The headings 「<counted>１ …」, 「<counted>２ …」 … of ``sections`` (breadcrumbs), numbered
+    1, 2, 3 … without a gap (at least two), as written."""
+    by_number: dict[int, str] = {}
+    for breadcrumb in sections:
+        for part in breadcrumb.split(" › "):
+            line = part.strip()
+            m = re.match(re.escape(counted) + r"([0-9]{1,2}|[ivx]{1,4}(?![a-z]))(?![0-9])", _squash(line))
+            if m:
+                n = _item_number(m.group(1))
+                if n is not None:
+                    by_number.setdefault(n, line)
+    out = []
+    while len(out) + 1 in by_number:
+        out.append(by_number[len(out) + 1])
+    return tuple(out) if len(out) >= 2 else ()
+
+
+def _lists_the_counted(counted: str, items: Sequence[str], section: str) -> bool:
+    """Whether ``items`` are the things counted: they name them (「目標１ …」), or they sit
+    right under a heading named for them (「第２節 取組方針」: （１）…（５）), not under one
+    numbered item of them (「目標１ … › （１）…（２）」 lists one goal's measures)."""
+    if not counted:
+        return True
+    if any(counted in _squash(line) for line in items):
+        return True
+    heading = _squash(section.split(" › ")[-1])
+    at = heading.find(counted)
+    return at >= 0 and not re.match(r"[0-9０-９ⅰ-ⅻⅠ-Ⅻivx]", heading[at + len(counted):at + len(counted) + 1])
 
 
 def _counts_asked_thing(text: str, question: str) -> bool:
@@ -524,7 +574,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         quoted = [hits[decision.cited]]
         answer_text = quote(quoted[0].chunk)
         if decision.listed:
-            answer_text += "\n" + count_note(decision.listed)
+            answer_text += "\n" + count_note(decision.listed, decision.headings)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
     return Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,

@@ -215,7 +215,7 @@ def listed_items(text: str) -> list[str]:
             if not m:
                 continue
             key = scheme if scheme != "label" else "label:" + m.group(1)
-            value = _number(m.group(m.lastindex))
+            value = item_number(m.group(m.lastindex))
             if value is None:
                 break
             if key not in runs:
@@ -237,7 +237,8 @@ _ROMAN = "ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩ"
 _KANA = "アイウエオカキクケコサシスセソタチツテト"
 
 
-def _number(s: str) -> int | None:
+def item_number(s: str) -> int | None:
+    """The value of an item number as written: ３, 3, ③, Ⅳ (or its NFKC ``iv``), ウ; None otherwise."""
     s = unicodedata.normalize("NFKC", s)
     if s.isdigit():
         return int(s)
@@ -254,9 +255,10 @@ def _number(s: str) -> int | None:
     return None
 
 
-def count_note(n: int) -> str:
-    """The count said with an answer to a count question: 「（一覧の項目：４）」."""
-    return f"（一覧の項目：{str(n).translate(_FULL_WIDTH)}）"
+def count_note(n: int, headings: Sequence[str] = ()) -> str:
+    """The count said with an answer to a count question: 「（一覧の項目：４）」, then the numbered
+    headings counted, one a line, when the quoted passage is only one of them."""
+    return "\n".join([f"（一覧の項目：{str(n).translate(_FULL_WIDTH)}）", *headings])
 
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

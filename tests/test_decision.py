@@ -188,3 +188,35 @@ def test_the_old_thresholds_would_fail_these_cases(plan_retriever):
     wrong_old = [q for q, want in cases if compose(q, plan_retriever, thresholds=old).found != want]
     wrong_new = [q for q, want in cases if compose(q, plan_retriever, thresholds=THRESHOLDS).found != want]
     assert wrong_old and not wrong_new, (wrong_old, wrong_new)
+
+
+def test_a_count_question_cites_the_list_of_the_things_counted_not_one_items_sub_list():
+    """「重点目標１ …」 with its (1)(2) measures is one goal, not the list of goals."""
+    from types import SimpleNamespace
+
+    from bot.answer import _counted_list
+
+    def hit(section, text):
+        return SimpleNamespace(chunk=SimpleNamespace(section=section, text=text))
+
+    one_goal = hit("５ 大綱 › 重点目標１ 強くしなやかな組織をつくる", "(1) 人材の育成\n(2) 働き方改革")
+    goals = hit("５ 大綱 › (1) 基本的考え方", "【重点目標】\n重点目標１ 強く\n重点目標２ 強い\n重点目標３ 市民")
+    under_heading = hit("第３章 › 第２節 取組方針", "（１）サービス\n（２）財政\n（３）施設\n（４）人材\n（５）協働")
+    assert _counted_list("重点目標はいくつありますか", [one_goal, goals]) == (3, 1, ())
+    assert _counted_list("重点目標はいくつありますか", [one_goal]) == (0, 0, ())   # no count rather than a wrong one
+    assert _counted_list("取組方針はいくつ？", [under_heading]) == (5, 0, ())
+
+
+def test_a_count_question_counts_numbered_headings_when_no_passage_lists_them():
+    """「改革１」「改革２」「改革３」 are sections of their own: the document's headings are counted."""
+    from types import SimpleNamespace
+
+    from bot.answer import _counted_list
+
+    reform_1 = SimpleNamespace(chunk=SimpleNamespace(section="Ｃ › 改革１ 施設を長く使う", text="◎一つの建物にまとめます。"))
+    sections = ["Ａ あらまし", "Ｃ › 改革１ 施設を長く使う", "Ｃ › 改革２ お金の使い方を変える",
+                "Ｃ › 改革２ お金の使い方を変える", "Ｃ › 改革３ 働き方を変える", "Ｄ 進め方"]
+    n, cited, headings = _counted_list("改革はいくつありますか", [reform_1], lambda: sections)
+    assert (n, cited) == (3, 0)          # 「一つの建物」 is another count
+    assert headings == ("改革１ 施設を長く使う", "改革２ お金の使い方を変える", "改革３ 働き方を変える")
+    assert count_note(n, headings).splitlines() == ["（一覧の項目：３）", *headings]
