@@ -154,9 +154,11 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
                           for h in about)]
     if missing:
         return Decision(False, coverage, dense, False, f"the passages give no {missing[0]}")
-    noun_missing = any(noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
-                                                    h.chunk.section) for h in about)
-                       for kind, noun in asked)
+    unnamed = [(kind, noun) for kind, noun in asked
+               if noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
+                                               h.chunk.section) for h in about)]
+    noun_missing = bool(unnamed)
+    no_answer = (f"the passages give no {unnamed[0][0]} of {unnamed[0][1]}; " if unnamed else "")
     listed, cited, headings = (0, 0, ())
     if any(kind == "count" for kind, _ in asked):
         doc = top[0].chunk.document
@@ -169,7 +171,7 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
         if p >= model.threshold:
             return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed, cited,
                             headings)
-        return Decision(False, coverage, dense, False, f"the model finds no answer (p={p:.2f})", sig)
+        return Decision(False, coverage, dense, False, f"{no_answer}the model finds no answer (p={p:.2f})", sig)
     if coverage >= t.coverage:
         return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed, cited, headings)
     if dense >= t.dense:
