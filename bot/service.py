@@ -6,6 +6,7 @@ in a newly current index version without a restart and without failing requests 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import unicodedata
@@ -24,6 +25,8 @@ benchmarks/bench_question_length.py: ~13 ms at 10 characters, ~36 ms at 50 (typi
 written test questions have median 39, max 78), ~145 ms at 200, ~0.5 s at 400-500, ~1.4 s at
 1,000. At 200 the worst case stays within ~4x a typical question while leaving 2.5x the longest
 real one; 500 allowed ~15x, which let a few visitors saturate the CPU."""
+MAX_HISTORY = 10
+"""Earlier turns of a conversation a question is read with (the newest); surfaces bound theirs too."""
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the index ``current`` pointer by a running server."""
 
@@ -50,6 +53,39 @@ def clean_question(text: str | None) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionTooLong(f"question has {len(text)} characters; at most {MAX_QUESTION_CHARS}")
     return text
+
+
+def read_question(question: str, history: Sequence = ()):
+    """``(asked, reading)``: the question without its chat phrasing (:func:`bot.chat.read_message`)
+    and how it reads after the earlier turns (:func:`bot.conversation.read_follow_up`).
+
+    A reading longer than :data:`MAX_QUESTION_CHARS` falls back to the question on its own.
+    """
+    from bot.chat import read_message
+    from bot.conversation import Reading, read_follow_up
+
+    message = read_message(question)
+    asked = message.question
+    earlier = [_asked_turn(h) for h in list(history)[-MAX_HISTORY:]]
+    reading = read_follow_up(asked, [h for h in earlier if h], new_topic=message.new_topic)
+    if len(reading.searched) > MAX_QUESTION_CHARS or not reading.searched.strip():
+        reading = Reading(asked)
+    return asked, reading
+
+
+def _asked_turn(item):
+    """An earlier turn with its chat phrasing left out (a string, a Turn or a mapping)."""
+    from bot.chat import read_message
+    from bot.conversation import Turn
+
+    if isinstance(item, str):
+        return read_message(item).question if item.strip() else ""
+    if isinstance(item, Turn):
+        return Turn(read_message(item.question).question, item.section) if item.question.strip() else ""
+    if isinstance(item, dict):
+        q = str(item.get("question") or "")
+        return Turn(read_message(q).question, str(item.get("section") or "")) if q.strip() else ""
+    return ""
 
 
 class QAService:
@@ -151,16 +187,23 @@ class QAService:
                 return open_index_dir(directory, embedder)
         return self._open(self.settings)
 
-    def ask(self, question: str, *, history: Sequence[str] = (), k: int = 3) -> Answer:
+    def ask(self, question: str, *, history: Sequence = (), k: int = 3) -> Answer:
         """Answer ``question`` from the outline.
 
+        The chat phrasing around the question (greetings, preambles, sign-offs, mentions, links,
+        emoji: :mod:`bot.chat`) is left out of the search, and a follow-up is read with the earlier
+        turns as far as it needs them (:mod:`bot.conversation`).
+
         Args:
-            question: the user's question (cleaned here).
-            history: earlier questions in the same conversation, oldest first.
+            question: the user's message (cleaned here); the answer's ``question`` stays it.
+            history: earlier turns of the same conversation, oldest first: questions as strings,
+                or :class:`bot.conversation.Turn` / ``{"question", "section"}`` with the section
+                that answered them. At most :data:`MAX_HISTORY` are used.
             k: number of sources to return.
 
         Returns:
-            An :class:`Answer` in the shared contract.
+            An :class:`Answer` in the shared contract; ``searched_as`` says how a follow-up was
+            read, ``meta["asked"]`` is the question without its chat phrasing.
 
         Raises:
             EmptyQuestion, QuestionTooLong: see :func:`clean_question`.
@@ -169,12 +212,25 @@ class QAService:
         from bot.revisions import is_revision_question
 
         question = clean_question(question)
+        asked, reading = read_question(question, history)
+        searched = reading.searched
         retriever = self.retriever        # one version for the whole request, even across a switch
-        if is_revision_question(question):   # 「改訂で何が変わった？」: the diff, not a search
+        if is_revision_question(asked):   # 「改訂で何が変わった？」: the diff, not a search
             from bot.revisions import revision_answer
 
-            return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
-        return compose(question, retriever, k=k, history=tuple(history), current=self._chosen_document())
+            return revision_answer(asked, self.settings.index_dir, serving=getattr(retriever, "version", None))
+        current = self._chosen_document()
+        answer = compose(searched, retriever, k=k, current=current)
+        if not answer.found and reading.fallback:
+            # The context did not help (「それって誰が点検するの？」): the question on its own words.
+            alone = compose(reading.fallback, retriever, k=k, current=current)
+            if alone.found:
+                from bot.conversation import Reading
+
+                answer, reading = alone, Reading(asked)
+        meta = {**answer.meta, "asked": asked, "context": reading.how}
+        return dataclasses.replace(answer, question=question, meta=meta,
+                                   searched_as=searched if reading.context_used else "")
 
     def _chosen_document(self) -> str | None:
         """The admin's choice of current document (``reformbot index current-document``), read on
