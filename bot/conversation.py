@@ -2,7 +2,7 @@
 
 A follow-up is read with the thread's earlier turns only as far as it needs them:
 
-* a switched numbered item (「第２期は？」 after 「第１期実施計画の期間は？」, 「重点目標３のほうは？」,
+* a switched numbered item (「第２期は？」 after 「第１期実施計画の期間は？」, 「基本目標３のほうは？」,
   「じゃあ３は？」): the previous question with its item swapped — labels are read from the text
   (第N期/次/章…, a word followed by a number or a Roman numeral, (N)), never from a list;
 * ellipsis (「じゃあ大綱全体だと？」, 「収納率は？」): the previous question's frame with its topic
@@ -85,7 +85,7 @@ _CONTAINMENT = re.compile(r"^(?:その|この)(?:中|うち|なか)(?:で|の|�
 _EN_PRONOUN = re.compile(r"\b(?:it|that|this|they|them|its)\b", re.IGNORECASE)
 _MORE = re.compile(r"^(?:具体的|詳しく|詳細|他|ほか|例え|もっと|more|details?|for example|specifically)", re.IGNORECASE)
 
-# Numbered labels, read from the text: 第２期 / 第３次 / 第１章, 重点目標３ / 基本方針Ⅳ, (3) / （ｲ）.
+# Numbered labels, read from the text: 第２期 / 第３次 / 第１章, 基本目標３ / 基本方針Ⅳ, (3) / （ｲ）.
 _NUM = r"[0-9０-９一二三四五六七八九十]+"
 _ROMAN = r"[ⅠⅡⅢⅣⅤⅥⅦⅧⅨⅩⅰⅱⅲⅳⅴⅵⅶⅷⅸⅹ]+"
 _LABEL = re.compile(
@@ -139,8 +139,8 @@ def _labels(text: str) -> list[tuple[int, int, str, str]]:
 def _swap_item(core: str, previous: str) -> str | None:
     """The previous question with its item swapped for the one ``core`` names, or None.
 
-    「第２期」 + 「第１期実施計画の期間は？」 -> 「第２期実施計画の期間は？」; 「３」 + 「重点目標２は？」 ->
-    「重点目標３は？」. Only a label of the same kind (same unit, same word) is swapped.
+    「第２期」 + 「第１期実施計画の期間は？」 -> 「第２期実施計画の期間は？」; 「３」 + 「基本目標２は？」 ->
+    「基本目標３は？」. Only a label of the same kind (same unit, same word) is swapped.
     """
     mine = _labels(core)
     theirs = _labels(previous)
@@ -195,7 +195,7 @@ def _swap_topic(core: str, previous: str) -> str | None:
 
 
 def _heading(section: str) -> str:
-    """The last heading of a breadcrumb without its numbering (「ウ 重点目標３ 市民…」 -> 「重点目標３ 市民…」)."""
+    """The last heading of a breadcrumb without its numbering (「ウ 基本目標３ 市民…」 -> 「基本目標３ 市民…」)."""
     last = section.split(" › ")[-1].strip()
     return re.sub(r"^(?:[（(][^）)]{1,3}[）)]|[0-9０-９ａ-ｚア-ンｱ-ﾝ一二三四五六七八九十]{1,2}(?:[－\-.．][0-9０-９]+)?)\s*",
                   "", last).strip()
@@ -215,7 +215,7 @@ def read_follow_up(question: str, history: Sequence[HistoryItem] = (), *, new_to
         question: the question (chat phrasing already removed, :mod:`bot.chat`).
         history: earlier turns, oldest first: questions as strings, or :class:`Turn` (or
             ``{"question", "section"}``) with the answered section. Earlier string questions are
-            read in turn, so 「じゃあ３は？」 after 「重点目標１は？」, 「重点目標２は？」 is 「重点目標３は？」.
+            read in turn, so 「じゃあ３は？」 after 「基本目標１は？」, 「基本目標２は？」 is 「基本目標３は？」.
         new_topic: the message opened with 「ところで」 or similar: never merged.
 
     Returns:

@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Sequence
 from bot.slack import blocks as bk
 from bot.slack.bot import SLASH_COMMAND, SlackBot, _cause
 from bot.slack.messages import HELP_WORDS, detect_language, is_acknowledgement, t
+
+THREAD_TURNS = 10
+"""Earlier turns of a thread a follow-up is read with (the newest)."""
 from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 
 if TYPE_CHECKING:
@@ -38,6 +41,14 @@ def question_text(text: str, bot_user_id: str | None) -> str:
     text = re.sub(r"<(?:https?|mailto):[^|>]+\|([^>]+)>", r"\1", text)   # <url|label> -> label
     text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
     return html.unescape(" ".join(text.split())).strip()
+
+
+def is_social_only(text: str) -> bool:
+    """True for a reply that only thanks, greets or acknowledges (「ありがとうございます🙏」, "thanks!"):
+    no question in it. A thank-you with a question (「ありがとう。ところでPFIとは？」) is not."""
+    from bot.chat import read_message
+
+    return is_acknowledgement(text) or read_message(text).social_only
 
 
 def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
@@ -131,8 +142,8 @@ def register_listeners(bot: SlackBot) -> None:
             return
         if event.get("user") not in bot.store.thread_askers(event["channel"], thread_ts):
             return
-        if is_acknowledgement(question_text(event.get("text") or "", context.bot_user_id)):
-            return
+        if is_social_only(question_text(event.get("text") or "", context.bot_user_id)):
+            return      # 「ありがとうございます！」: nothing to answer (「ありがとう。ところで…？」 is answered)
         answer_in_conversation(bot, event, context.bot_user_id, surface="thread", reply_thread_ts=thread_ts)
 
     @app.command(SLASH_COMMAND)
@@ -183,7 +194,7 @@ def failure_text(exc: BaseException, lang: str) -> str:
     return t(lang, "error")
 
 
-def ask(bot: SlackBot, question: str, *, surface: str, history: Sequence[str] = ()) -> "Answer":
+def ask(bot: SlackBot, question: str, *, surface: str, history: Sequence = ()) -> "Answer":
     """``bot.qa.ask``, timed and counted as an answer on ``surface`` when the bot has metrics.
 
     A question refused as empty or too long is not counted; any other failure counts as an error.
@@ -234,7 +245,9 @@ def answer_in_conversation(
 
     reacted = _react(client, "reactions_add", channel, ts)
     try:
-        history = bot.store.thread_questions(channel, event["thread_ts"]) if event.get("thread_ts") else []
+        # The thread's earlier questions and the sections that answered them (bot/conversation.py).
+        history = (bot.store.thread_turns(channel, event["thread_ts"], limit=THREAD_TURNS)
+                   if event.get("thread_ts") else [])
         answer = ask(bot, question, surface=surface, history=history)
         answer_id = bot.store.record_answer(
             question=question,
@@ -246,6 +259,7 @@ def answer_in_conversation(
             channel_id=channel,
             thread_ts=reply_thread_ts or "",
             index_version=answer.index_version,
+            section=answer.sources[0].section if answer.found and answer.sources else "",
         )
         message = bk.answer_message(
             answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id
