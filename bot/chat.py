@@ -45,13 +45,14 @@ _EMOJI = re.compile(
 _STOPS = "。．！？!?"
 _ENGLISH_STOP = re.compile(r"(?<=[A-Za-z0-9)])\.\s+")
 _CLAUSE_BREAK = re.compile(r"[、，,：:；;]|\s+(?=[^\sA-Za-z0-9])|(?<=[^\sA-Za-z0-9])\s+")
+_PARTICLES = set("のはがをにとでもやへ")
 _CLAUSE_END = " 　、，,：:；;・"     # cut after a clause; a question's own ？ and 。 stay
 _EDGE_PUNCT = " 　、，,。．.！!？?：:；;・…〜~ー－-—\"'「」『』（）()【】[]"
 
 # A question: a question mark, an interrogative word, or a question ending.
 _INTERROGATIVE = re.compile(
     r"[?？]|何|なに|なん[でだの]|いつ|誰|だれ|どこ|どちら|どっち|どう|どの|どれ|どんな|いくら|いくつ|なぜ|何故|"
-    r"(?:です|ます|でしょう|ません)か|かな$|とは$|って$|って何|教えて|知りたい|"
+    r"(?:です|ます|でしょう|ません)か|かな$|とは$|って$|は$|って何|教えて|知りたい|"
     r"\b(?:what|when|who|whom|whose|where|which|why|how|is|are|does|do|did|can|could|will|should)\b",
     re.IGNORECASE,
 )
@@ -60,6 +61,9 @@ _REPORTED = re.compile(
     r"(?:聞か|訊か|尋ねら|問わ|質問さ|問い合わせら|頼ま|言わ|確認さ|相談さ|依頼さ)れ"
     r"(?:た|まし(?:た|て)|て)(?:ん|の)?(?:です|だ)?(?:が|けど|けれど|けれども|ので|から)?$"
 )
+# "Tanaka asked me:", "a resident was asking" (the question follows).
+_REPORTED_EN = re.compile(r"\b(?:asked(?: me| us)?|was asking|is asking|wants to know|wanted to know|was wondering)$",
+                          re.IGNORECASE)
 _ASKER = re.compile(
     r"^[^、。]{0,12}?(?:さん|様|さま|くん|君|ちゃん|氏|課長|部長|係長|主任|室長|所長|市長|局長|議員|先輩|"
     r"上司|同僚|市民|住民|お客様|お客さん|窓口|の方|方)?(?:に|から|より|経由で)"
@@ -114,7 +118,8 @@ def strip_markup(text: str) -> str:
 
     def link(m: re.Match) -> str:
         label = (m.group(2) or "").strip()
-        return f" {label} " if label and not _BARE_URL.fullmatch(label) else " "
+        # A link's words stand apart from the question they follow or precede.
+        return f"\n{label}\n" if label and not _BARE_URL.fullmatch(label) else " "
 
     text = _SLACK_LINK.sub(link, text)
     text = _BARE_URL.sub(" ", text)
@@ -161,7 +166,7 @@ def _strip_edges(clause: str) -> str:
             if cut is not None:
                 clause, changed = cut, True
                 break
-    return clause.lstrip(_EDGE_PUNCT).rstrip(_CLAUSE_END)
+    return clause.lstrip(_EDGE_PUNCT).rstrip(_CLAUSE_END + "（(【[「『")
 
 
 def _cut_prefix(clause: str, formula: str) -> str | None:
@@ -175,6 +180,9 @@ def _cut_prefix(clause: str, formula: str) -> str | None:
                 return None
             # An English formula must end at a word edge: "hi" is not the start of "history".
             if formula[-1].isascii() and formula[-1].isalnum() and rest[:1].isascii() and rest[:1].isalnum():
+                return None
+            # A formula used as a noun (「お疲れ様の言い方は？」) is part of the question.
+            if rest[:1] in _PARTICLES:
                 return None
             return rest.lstrip(_EDGE_PUNCT)
         if not formula.startswith(seen):
@@ -209,6 +217,8 @@ def _reported(clause: str) -> str | None:
     「田中さんに聞かれたのですが」 -> "", 「田中さんにBCPって何か聞かれたのですが」 -> 「BCPって何か」.
     """
     clause = clause.strip(_EDGE_PUNCT.replace("」", "").replace("』", ""))
+    if _REPORTED_EN.search(clause):
+        return ""
     m = _REPORTED.search(clause)
     if not m:
         return None
