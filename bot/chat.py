@@ -45,6 +45,7 @@ _EMOJI = re.compile(
 _STOPS = "。．！？!?"
 _ENGLISH_STOP = re.compile(r"(?<=[A-Za-z0-9)])\.\s+")
 _CLAUSE_BREAK = re.compile(r"[、，,：:；;]|\s+(?=[^\sA-Za-z0-9])|(?<=[^\sA-Za-z0-9])\s+")
+_KANJI = re.compile(r"[\u3400-\u9fff々]")
 _PARTICLES = set("のはがをにとでもやへ")
 _CLAUSE_END = " 　、，,：:；;・"     # cut after a clause; a question's own ？ and 。 stay
 _EDGE_PUNCT = " 　、，,。．.！!？?：:；;・…〜~ー－-—\"'「」『』（）()【】[]"
@@ -155,22 +156,30 @@ def _strip_edges(clause: str) -> str:
     while changed and clause:
         changed = False
         norm_clause = _norm(clause)
+        # Longest formula first; once one matches but is part of a word (「お疲れ様の…」), a shorter
+        # one (「お疲れ」) at the same edge is not tried.
+        prefix_open = suffix_open = True
         for f in formulas():
             if not f or len(f) >= len(norm_clause):
                 continue
-            cut = _cut_prefix(clause, f)
-            if cut is not None:
+            cut = _cut_prefix(clause, f) if prefix_open else None
+            if cut is False:
+                prefix_open = False
+            elif cut is not None:
                 clause, changed = cut, True
                 break
-            cut = _cut_suffix(clause, f)
-            if cut is not None:
+            cut = _cut_suffix(clause, f) if suffix_open else None
+            if cut is False:
+                suffix_open = False
+            elif cut is not None:
                 clause, changed = cut, True
                 break
     return clause.lstrip(_EDGE_PUNCT).rstrip(_CLAUSE_END + "（(【[「『")
 
 
-def _cut_prefix(clause: str, formula: str) -> str | None:
-    """``clause`` without the leading ``formula`` (compared normalised), or None."""
+def _cut_prefix(clause: str, formula: str) -> str | None | bool:
+    """``clause`` without the leading ``formula`` (compared normalised); None when it does not
+    start with it; False when it does but the formula is part of a word there."""
     seen = ""
     for i, ch in enumerate(clause):
         seen += _norm(ch)
@@ -180,18 +189,19 @@ def _cut_prefix(clause: str, formula: str) -> str | None:
                 return None
             # An English formula must end at a word edge: "hi" is not the start of "history".
             if formula[-1].isascii() and formula[-1].isalnum() and rest[:1].isascii() and rest[:1].isalnum():
-                return None
+                return False
             # A formula used as a noun (「お疲れ様の言い方は？」) is part of the question.
-            if rest[:1] in _PARTICLES:
-                return None
+            if rest[:1] in _PARTICLES or (_KANJI.match(clause[i]) and _KANJI.match(rest[:1])):
+                return False
             return rest.lstrip(_EDGE_PUNCT)
         if not formula.startswith(seen):
             return None
     return None
 
 
-def _cut_suffix(clause: str, formula: str) -> str | None:
-    """``clause`` without the trailing ``formula`` (compared normalised, end punctuation aside), or None."""
+def _cut_suffix(clause: str, formula: str) -> str | None | bool:
+    """``clause`` without the trailing ``formula`` (compared normalised, end punctuation aside);
+    None when it does not end with it; False when it does but is part of a word there."""
     body = clause.rstrip(_EDGE_PUNCT)
     seen = ""
     for i in range(len(body) - 1, -1, -1):
@@ -201,7 +211,7 @@ def _cut_suffix(clause: str, formula: str) -> str | None:
             if not rest.strip(_EDGE_PUNCT):
                 return None
             if formula[0].isascii() and formula[0].isalnum() and rest[-1:].isascii() and rest[-1:].isalnum():
-                return None
+                return False
             # Only after a question ends: 「BCPとは？よろしく」, not 「…の説明をお願いします」's お願いします.
             if not _INTERROGATIVE.search(rest.rstrip(_EDGE_PUNCT) + "?"):
                 return None
