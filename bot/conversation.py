@@ -80,6 +80,7 @@ _EN_PREDICATE = re.compile(r"\b(?:what|when|who|whom|where|which|why|how|is|are|
                            r"will|should|has|have|tell|explain|list)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:それ|これ|あれ|そちら|こちら)(?:ら)?(?=って|は|を|が|の|に|で|と|も|[?？]|$)|"
                       r"(?:その|この|あの)")
+_DEFINITION_END = re.compile(r"(?:とは|って)(?:何|なに|なん)?[?？。]*$")
 _PRONOUN_PHRASE = re.compile(r"^(?:じゃあ|では|で)?[、\s]*(?:それ|これ|あれ)(?:って|は|が|を)|(?:その|この)(?:中|うち|なか)(?:で|の|に|では)?")
 _CONTAINMENT = re.compile(r"^(?:その|この)(?:中|うち|なか)(?:で|の|に|では|から)?")
 _EN_PRONOUN = re.compile(r"\b(?:it|that|this|they|them|its)\b", re.IGNORECASE)
@@ -258,7 +259,7 @@ def _read(question: str, previous: Turn) -> Reading:
         rewritten = _OPENER.sub("", rewritten)
         own = _PRONOUN_PHRASE.sub("", question).strip(" 、,") if not english else ""
         return Reading(rewritten, True, "pronoun", fallback=own if own and own != rewritten and _own_words(own) else "")
-    if _own_words(core) or "の" in core:
+    if _own_words(core) or "の" in core or _DEFINITION_END.search(question):
         # A predicate, or a noun phrase with its own attribute (「市税の収納率の状況」): a question
         # of its own, not merged.
         return Reading(question)
