@@ -76,6 +76,9 @@ _EN_ELLIPSIS = re.compile(r"^(?:what|how) about\s+(.+?)[?.]*$|^(?:and|also)\s+(.
 _PREDICATE = re.compile(r"何|なに|いつ|誰|だれ|どこ|どう(?!ですか$)|どの|どれ|どんな|いくら|いくつ|なぜ|"
                         r"する|した|して|され|ます|ました|ません|です(?!か?$)|ある|いる|なる|れる|たい|教えて|書いて|"
                         r"[っ]?た(?:の|か)|とは")
+# A clause, not a noun phrase: a topic/subject/object particle with more after it (「計画は見直す」),
+# a verb or adjective ending (「うまくいかなかった取組」, 「見直す」).
+_CLAUSE = re.compile(r"[はがを](?=\S)|[っか]た|ない|[\u3400-\u9fff][るすうくつむぶぐ]$|[\u3040-\u309f]い$")
 _EN_PREDICATE = re.compile(r"\b(?:what|when|who|whom|where|which|why|how|is|are|was|were|does|do|did|can|could|"
                            r"will|should|has|have|tell|explain|list)\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"(?:それ|これ|あれ|そちら|こちら)(?:ら)?(?=って|は|を|が|の|に|で|と|も|[?？]|$)|"
@@ -205,7 +208,8 @@ def _heading(section: str) -> str:
 def _own_words(core: str) -> bool:
     """Whether ``core`` asks something of its own: a predicate, or more than a short noun phrase
     (「BCPって」 asks what BCP is)."""
-    return (bool(_PREDICATE.search(core) or _EN_PREDICATE.search(core) or core.endswith(("って", "とは")))
+    return (bool(_PREDICATE.search(core) or _EN_PREDICATE.search(core) or core.endswith(("って", "とは"))
+                 or _CLAUSE.search(core))
             or len(core) > MAX_FOLLOW_UP_CHARS)
 
 

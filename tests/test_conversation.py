@@ -96,3 +96,14 @@ def test_thread_follow_ups_against_the_real_index(real_qa):
 def test_an_item_the_document_does_not_have_is_refused_in_a_thread(real_qa):
     third = real_qa.ask("第３期は？", history=["第１期実施計画の期間は？"])
     assert third.searched_as == "第３期実施計画の期間は？" and not third.found
+
+
+def test_no_question_of_the_dev_and_practice_sets_is_merged_with_an_earlier_one():
+    """Full questions (their own topic and predicate) are read on their own after any question."""
+    from chat_support import questions
+    from test_chat_phrasing import DEV_SET, MIDORI_SET
+
+    earlier = ["第１期実施計画の期間は？", "BCPって何ですか", "What does PFI stand for?", "基本方針Ⅱは何ですか"]
+    merged = [(e, q) for q in questions(DEV_SET) + questions(MIDORI_SET) for e in earlier
+              if read_follow_up(q, [e]).context_used]
+    assert merged == []
