@@ -3,6 +3,7 @@
     python benchmarks/eval_issue12.py                         # all sets: the lead's one clean run
     python benchmarks/eval_issue12.py --sets dev,latency      # the dev set only (anyone may run this)
     python benchmarks/eval_issue12.py --data /tmp/i12         # reuse (or build once) indexes there
+                                                              # (built by older code? use a new dir)
     python benchmarks/eval_issue12.py --heldout-dir benchmarks/issue12/dev/e_smoke   # smoke sets
 
 The held-out sets under benchmarks/issue12/heldout/ were written (helper E) and committed before the
