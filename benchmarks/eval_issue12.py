@@ -45,6 +45,7 @@ import inspect
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -496,6 +497,8 @@ def main(argv: list[str] | None = None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     print(f"\nwrote {out}")
+    if not args.data:
+        shutil.rmtree(base, ignore_errors=True)    # our own temp indexes; --data keeps them
     return results
 
 
