@@ -41,6 +41,7 @@ Writes benchmarks/results/eval_issue12.json (figures, and per set the questions 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import json
 import os
@@ -237,13 +238,21 @@ class Indexes:
 
 
 def ask_in_thread(qa, question: str, earlier: list[tuple[str, object]], k: int = 10):
-    """Ask ``question`` with the thread's earlier ``(question, answer)`` turns.
+    """Ask ``question`` with the thread's earlier ``(question, answer)`` turns, as Slack threads do.
 
-    The service takes earlier questions as ``history``; if it grows a parameter for earlier answers
-    (``answers`` / ``previous_answers`` / ``turns``) they are passed too. One place to adapt.
+    Where the service reads turns (``bot.conversation`` exists), each earlier turn goes as
+    ``{"question", "section"}`` with the section of its answer's first source ("" when refused),
+    what the Slack listener keeps per thread; otherwise as the earlier questions (strings). A
+    parameter for earlier answers (``answers`` / ``previous_answers`` / ``turns``) gets them too.
+    One place to adapt.
     """
     params = inspect.signature(qa.ask).parameters
-    kwargs: dict = {"history": [q for q, _ in earlier], "k": k}
+    if importlib.util.find_spec("bot.conversation") is not None:
+        history: list = [{"question": q, "section": a.sources[0].section if a.found and a.sources else ""}
+                         for q, a in earlier]
+    else:
+        history = [q for q, _ in earlier]
+    kwargs: dict = {"history": history, "k": k}
     for name in ("answers", "previous_answers"):
         if name in params:
             kwargs[name] = [a for _, a in earlier]
