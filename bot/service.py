@@ -218,7 +218,8 @@ class QAService:
         if is_revision_question(asked):   # 「改訂で何が変わった？」: the diff, not a search
             from bot.revisions import revision_answer
 
-            return revision_answer(asked, self.settings.index_dir, serving=getattr(retriever, "version", None))
+            changes = revision_answer(asked, self.settings.index_dir, serving=getattr(retriever, "version", None))
+            return dataclasses.replace(changes, question=question)
         current = self._chosen_document()
         answer = compose(searched, retriever, k=k, current=current)
         if not answer.found and reading.fallback:

@@ -4,8 +4,8 @@
 
 Builds (or reuses, under ``--data``) the real indexes of the bundled outline and the みどり市
 practice plan with the default model, asks each thread's turns in order through
-``QAService.ask(question, history=[earlier questions])`` — the way the evaluation script and the
-surfaces do — and scores the last turn: right when it is answered and the gold text is in its first
+``QAService.ask(question, history=[{question, section}])`` — the way the Slack listener keeps a
+thread (``--strings``: earlier questions only, as ``reformbot ask --previous``) — and scores the last turn: right when it is answered and the gold text is in its first
 source's text or section path (NFKC, whitespace removed), or, for gold "-", when it is refused.
 """
 from __future__ import annotations
@@ -59,6 +59,8 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--strings", action="store_true",
+                        help="earlier turns as questions only (default: {question, section} as Slack keeps them)")
     args = parser.parse_args()
     base = args.data or Path(tempfile.mkdtemp(prefix="b-threads-"))
     qas = {"outline": service(base / "outline", None), "midori": service(base / "midori", (MIDORI,))}
@@ -66,10 +68,11 @@ def main() -> int:
     rows = threads()
     for doc, gold, turns in rows:
         qa = qas[doc]
-        history: list[str] = []
+        history: list = []
         for turn in turns:
             answer = qa.ask(turn, history=tuple(history))
-            history.append(turn)
+            section = answer.sources[0].section if answer.found and answer.sources else ""
+            history.append(turn if args.strings else {"question": turn, "section": section})
         good = right(answer, gold)
         ok += good
         if args.verbose or not good:
