@@ -390,7 +390,8 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
 
 
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
-            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None) -> Answer:
+            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None,
+            not_sections: frozenset[str] = frozenset()) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
 
     Args:
@@ -403,6 +404,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         thresholds: the found/not-found rule.
         current: the admin's choice of current document (``reformbot index current-document``);
             None or an id the index does not hold: the newest document.
+        not_sections: breadcrumbs whose passages are left out (a follow-up that asks something
+            new about the previous answer's topic is not answered by that passage again).
 
     Returns:
         The :class:`Answer`: ``answer`` quotes the top passage when ``found``; ``sources`` are the
@@ -420,7 +423,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     scope = documents[0] if documents else None
     if len(documents) < 2:
         searched = query
-        hits = retriever.search(query, k=n)
+        hits = [h for h in retriever.search(query, k=n + len(not_sections))
+                if h.chunk.section not in not_sections][:n]
         decision = decide(query, hits, retriever, thresholds)
     else:
         from index.documents import choose, current_document
@@ -433,7 +437,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         # Only a question that names no document is also put to the others.
         others = [] if named else [d.id for d in documents if d.id != scope.id]
         found_in = retriever.search_each(searched, n, [scope.id, *others])
-        hits = found_in[scope.id]
+        hits = [h for h in found_in[scope.id] if h.chunk.section not in not_sections]
         decision = _decide_in(scope.id, query, searched, hits, retriever, thresholds)
     sources = tuple(_source(h, h.rank, retriever) for h in hits[:k])
     other_sources: list[Source] = []

@@ -52,7 +52,7 @@ class Reading:
         searched: the text to search.
         context_used: True when earlier turns changed what is searched.
         how: ``"own"``, ``"item"`` (switched item), ``"topic"`` (ellipsis), ``"pronoun"``,
-            ``"more"`` (「具体的には？」: the previous question and this one).
+            ``"within"`` (「その中で…」), ``"more"`` (「具体的には？」: the previous question and this one).
     """
 
     searched: str
@@ -60,7 +60,11 @@ class Reading:
     how: str = "own"
     fallback: str = ""
     """A second reading to search when ``searched`` finds no answer ("" = none): for a pronoun,
-    the question on its own words (「それって誰が点検するの？」 -> 「誰が点検するの？」)."""
+    the question on its own words (「それって誰が点検するの？」 -> 「誰が点検するの？」); for a
+    swapped topic, the follow-up itself (「第２次プランは？」)."""
+    not_section: str = ""
+    """The previous answer's section, for a question that asks something new about its topic
+    (「大綱ではそれをどうするって書いてある？」 after a definition): another passage answers it."""
 
 
 # Discourse openers that lean on the previous turn (stripped before reading).
@@ -262,7 +266,9 @@ def _read(question: str, previous: Turn) -> Reading:
             rewritten = question[:start] + referent + joint + question[end:]
         rewritten = _OPENER.sub("", rewritten)
         own = _PRONOUN_PHRASE.sub("", question).strip(" 、,") if not english else ""
-        return Reading(rewritten, True, "pronoun", fallback=own if own and own != rewritten and _own_words(own) else "")
+        return Reading(rewritten, True, "within" if containment else "pronoun",
+                       fallback=own if own and own != rewritten and _own_words(own) else "",
+                       not_section="" if containment else previous.section)
     if _own_words(core) or "の" in core or _DEFINITION_END.search(question):
         # A predicate, or a noun phrase with its own attribute (「市税の収納率の状況」): a question
         # of its own, not merged.
@@ -279,5 +285,5 @@ def _read(question: str, previous: Turn) -> Reading:
         return Reading(f"{core}の{prev}" if not english else f"{prev} {core}", True, "item")
     swapped = _swap_topic(core, prev)
     if swapped:
-        return Reading(swapped, True, "topic")
+        return Reading(swapped, True, "topic", fallback=_OPENER.sub("", question).strip())
     return Reading(f"{prev} {question}", True, "more")

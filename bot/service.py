@@ -222,6 +222,12 @@ class QAService:
             return dataclasses.replace(changes, question=question)
         current = self._chosen_document()
         answer = compose(searched, retriever, k=k, current=current)
+        if (answer.found and reading.not_section and answer.sources
+                and answer.sources[0].section == reading.not_section):
+            # Something new about the previous answer's topic: not that passage again, when another answers.
+            other = compose(searched, retriever, k=k, current=current, not_sections=frozenset({reading.not_section}))
+            if other.found:
+                answer = other
         if not answer.found and reading.fallback:
             # The context did not help (「それって誰が点検するの？」): the question on its own words.
             alone = compose(reading.fallback, retriever, k=k, current=current)

@@ -22,7 +22,7 @@ from bot.conversation import Turn, read_follow_up, topic
     # pronouns: the previous topic stands in
     (["第７次大綱の計画の位置付けは？"], "その期間は？", "第７次大綱の計画の期間は？", "pronoun"),
     (["BCPって何ですか"], "大綱ではそれをどうするって書いてある？", "大綱ではBCPをどうするって書いてある？", "pronoun"),
-    (["基本目標３の具体的な取組は？"], "その中で公平なサービスのための取組は？", "基本目標３の公平なサービスのための取組は？", "pronoun"),
+    (["基本目標３の具体的な取組は？"], "その中で公平なサービスのための取組は？", "基本目標３の公平なサービスのための取組は？", "within"),
     # more of the same
     (["基本目標２は何ですか"], "具体的には？", "基本目標２は何ですか 具体的には？", "more"),
 ])
@@ -56,6 +56,19 @@ def test_a_pronoun_falls_back_to_its_own_words():
     assert reading.searched == "第１期実施計画って誰が点検するの？" and reading.fallback == "誰が点検するの？"
 
 
+def test_a_new_question_about_the_previous_topic_is_not_the_previous_passage_again():
+    previous = Turn("BCPって何ですか", "用語説明 › ※5 業務継続計画（ＢＣＰ）")
+    reading = read_follow_up("大綱ではそれをどうするって書いてある？", [previous])
+    assert reading.not_section == previous.section
+    # 「その中で」 asks within the previous answer: its section stays allowed
+    assert read_follow_up("その中で残業については？", [Turn("方針Ⅲの取組は？", "第５章 › 方針Ⅲ")]).not_section == ""
+
+
+def test_a_swapped_topic_falls_back_to_the_follow_up_itself():
+    reading = read_follow_up("じゃあ第２次プランは？", ["プランの計画期間は？"])
+    assert reading.searched == "第２次プランの計画期間は？" and reading.fallback == "第２次プランは？"
+
+
 def test_the_previous_answers_heading_stands_in_when_the_question_had_no_topic():
     reading = read_follow_up("それはいつまで？", [Turn("詳しく見せて", "第４章 › ４－１ 計画期間")])
     assert reading.searched == "計画期間はいつまで？"
@@ -79,6 +92,13 @@ def test_thread_follow_ups_against_the_real_index(real_qa):
 
     who = real_qa.ask("それって誰が点検するの？", history=[first])
     assert who.found and "行政改革調査委員会" in who.sources[0].text
+
+    # after a definition, what the document does about the term is another passage
+    definition = real_qa.ask("BCPって何ですか")
+    turn = {"question": "BCPって何ですか", "section": definition.sources[0].section}
+    doing = real_qa.ask("大綱ではそれをどうするって書いてある？", history=[turn])
+    assert doing.found and doing.sources[0].section != definition.sources[0].section
+    assert "ＢＣＰ" in doing.sources[0].text
 
     whole = real_qa.ask("じゃあ大綱全体だと？", history=[first])
     assert whole.found and whole.searched_as == "大綱全体の期間は？" and "令和３年度から令和８年度まで" in whole.answer
