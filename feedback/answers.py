@@ -89,9 +89,9 @@ def _m003(db: Database) -> None:
     db["answer_meta"].insert({"key": "vote_secret", "value": secrets.token_hex(32)})
 
 
-@migrations(name="004_answer_log_section")
-def _m004(db: Database) -> None:
-    # The heading path that answered (first source, found answers only): a thread's follow-up
+@migrations(name="005_answer_log_section")
+def _m005(db: Database) -> None:
+    # (005: 004 is the synonym suggestions' table on another branch.) The heading path that answered (first source, found answers only): a thread's follow-up
     # 「その中で…」 is read with it (bot/conversation.py). Outline text, no personal data.
     db["answer_log"].add_column("section", str, not_null_default="")
 
