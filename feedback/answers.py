@@ -91,8 +91,9 @@ def _m003(db: Database) -> None:
 
 @migrations(name="005_answer_log_section")
 def _m005(db: Database) -> None:
-    # (005: 004 is the synonym suggestions' table on another branch.) The heading path that answered (first source, found answers only): a thread's follow-up
-    # 「その中で…」 is read with it (bot/conversation.py). Outline text, no personal data.
+    # The heading path that answered (first source, found answers only): a thread's follow-up
+    # (「それって…」) is read with it (bot/conversation.py). Outline text, no personal data.
+    # 005: 004 is the synonym suggestions' table (branch i12-suggest).
     db["answer_log"].add_column("section", str, not_null_default="")
 
 
