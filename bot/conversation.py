@@ -58,10 +58,11 @@ class Reading:
     searched: str
     context_used: bool = False
     how: str = "own"
-    fallback: str = ""
-    """A second reading to search when ``searched`` finds no answer ("" = none): for a pronoun,
+    fallbacks: tuple[str, ...] = ()
+    """Further readings, in order, to search when ``searched`` finds no answer: for a pronoun,
     the question on its own words (「それって誰が点検するの？」 -> 「誰が点検するの？」); for a
-    swapped topic, the follow-up itself (「第２次プランは？」)."""
+    swapped topic, the noun as the attribute asked of the previous topic (「担当は？」 after
+    「第１期実施計画の期間は？」 -> 「第１期実施計画の担当は？」), then the follow-up itself."""
     not_section: str = ""
     """The previous answer's section, for a question that asks something new about its topic
     (「大綱ではそれをどうするって書いてある？」 after a definition): another passage answers it."""
@@ -209,6 +210,17 @@ def _heading(section: str) -> str:
                   "", last).strip()
 
 
+_QUESTION_WORDS = re.compile(r"何[年月日人件回個つ]?[間目]?|なに|いつ|誰|だれ|どこ|どの|どれ|どう|どんな|いくら|いくつ|なぜ|何故|"
+                             r"\b(?:what|when|who|whom|where|which|why|how|long|much|many|and|about|is|are|the|it)\b",
+                             re.IGNORECASE)
+
+
+def _has_content(text: str) -> bool:
+    """Whether ``text`` names something (a kanji, katakana or Latin word other than a question word)."""
+    rest = _QUESTION_WORDS.sub("", _nfkc(text))
+    return bool(re.search(r"[\u3400-\u9fff\u30a1-\u30faA-Za-z0-9]", rest))
+
+
 def _own_words(core: str) -> bool:
     """Whether ``core`` asks something of its own: a predicate, or more than a short noun phrase
     (「BCPって」 asks what BCP is)."""
@@ -267,8 +279,15 @@ def _read(question: str, previous: Turn) -> Reading:
         rewritten = _OPENER.sub("", rewritten)
         own = _PRONOUN_PHRASE.sub("", question).strip(" 、,") if not english else ""
         return Reading(rewritten, True, "within" if containment else "pronoun",
-                       fallback=own if own and own != rewritten and _own_words(own) else "",
+                       fallbacks=(own,) if own and own != rewritten and _own_words(own) and _has_content(own) else (),
                        not_section="" if containment else previous.section)
+    if not _has_content(core):
+        # Only a question word and a predicate (「いつまで？」, 「何年間？」, "Who?"): asked of the
+        # previous topic.
+        old, _ = topic(prev)
+        if old and not english:
+            return Reading(f"{old}は{_OPENER.sub('', question).strip()}", True, "predicate")
+        return Reading(f"{prev} {question}", True, "predicate")
     if _own_words(core) or "の" in core or _DEFINITION_END.search(question):
         # A predicate, or a noun phrase with its own attribute (「市税の収納率の状況」): a question
         # of its own, not merged.
@@ -285,5 +304,8 @@ def _read(question: str, previous: Turn) -> Reading:
         return Reading(f"{core}の{prev}" if not english else f"{prev} {core}", True, "item")
     swapped = _swap_topic(core, prev)
     if swapped:
-        return Reading(swapped, True, "topic", fallback=_OPENER.sub("", question).strip())
+        old, rest = topic(prev)
+        attribute = f"{old}の{core}は？" if rest.startswith("の") and not english and old not in core else ""
+        bare = _OPENER.sub("", question).strip()
+        return Reading(swapped, True, "topic", fallbacks=tuple(f for f in (attribute, bare) if f))
     return Reading(f"{prev} {question}", True, "more")

@@ -228,13 +228,15 @@ class QAService:
             other = compose(searched, retriever, k=k, current=current, not_sections=frozenset({reading.not_section}))
             if other.found:
                 answer = other
-        if not answer.found and reading.fallback:
-            # The context did not help (「それって誰が点検するの？」): the question on its own words.
-            alone = compose(reading.fallback, retriever, k=k, current=current)
-            if alone.found:
+        for fallback in () if answer.found else reading.fallbacks:
+            # The first reading found nothing (「それって誰が点検するの？」): the next one.
+            other = compose(fallback, retriever, k=k, current=current)
+            if other.found:
                 from bot.conversation import Reading
 
-                answer, reading = alone, Reading(asked)
+                answer = other
+                reading = Reading(fallback, fallback != asked, reading.how)
+                break
         meta = {**answer.meta, "asked": asked, "context": reading.how}
         return dataclasses.replace(answer, question=question, meta=meta,
                                    searched_as=searched if reading.context_used else "")

@@ -53,7 +53,8 @@ def test_a_new_topic_marker_is_never_merged():
 
 def test_a_pronoun_falls_back_to_its_own_words():
     reading = read_follow_up("それって誰が点検するの？", ["第１期実施計画の期間は？"])
-    assert reading.searched == "第１期実施計画って誰が点検するの？" and reading.fallback == "誰が点検するの？"
+    assert reading.searched == "第１期実施計画って誰が点検するの？" and reading.fallbacks == ("誰が点検するの？",)
+    assert read_follow_up("それはいつ？", ["BCPって何ですか"]).fallbacks == ()      # 「いつ？」 alone asks nothing
 
 
 def test_a_new_question_about_the_previous_topic_is_not_the_previous_passage_again():
@@ -66,7 +67,19 @@ def test_a_new_question_about_the_previous_topic_is_not_the_previous_passage_aga
 
 def test_a_swapped_topic_falls_back_to_the_follow_up_itself():
     reading = read_follow_up("じゃあ第２次プランは？", ["プランの計画期間は？"])
-    assert reading.searched == "第２次プランの計画期間は？" and reading.fallback == "第２次プランは？"
+    assert reading.searched == "第２次プランの計画期間は？"
+    assert reading.fallbacks == ("第２次プランは？",)
+    assert read_follow_up("担当は？", ["第１期実施計画の期間は？"]).fallbacks[0] == "第１期実施計画の担当は？"
+
+
+@pytest.mark.parametrize("history, question, searched", [
+    (["第２期実施計画の期間は？"], "いつまで？", "第２期実施計画はいつまで？"),
+    (["BCPって何ですか"], "じゃあ何年間？", "BCPは何年間？"),
+    (["How long is the plan period?"], "And who?", "How long is the plan period? And who?"),
+])
+def test_a_question_word_alone_is_asked_of_the_previous_topic(history, question, searched):
+    reading = read_follow_up(question, history)
+    assert (reading.searched, reading.how) == (searched, "predicate")
 
 
 def test_the_previous_answers_heading_stands_in_when_the_question_had_no_topic():
