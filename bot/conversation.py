@@ -101,6 +101,7 @@ _LABEL = re.compile(
     rf"第(?P<n1>{_NUM})(?P<unit>[次期回号章条節項部編])"
     rf"|(?P<word>[\u3400-\u9fff\u30a0-\u30ffA-Za-z]{{2,8}}?)\s*(?P<n2>[0-9０-９]+|{_ROMAN})(?![0-9０-９年月日%％])"
     rf"|[（(](?P<n3>[0-9０-９]+|[ｱ-ﾝア-ン]|[a-zA-Z])[）)]"
+    rf"|(?<![第0-9０-９])(?P<n4>[0-9０-９]+)(?P<unit4>[次期回章])(?![間0-9０-９])"
 )
 _YEAR = re.compile(r"(?:令和|平成|昭和)?[0-9０-９元]+年度?|(?:19|20)[0-9]{2}年?度?|FY ?[0-9]{2,4}", re.IGNORECASE)
 _BARE_NUMBER = re.compile(rf"^(?:{_NUM}|{_ROMAN}|[ｱ-ﾝア-ン])(?:つ目|番目|番)?$")
@@ -140,6 +141,8 @@ def _labels(text: str) -> list[tuple[int, int, str, str]]:
             out.append((m.start(), m.end(), "第" + m.group("unit"), m.group("n1")))
         elif m.group("n2"):
             out.append((m.start(), m.end(), m.group("word"), m.group("n2")))
+        elif m.group("n4"):         # 「２期」: the same item as 「第２期」
+            out.append((m.start(), m.end(), "第" + m.group("unit4"), m.group("n4")))
         else:
             out.append((m.start(), m.end(), "()", m.group("n3")))
     return out
@@ -157,9 +160,11 @@ def _swap_item(core: str, previous: str) -> str | None:
         return None
     if len(mine) == 1 and core[mine[0][0]:mine[0][1]] == core:
         _, _, kind, number = mine[0]
-        for start, end, their_kind, _ in theirs:
+        for start, end, their_kind, old in theirs:
             if _nfkc(their_kind) == _nfkc(kind):
-                return previous[:start] + core + previous[end:]
+                text = previous[start:end]      # the previous label with the new number (第２期 for 「２期」)
+                i = text.rfind(old)
+                return previous[:start] + text[:i] + number + text[i + len(old):] + previous[end:]
         return None
     if _BARE_NUMBER.match(core):
         number = re.sub(r"(?:つ目|番目|番)$", "", core)

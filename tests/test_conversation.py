@@ -13,6 +13,8 @@ from bot.conversation import Turn, read_follow_up, topic
     (["基本目標１は何ですか", "基本目標２は？"], "じゃあ３は？", "基本目標３は何ですか", "item"),
     (["基本方針Ⅱは何ですか"], "基本方針Ⅳは？", "基本方針Ⅳは何ですか", "item"),
     (["(2)の取組は？"], "(3)は？", "(3)の取組は？", "item"),
+    (["第１期実施計画の期間は？"], "じゃあ２期は？", "第２期実施計画の期間は？", "item"),
+    (["What is goal 2?"], "What about goal 3?", "What is goal 3?", "item"),
     # ellipsis: the previous frame with another topic
     (["第１期実施計画の期間は？"], "じゃあ大綱全体だと？", "大綱全体の期間は？", "topic"),
     (["ふるさと納税の成果は？"], "収納率は？", "収納率の成果は？", "topic"),
