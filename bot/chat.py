@@ -25,6 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 FORMULAS_FILE = Path(__file__).resolve().parent / "chat_formulas.txt"
 
@@ -46,6 +47,7 @@ _STOPS = "。．！？!?"
 _ENGLISH_STOP = re.compile(r"(?<=[A-Za-z0-9)])\.\s+")
 _CLAUSE_BREAK = re.compile(r"[、，,：:；;]|\s+(?=[^\sA-Za-z0-9])|(?<=[^\sA-Za-z0-9])\s+")
 _KANJI = re.compile(r"[\u3400-\u9fff々]")
+_WORD = re.compile(r"[\u3400-\u9fff々\u30a1-\u30faー]{2,}|[A-Za-z]{2,}")
 _PARTICLES = set("のはがをにとでもやへ")
 _CLAUSE_END = " 　、，,：:；;・"     # cut after a clause; a question's own ？ and 。 stay
 _EDGE_PUNCT = " 　、，,。．.！!？?：:；;・…〜~ー－-—\"'「」『』（）()【】[]"
@@ -302,11 +304,19 @@ def asks(text: str) -> bool:
     return bool(_INTERROGATIVE.search(text))
 
 
-def read_message(text: str) -> ChatMessage:
+def _names_known(sentence: str, known: Callable[[str], bool]) -> bool:
+    """Whether a word of ``sentence`` (a run of kanji, katakana or Latin letters) is ``known``."""
+    return any(known(w) for w in _WORD.findall(unicodedata.normalize("NFKC", sentence)))
+
+
+def read_message(text: str, known: Callable[[str], bool] | None = None) -> ChatMessage:
     """Read a chat message for the question it asks.
 
     Args:
         text: the message (control characters already removed; Slack markup allowed).
+        known: whether a word occurs in the indexed documents. A sentence that does not ask is
+            dropped beside one that does, unless it names something the documents know
+            (「業務継続計画の件です。いつ見直しますか？」 keeps both); None: dropped.
 
     Returns:
         A :class:`ChatMessage`; ``question`` is never empty for a non-empty message.
@@ -324,7 +334,7 @@ def read_message(text: str) -> ChatMessage:
             kept.append(read)
     asking = [s for s in kept if asks(s)]
     if asking and len(asking) < len(kept):
-        kept = asking
+        kept = [s for s in kept if s in asking or (known is not None and _names_known(s, known))]
     question = " ".join(kept).strip()
     if not question:
         fallback = " ".join(plain.split()) or " ".join((text or "").split())

@@ -55,22 +55,32 @@ def clean_question(text: str | None) -> str:
     return text
 
 
-def read_question(question: str, history: Sequence = ()):
+def read_question(question: str, history: Sequence = (), corpus_text: str = ""):
     """``(asked, reading)``: the question without its chat phrasing (:func:`bot.chat.read_message`)
     and how it reads after the earlier turns (:func:`bot.conversation.read_follow_up`).
+    ``corpus_text`` (the index's text, NFKC, no whitespace) tells which words the documents know.
 
     A reading longer than :data:`MAX_QUESTION_CHARS` falls back to the question on its own.
     """
     from bot.chat import read_message
     from bot.conversation import Reading, read_follow_up
 
-    message = read_message(question)
+    known = (lambda word: word in corpus_text) if corpus_text else None
+    message = read_message(question, known)
     asked = message.question
     earlier = [_asked_turn(h) for h in list(history)[-MAX_HISTORY:]]
     reading = read_follow_up(asked, [h for h in earlier if h], new_topic=message.new_topic)
     if len(reading.searched) > MAX_QUESTION_CHARS or not reading.searched.strip():
         reading = Reading(asked)
     return asked, reading
+
+
+def _corpus_text(retriever) -> str:
+    try:
+        text = getattr(retriever, "corpus_text", "")
+    except Exception:      # a retriever of tests without chunks
+        return ""
+    return text if isinstance(text, str) else ""
 
 
 def _asked_turn(item):
@@ -212,9 +222,9 @@ class QAService:
         from bot.revisions import is_revision_question
 
         question = clean_question(question)
-        asked, reading = read_question(question, history)
-        searched = reading.searched
         retriever = self.retriever        # one version for the whole request, even across a switch
+        asked, reading = read_question(question, history, _corpus_text(retriever))
+        searched = reading.searched
         if is_revision_question(asked):   # 「改訂で何が変わった？」: the diff, not a search
             from bot.revisions import revision_answer
 

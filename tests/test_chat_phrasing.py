@@ -97,3 +97,10 @@ def test_a_colleagues_mention_inside_the_question_does_not_change_the_answer(rea
     wrapped = real_qa.ask("<@U0COLLEAGUE> さんに聞かれたのですが、BCPって何ですか？")
     assert bare.found and wrapped.found and wrapped.sources[0].id == bare.sources[0].id
     assert wrapped.meta["asked"] == "BCPって何ですか？" and wrapped.searched_as == ""
+
+
+def test_a_sentence_that_names_what_the_documents_know_stays_beside_the_question():
+    corpus = "業務継続計画（ＢＣＰ）の見直し"
+    message = "業務継続計画の件です。いつ見直しますか？ 資料はこちら"
+    assert read_message(message, lambda w: w in corpus).question == "業務継続計画の件です。 いつ見直しますか？"
+    assert read_message(message).question == "いつ見直しますか？"          # without the documents' words
