@@ -327,3 +327,19 @@ def test_help_in_a_mention(slack):
     slack.event(mention("help"))
     [post] = slack.emulator.wait_for("chat.postMessage")
     assert "/reform" in post["text"]
+
+
+def test_a_greeting_alone_asks_for_a_question_and_a_thank_you_in_a_thread_is_quiet(serial_slack):
+    slack = serial_slack
+    slack.event(mention("お疲れ様です！", channel="C0GYOKAKU"))
+    [prompt] = slack.emulator.wait_for("chat.postMessage")
+    assert "質問を書いてください" in prompt["text"]
+    slack.event(message("第７次大綱の計画期間は？", channel="D0DM00001"))
+    answer = slack.emulator.wait_for("chat.postMessage", count=2)[1]
+    slack.emulator.wait_for("reactions.remove")
+    slack.event(message("ありがとうございます :pray:", channel="D0DM00001", thread_ts=answer.response["ts"]))
+    slack.event(message("ありがとう。ところでPFIとは？", channel="D0DM00001", thread_ts=answer.response["ts"]))
+    slack.emulator.wait_for("chat.postMessage", count=3)
+    slack.bot.close()
+    assert len(slack.emulator.calls_to("chat.postMessage")) == 3
+    assert [q for q, _ in slack.qa.calls] == ["第７次大綱の計画期間は？", "ありがとう。ところでPFIとは？"]

@@ -234,7 +234,9 @@ def answer_in_conversation(
             log.error("chat.postMessage to %s failed: %s", channel, _cause(exc))
             return None
 
-    if not question:
+    if question and event.get("thread_ts") and is_social_only(question):
+        return      # 「@bot ありがとうございます！」 or a DM thread's thank-you: nothing to answer
+    if not question or is_social_only(question):     # 「@bot お疲れ様です」: ask for a question
         about = bot.about()
         post(bk.simple_message(t(lang, "empty_question" if about.questions(lang) else "empty_question_plain",
                                  about=about)))
