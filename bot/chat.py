@@ -215,7 +215,7 @@ def _cut_suffix(clause: str, formula: str) -> str | None | bool:
             if formula[0].isascii() and formula[0].isalnum() and rest[-1:].isascii() and rest[-1:].isalnum():
                 return False
             # Only after a question ends: 「BCPとは？よろしく」, not 「…の説明をお願いします」's お願いします.
-            if not _INTERROGATIVE.search(rest.rstrip(_EDGE_PUNCT) + "?"):
+            if not _INTERROGATIVE.search(rest.rstrip(" 　、，,")):
                 return None
             return rest
         if not formula.endswith(seen):

@@ -30,12 +30,14 @@ IDENTICAL_TARGET = 0.98
     ("Hi team, what does PFI stand for? Thanks in advance!", "what does PFI stand for?"),
     ("<@U0123ABC> asked me: what is PPP?", "what is PPP?"),
     ("BCPって何ですか。よろしくお願いします :bow:", "BCPって何ですか。"),
+    ("BCPって何ですか よろしくお願いします", "BCPって何ですか"),
+    ("Morning team, what is PPP? No rush.", "what is PPP?"),
 ])
 def test_the_question_is_read_out_of_the_chat_phrasing(message, question):
     assert read_message(message).question == question
 
 
-@pytest.mark.parametrize("bare", ["BCPの意味を教えて", "大綱の計画期間は何年間？", "What does PFI stand for?",
+@pytest.mark.parametrize("bare", ["BCPの意味を教えて", "BCPの説明をお願いします", "大綱の計画期間は何年間？", "What does PFI stand for?",
                                   "history of the plan?", "第4次・第5次行政改革で職員数はどうした？",
                                   "お疲れ様の言い方は？", "Hints for the budget?"])
 def test_a_bare_question_is_left_as_it_is(bare):
