@@ -63,6 +63,9 @@ class Reading:
     the question on its own words (「それって誰が点検するの？」 -> 「誰が点検するの？」); for a
     swapped topic, the noun as the attribute asked of the previous topic (「担当は？」 after
     「第１期実施計画の期間は？」 -> 「第１期実施計画の担当は？」), then the follow-up itself."""
+    names: str = ""
+    """An item the answer must name (「令和７年度」 added to the previous question): a passage that does
+    not is not taken, and the fallbacks are tried."""
     not_section: str = ""
     """The previous answer's section, for a question that asks something new about its topic
     (「大綱ではそれをどうするって書いてある？」 after a definition): another passage answers it."""
@@ -173,6 +176,15 @@ def _swap_item(core: str, previous: str) -> str | None:
         i = text.rfind(old)
         return previous[:start] + text[:i] + number + text[i + len(old):] + previous[end:]
     return None
+
+
+def _new_label(swapped: str, previous: str) -> str:
+    """The label of ``swapped`` that ``previous`` does not have (the item swapped in)."""
+    before = {swapped_text for swapped_text in (previous[a:b] for a, b, _, _ in _labels(previous))}
+    for start, end, _, _ in _labels(swapped):
+        if swapped[start:end] not in before:
+            return swapped[start:end]
+    return ""
 
 
 def topic(question: str) -> tuple[str, str]:
@@ -301,16 +313,24 @@ def _read(question: str, previous: Turn) -> Reading:
         return Reading(question)      # an item the previous question had none of: asked on its own
     swapped = _swap_item(core, prev)
     if swapped:
-        return Reading(swapped, True, "item")
+        # The answer must name the new item; else the item alone (「重点目標３は？」) is asked.
+        label = _new_label(swapped, prev)
+        alone = f"{label}は？" if label and not english else ""
+        return Reading(swapped, True, "item", fallbacks=(alone,) if alone and alone != swapped else (),
+                       names=label)
     if _MORE.match(core):
         return Reading(f"{prev} {question}", True, "more")
     if _YEAR.fullmatch(core):
         # A year the previous question had none of (「令和７年度は？」 after 「経常収支比率の目標は」).
-        return Reading(f"{core}の{prev}" if not english else f"{prev} {core}", True, "item")
+        old, _ = topic(prev)
+        return Reading(f"{core}の{prev}" if not english else f"{prev} {core}", True, "item",
+                       fallbacks=(f"{core}の{old}は？",) if old and not english else (), names=core)
     swapped = _swap_topic(core, prev)
     if swapped:
         old, rest = topic(prev)
         attribute = f"{old}の{core}は？" if rest.startswith("の") and not english and old not in core else ""
         bare = _OPENER.sub("", question).strip()
-        return Reading(swapped, True, "topic", fallbacks=tuple(f for f in (attribute, bare) if f))
+        labels = _labels(core)      # a numbered topic (「第２次プラン」) must be named by the answer
+        return Reading(swapped, True, "topic", fallbacks=tuple(f for f in (attribute, bare) if f),
+                       names=core[labels[0][0]:labels[0][1]] if labels else "")
     return Reading(f"{prev} {question}", True, "more")

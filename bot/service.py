@@ -75,6 +75,20 @@ def read_question(question: str, history: Sequence = (), corpus_text: str = ""):
     return asked, reading
 
 
+def _usable(answer: Answer, reading) -> bool:
+    """Found, and naming the item the reading asks about (when it names one)."""
+    return answer.found and (not reading.names or _names(answer, reading.names))
+
+
+def _names(answer: Answer, item: str) -> bool:
+    """Whether the answer's first passage (text or heading path) names ``item`` (NFKC, no spaces)."""
+    def squash(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text).split())
+
+    first = answer.sources[0] if answer.sources else None
+    return bool(first) and squash(item) in squash(first.text + first.section)
+
+
 def _corpus_text(retriever) -> str:
     try:
         text = getattr(retriever, "corpus_text", "")
@@ -238,18 +252,20 @@ class QAService:
             other = compose(searched, retriever, k=k, current=current, not_sections=frozenset({reading.not_section}))
             if other.found:
                 answer = other
-        for fallback in () if answer.found else reading.fallbacks:
-            # The first reading found nothing (「それって誰が点検するの？」): the next one.
-            other = compose(fallback, retriever, k=k, current=current)
-            if other.found:
-                from bot.conversation import Reading
+        if not _usable(answer, reading):
+            # The first reading found nothing, or not the item asked (「それって誰が点検するの？」,
+            # 「令和７年度は？」): the next reading; the first answer stands when none does better.
+            from bot.conversation import Reading
 
-                answer = other
-                reading = Reading(fallback, fallback != asked, reading.how)
-                break
+            for fallback in reading.fallbacks:
+                other = compose(fallback, retriever, k=k, current=current)
+                if _usable(other, reading):
+                    # A fallback made of the question's own words used no context (「誰が点検するの？」).
+                    answer, reading = other, Reading(fallback, fallback not in asked, reading.how)
+                    break
         meta = {**answer.meta, "asked": asked, "context": reading.how}
         return dataclasses.replace(answer, question=question, meta=meta,
-                                   searched_as=searched if reading.context_used else "")
+                                   searched_as=reading.searched if reading.context_used else "")
 
     def _chosen_document(self) -> str | None:
         """The admin's choice of current document (``reformbot index current-document``), read on

@@ -142,3 +142,20 @@ def test_no_question_of_the_dev_and_practice_sets_is_merged_with_an_earlier_one(
     merged = [(e, q) for q in questions(DEV_SET) + questions(MIDORI_SET) for e in earlier
               if read_follow_up(q, [e]).context_used]
     assert merged == []
+
+
+def test_a_numbered_item_must_be_named_by_the_answer_else_it_is_asked_alone():
+    reading = read_follow_up("基本目標３のほうは？", ["基本目標２は何ですか"])
+    assert reading.names == "基本目標３" and reading.fallbacks == ("基本目標３は？",)
+    year = read_follow_up("令和７年度は？", ["経常収支比率の目標は"])
+    assert year.names == "令和７年度" and year.fallbacks == ("令和７年度の経常収支比率は？",)
+    assert read_follow_up("じゃあ大綱全体だと？", ["第１期実施計画の期間は？"]).names == ""   # a plain topic
+
+
+@pytest.mark.slow
+def test_the_item_asked_is_the_item_answered_on_the_practice_plan(midori_qa):
+    year = midori_qa.ask("令和７年度は？", history=["経常収支比率の目標は"])
+    assert year.found and "９７．２％" in year.sources[0].text
+    assert year.searched_as == "令和７年度の経常収支比率は？"
+    plan = midori_qa.ask("第２次プランは？", history=["プランの計画期間は？"])
+    assert plan.found and "第２次プラン" in plan.sources[0].text
