@@ -73,7 +73,7 @@ class Reading:
 
 # Discourse openers that lean on the previous turn (stripped before reading).
 _OPENER = re.compile(r"^(?:じゃあ|じゃ|では|それでは|それなら|なら|で|あと|それと|それから|次に|ちなみに|"
-                     r"and|so|then|also|what about|how about)[、,\s]*", re.IGNORECASE)
+                     r"(?:and|so|then|also|what about|how about)\b)[、,\s]*", re.IGNORECASE)
 _NEW_TOPIC = re.compile(r"^(?:ところで|それはそうと|話は変わりますが|別件(?:です|ですが|で)?|by the way|btw)[、,\s]*",
                         re.IGNORECASE)
 # Ellipsis endings: 「Xは？」「Xのほうは？」「Xだと？」「Xでは？」「Xも？」「Xについては？」 "X?"
