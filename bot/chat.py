@@ -14,7 +14,8 @@ the ones that carry the question:
 * Reported-speech preambles go: 「田中さんに聞かれたのですが、Y」 keeps Y, 「田中さんにYと聞かれた
   のですが」 keeps Y, and a clause that only addresses someone (「田中さん、」) goes.
 * When some sentences ask (a question mark, an interrogative, a question ending) and others do
-  not, the asking ones are kept.
+  not, the asking ones are kept, with those that name words the indexed documents know (the
+  service passes ``known``): 「業務継続計画の件です。いつ見直しますか？」 keeps both.
 
 A pure module: no index, no settings; the service calls it on the shared path.
 """
@@ -72,10 +73,12 @@ _ASKER = re.compile(
     r"上司|同僚|市民|住民|お客様|お客さん|窓口|の方|方)?(?:に|から|より|経由で)"
 )
 _QUOTE_END = re.compile(r"(?:って|と)$")
-_VOCATIVE = re.compile(r"^[^、。\s]{0,12}(?:さん|様|さま|くん|君|課長|部長|係長|主任|室長|所長|各位|の皆さん|の皆様|皆さん|皆様|みなさん|みなさま)$")
+# 「田中さん、」, 「課長、」, 「皆様、」: a clause that only addresses someone (a name has no の in it).
+_VOCATIVE = re.compile(r"^(?:[^、。\sの]{1,6}(?:さん|様|さま|くん|君|ちゃん)|(?:[^、。\sの]{1,6})?(?:各位|皆さん|皆様|みなさん|みなさま)|"
+                       r"課長|部長|係長|主任|室長|所長|局長|先輩)$")
 # Discourse markers that start a new topic: what follows is asked on its own (bot/conversation.py).
 _NEW_TOPIC = re.compile(r"^(?:ところで|それはそうと|話は変わりますが|話は変わって|別件(?:です|ですが|で)?|"
-                        r"by the way|btw|another question|also)", re.IGNORECASE)
+                        r"(?:by the way|btw|another question)\b)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
