@@ -109,7 +109,8 @@ def test_a_thread_is_a_conversation_with_the_bot(slack):
 def test_a_colleagues_mention_in_the_question_gives_the_bare_answer(slack):
     slack.event(mention("BCPって何ですか？", channel="C0GYOKAKU"))
     slack.event(mention("<@U0COLLEAGUE> さんに聞かれたのですが、BCPって何ですか？", channel="C0GYOKAKU"))
-    bare, wrapped = slack.emulator.wait_for("chat.postMessage", count=2, timeout=30)
-    sources = [json.dumps(p["blocks"], ensure_ascii=False) for p in (bare, wrapped)]
-    assert "重要業務をなるべく中断させず" in sources[0] and "重要業務をなるべく中断させず" in sources[1]
-    assert "見つかりませんでした" not in sources[1]
+    slack.event(mention("<!here> 参考 <https://example.org/bcp.pdf|資料> BCPって何ですか？ :pray:", channel="C0GYOKAKU"))
+    posts = slack.emulator.wait_for("chat.postMessage", count=3, timeout=30)
+    sources = [json.dumps(p["blocks"], ensure_ascii=False) for p in posts]
+    assert all("重要業務をなるべく中断させず" in s for s in sources)
+    assert not any("見つかりませんでした" in s for s in sources)

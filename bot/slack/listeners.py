@@ -35,11 +35,14 @@ ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def question_text(text: str, bot_user_id: str | None) -> str:
-    """The question in a Slack message: bot mention removed, entities and links unwrapped."""
+    """The question in a Slack message: the bot's mention removed, entities unescaped.
+
+    Other mentions, links and emoji stay as typed: the service leaves them out of the search
+    (:mod:`bot.chat`: a link's label stands apart from the question), and the log keeps the
+    message as written.
+    """
     if bot_user_id:
-        text = text.replace(f"<@{bot_user_id}>", " ")
-    text = re.sub(r"<(?:https?|mailto):[^|>]+\|([^>]+)>", r"\1", text)   # <url|label> -> label
-    text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
     return html.unescape(" ".join(text.split())).strip()
 
 
