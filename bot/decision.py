@@ -30,7 +30,8 @@ Features (:data:`FEATURES`), each computed from the top passages (``passages`` o
 ``english_dense``      ``english`` × ``dense``
 ``length``             log(1 + characters of the question, NFKC, without spaces)
 ``glossary``           1 when the question names a glossary term of the first passage
-``fact_stated``        1 when the question asks a kind of fact and a passage states it
+``fact_stated``        1 when the question asks a kind of fact (but who) and a passage states it
+``person_stated``      1 when it asks who (誰, "who") and a passage names a body or post
 ``noun_missing``       1 when that fact is stated but not of the noun asked (目標額 vs 寄附額)
 =====================  ==========================================================================
 """
@@ -52,6 +53,7 @@ FORMAT_VERSION = 1
 FEATURES: tuple[str, ...] = (
     "coverage", "coverage_top1", "dense", "dense_top1", "dense_margin", "fused_margin", "bm25_top1",
     "english", "english_coverage", "english_dense", "length", "glossary", "fact_stated", "noun_missing",
+    "person_stated",
 )
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
@@ -155,14 +157,15 @@ def load_model(path: Path = DEFAULT_MODEL) -> DecisionModel:
 
 
 def signals(question: str, hits: Sequence, coverage: float, per_passage: Sequence[float], *,
-            fact_asked: bool, noun_missing: bool) -> dict[str, float]:
+            fact_asked: bool, noun_missing: bool, person_asked: bool = False) -> dict[str, float]:
     """The model's features (see the module docstring) for ``question`` and its top ``hits``.
 
     Args:
         question: the question as searched.
         hits: the top passages, best first (at least one).
         coverage: lexical coverage by all of them; ``per_passage`` by each.
-        fact_asked: the question asks a kind of fact that a passage states.
+        fact_asked: the question asks a kind of fact, other than a person, that a passage states.
+        person_asked: the question asks who, and a passage names a body or post.
         noun_missing: ... but none names the noun asked of.
     """
     english = 0.0 if _JAPANESE.search(question) else 1.0
@@ -184,6 +187,7 @@ def signals(question: str, hits: Sequence, coverage: float, per_passage: Sequenc
         "glossary": float(bool(hits[0].glossary_match)),
         "fact_stated": float(fact_asked),
         "noun_missing": float(noun_missing),
+        "person_stated": float(person_asked),
     }
 
 
