@@ -90,8 +90,10 @@ import numpy as np
 from corpus.chunker import BREADCRUMB_SEP
 from corpus.model import Chunk, GlossaryEntry
 from index.lexical import JA_STOP, content_words, nfkc, tokenize
-from index.lexicon import DomainLexicon, default_lexicon
+from index.document_terms import document_rules
+from index.lexicon import QueryVocabulary
 from index.store import MANIFEST, StoredIndex, load_index
+from index.synonyms import SynonymRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.embedder import Embedder
@@ -212,10 +214,13 @@ class Retriever:
         index: the loaded, verified index.
         embedder: the model the index was built with.
         weights: fusion parameters.
+        lexicon: the query vocabulary (default: the general thesaurus, the documents' own
+            abbreviations and ``synonyms``, driven by the documents' words; :mod:`index.lexicon`).
+        synonyms: the admin's synonym rules (:mod:`index.synonyms`; the application reads the file).
     """
 
     def __init__(self, index: StoredIndex, embedder: "Embedder", weights: FusionWeights = FusionWeights(),
-                 lexicon: DomainLexicon | None = None) -> None:
+                 lexicon: QueryVocabulary | None = None, synonyms: Sequence[SynonymRule] = ()) -> None:
         import faiss
 
         # One query at a time gains nothing from FAISS's OpenMP pool, and its spinning threads
@@ -224,7 +229,6 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights
-        self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self.chunks = index.chunks
         self.documents = tuple(index.documents)
         self._document_by_id = {d.id: d for d in self.documents}
@@ -255,6 +259,21 @@ class Retriever:
         for i, toks in enumerate(self._own_tokens):
             for t in toks:
                 self._direct.setdefault(t, set()).add(i)
+        self.lexicon = lexicon if lexicon is not None else QueryVocabulary(
+            synonyms, self._document_rules(), lambda word: word in self.corpus_text)
+
+    def _document_rules(self) -> tuple[SynonymRule, ...]:
+        """The documents' own abbreviations and spelled-out forms (:mod:`index.document_terms`)."""
+        names = [glossary_aliases(e) for d in self.documents for e in d.glossary]
+        texts = dict.fromkeys(t for c in self.chunks for t in (c.section, c.text) if t)
+        return document_rules(names, texts)
+
+    def set_synonyms(self, synonyms: Sequence[SynonymRule]) -> None:
+        """Search with these admin synonym rules from now on (the running server's reload).
+
+        The vocabulary is swapped in one assignment: a question in flight keeps the one it began with.
+        """
+        self.lexicon = self.lexicon.with_synonyms(synonyms)
 
     # --- information for the App Home and /healthz ----------------------------------------
     @property
@@ -301,7 +320,7 @@ class Retriever:
                 texts.setdefault(d, []).append(f"{c.section}\n{c.text}")
             config = self.index.lexical.config
             self._namer = DocumentNamer(self.documents, {d: "\n".join(t) for d, t in texts.items()},
-                                        lambda text: tokenize(text, config), self.lexicon.expand)
+                                        lambda text: tokenize(text, config), lambda text: self.lexicon.expand(text))
         return self._namer
 
     def info(self) -> dict:
@@ -563,7 +582,7 @@ class Retriever:
             if cores[surface] and cores[surface] in hay:     # 「公平性」 asked, 「公平な」 written
                 return True
             # Only a match that covers the whole word counts (「住民」 is no credit for 住民票).
-            return any(m.start <= begin and end <= m.end and "".join(nfkc(m.entry.term).split()) in hay
+            return any(m.start <= begin and end <= m.end and any(t.replace(" ", "") in hay for t in m.terms)
                        for m in matches)
 
         # The heading each passage sits under (breadcrumb leaf): a question word sharing a kanji
