@@ -61,6 +61,8 @@ class LexiconMatch:
     text: str
     terms: tuple[str, ...]        # the document's words for it (NFKC, lower case), preferred first
     conjugated: bool = False      # matched through a verb's dictionary form (減り for 減る)
+    layer: int = 0                # the most trusted layer that matched: 0 admin's file, 1 document,
+                                  # 2 administrative vocabulary, 3 Sudachi synonym groups
 
     @property
     def term(self) -> str:
@@ -254,7 +256,7 @@ class QueryVocabulary:
                 continue
             for j in range(start, end):
                 taken[j] = True
-            found.append(LexiconMatch(start, end, surface, terms, conj))
+            found.append(LexiconMatch(start, end, surface, terms, conj, hits[0][0]))
         return sorted(found, key=lambda m: m.start)
 
     def expansion_terms(self, question: str) -> list[str]:

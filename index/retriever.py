@@ -575,15 +575,17 @@ class Retriever:
 
         cores = {surface: without_suffix(surface) for *_, surface, _ in words}
 
-        def present(hay: str, begin: int, end: int, surface: str, norm: str) -> bool:
+        def present(hay: str, begin: int, end: int, surface: str, norm: str) -> float:
             stem = _OKURIGANA.sub("", surface)
             if surface in hay or norm in hay or (len(stem) >= 2 and stem != surface and stem in hay):
-                return True
+                return 1.0
             if cores[surface] and cores[surface] in hay:     # 「公平性」 asked, 「公平な」 written
-                return True
-            # Only a match that covers the whole word counts (「住民」 is no credit for 住民票).
-            return any(m.start <= begin and end <= m.end and any(t.replace(" ", "") in hay for t in m.terms)
-                       for m in matches)
+                return 1.0
+            # Only a match that covers the whole word counts (「住民」 is no credit for 住民票); a
+            # word found only through a general synonym group counts less than the word itself.
+            return max((1.0 if m.layer < _GENERAL_LAYER else _GENERAL_SYNONYM for m in matches
+                        if m.start <= begin and end <= m.end and any(t.replace(" ", "") in hay for t in m.terms)),
+                       default=0.0)
 
         # The heading each passage sits under (breadcrumb leaf): a question word sharing a kanji
         # with it (現状 / 〇〇市の状況, 動き / 国の動向) names the section in other words.
@@ -597,8 +599,9 @@ class Retriever:
         def share(hay: str, leaf: str) -> float:
             got = 0.0
             for w, (b, e, s, n) in zip(weights, words):
-                if present(hay, b, e, s, n):
-                    got += w
+                credit = present(hay, b, e, s, n)
+                if credit:
+                    got += credit * w
                 elif partial(leaf, s):
                     got += _PARTIAL * w
             return got / total if total else 0.0
@@ -666,6 +669,10 @@ _OWN_SHARE = 0.25
 
 
 _PARTIAL = 0.5
+# A question word present only through a Sudachi synonym group (layer 3 of index.lexicon): 方法 for a
+# passage saying 手段. Such groups are broad, so the word counts this share of itself.
+_GENERAL_LAYER = 3
+_GENERAL_SYNONYM = 0.5
 _OKURIGANA = re.compile(r"[\u3041-\u309f]+$")
 
 
