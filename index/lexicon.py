@@ -175,6 +175,10 @@ class QueryVocabulary:
                 n = n if n.isascii() else _key(n)
                 if n in out or n == surface or (len(n) < 2 and not table.short_targets):
                     continue
+                # An English word of a general group for a Japanese question word (目標 -> "goals")
+                # is found inside the document's English names, not as a word of its own.
+                if n.isascii() and not surface.isascii() and table.layer >= 2:
+                    continue
                 if self._used(n):
                     out.append(n)
         return tuple(out)
@@ -271,7 +275,17 @@ class QueryVocabulary:
             # with its object (職員を減らして) is specific enough.
             if m.conjugated and not _OBJECT_PHRASE.search(m.text):
                 continue
+            # A word the document itself uses is searched as asked: general synonyms would only
+            # pull in passages about something else (活用 -> 利用, 使用), except the longer
+            # compounds it is part of (活用 -> 有効活用) and the admin's and document's own words.
+            used = self._used(m.text)
+            # Likewise a part of a longer word the document uses (目標 of 重点目標).
+            run = _run_around(text, m.start, m.end)
+            if run != m.text and self._used(run):
+                continue
             for t in m.terms[:MAX_TERMS_PER_MATCH]:
+                if used and m.layer >= 2 and _key(m.text) not in t:
+                    continue
                 if t not in out and t not in text and t not in squashed:
                     out.append(t)
         return out
@@ -293,6 +307,18 @@ class QueryVocabulary:
             pos = m.end
         out.append(text[pos:])
         return " ".join("".join(out).split())
+
+
+_KANJI_KANA = re.compile(r"[\u3400-\u9fff\u30a0-\u30ff]+")
+
+
+def _run_around(text: str, start: int, end: int) -> str:
+    """The run of kanji and katakana of ``text`` that holds ``text[start:end]`` (the span itself
+    when it is not all kanji and katakana)."""
+    for m in _KANJI_KANA.finditer(text):
+        if m.start() <= start and end <= m.end():
+            return m.group(0)
+    return text[start:end]
 
 
 @lru_cache(maxsize=4096)
