@@ -171,13 +171,15 @@ class QueryVocabulary:
         out: list[str] = []
         for table, rid in hits:
             for w in table.targets(rid):
-                n = " ".join(_norm(w).split())
+                w = unicodedata.normalize("NFKC", w)
+                n = " ".join(w.lower().split())
                 n = n if n.isascii() else _key(n)
                 if n in out or n == surface or (len(n) < 2 and not table.short_targets):
                     continue
                 # An English word of a general group for a Japanese question word (目標 -> "goals")
-                # is found inside the document's English names, not as a word of its own.
-                if n.isascii() and not surface.isascii() and table.layer >= 2:
+                # is found inside the document's English names, not as a word of its own; an
+                # abbreviation (ＰＰＰ, BCP: written in capitals) is a word of the document.
+                if n.isascii() and not surface.isascii() and table.layer >= 2 and not w.isupper():
                     continue
                 if self._used(n):
                     out.append(n)

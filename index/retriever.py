@@ -670,9 +670,9 @@ _OWN_SHARE = 0.25
 
 _PARTIAL = 0.5
 # A question word present only through a Sudachi synonym group (layer 3 of index.lexicon): 方法 for a
-# passage saying 手段. Such groups are broad, so the word counts this share of itself.
+# passage saying 手段. Such groups are broad (方法 = 手段 = 手法 …), so the word counts a quarter of itself.
 _GENERAL_LAYER = 3
-_GENERAL_SYNONYM = 0.5
+_GENERAL_SYNONYM = 0.25
 _OKURIGANA = re.compile(r"[\u3041-\u309f]+$")
 
 
