@@ -55,8 +55,8 @@ def document_rules(glossary_names: Iterable[Iterable[str]], texts: Iterable[str]
         texts: the document's section headings and chunk texts.
 
     Returns:
-        One rule per glossary entry with two names or more, and one per parenthesised
-        abbreviation (merged with the entry of the same abbreviation).
+        One rule per glossary entry with two names or more, and one per abbreviation the
+        glossary does not define, with every spelled-out form the text gives it.
     """
     groups: dict[str, list[str]] = {}
     order: list[list[str]] = []
@@ -66,8 +66,11 @@ def document_rules(glossary_names: Iterable[Iterable[str]], texts: Iterable[str]
             order.append(words)
             for w in words:
                 groups.setdefault(w, words)
+    defined = set(groups)       # the glossary's names: its own spelled-out form is the one to use
     for text in texts:
         for abbr, long in parenthesised_pairs(text):
+            if abbr in defined:     # 「令和12年を期限とする持続可能な開発目標（ＳＤＧｓ）」 adds no name
+                continue
             group = groups.get(abbr)
             if group is None:
                 group = [abbr]

@@ -159,3 +159,8 @@ def test_document_rules_merge_the_glossary_and_the_body_text():
     groups = [set(r.left) for r in rules]
     assert {"業務継続計画", "bcp", "business continuity plan"} in groups
     assert {"zbk", "地域防災拠点整備計画"} in groups
+
+
+def test_the_glossarys_spelled_out_form_wins_over_a_sentence_around_the_abbreviation():
+    rules = document_rules([{"持続可能な開発目標", "sdgs"}], ["令和12（2030）年を期限とする持続可能な開発目標（ＳＤＧｓ）"])
+    assert [set(r.left) for r in rules] == [{"持続可能な開発目標", "sdgs"}]
