@@ -9,8 +9,8 @@ Two data files under ``index/thesaurus/`` (data, not code; see docs/vocabulary.m
 * ``administrative.txt``: general municipal vocabulary, English <-> Japanese 行政 words and
   everyday <-> administrative Japanese, in the Solr synonym format (:mod:`index.synonyms`).
 
-Both become :class:`index.synonyms.SynonymRule` lists; :func:`general_rules` reads them on first
-use and keeps them (read-only afterwards, shared by every thread and retriever).
+Both become :class:`index.synonyms.SynonymRule` lists, read on first use and kept (read-only
+afterwards, shared by every thread and retriever; :mod:`index.lexicon` indexes them once).
 """
 from __future__ import annotations
 
@@ -63,8 +63,3 @@ def administrative_rules() -> tuple[SynonymRule, ...]:
 def sudachi_rules() -> tuple[SynonymRule, ...]:
     """The Sudachi synonym groups (``sudachi-synonyms.tsv``), read once."""
     return parse_sudachi_groups(SUDACHI_FILE.read_text(encoding="utf-8"))
-
-
-def general_rules() -> tuple[SynonymRule, ...]:
-    """Both general layers, the administrative vocabulary first (it is preferred on a tie)."""
-    return administrative_rules() + sudachi_rules()
