@@ -270,9 +270,9 @@ class QueryVocabulary:
                                       tuple(layer for _, layer in terms)))
         return sorted(found, key=lambda m: m.start)
 
-    def expansion_terms(self, question: str) -> list[str]:
-        """The document words named by the question (in order, once each), excluding words the
-        question already contains verbatim."""
+    def expansion_terms(self, question: str, per_match: int = MAX_TERMS_PER_MATCH) -> list[str]:
+        """The document words named by the question (in order, once each, at most ``per_match``
+        for one matched word), excluding words the question already contains verbatim."""
         text = matching_text(question)
         squashed = text.replace(" ", "")
         out: list[str] = []
@@ -292,16 +292,17 @@ class QueryVocabulary:
             run = _run_around(text, m.start, m.end)
             if run != m.text and self._used(run):
                 continue
-            for t, layer in list(zip(m.terms, m.term_layers))[:MAX_TERMS_PER_MATCH]:
+            for t, layer in list(zip(m.terms, m.term_layers))[:per_match]:
                 if used and layer >= _GENERAL_LAYER and _key(m.text) not in t:
                     continue
                 if t not in out and t not in text and t not in squashed:
                     out.append(t)
         return out
 
-    def expand(self, question: str) -> str:
-        """The question followed by the document words it names (for BM25 and the dense query)."""
-        extra = self.expansion_terms(question)
+    def expand(self, question: str, per_match: int = MAX_TERMS_PER_MATCH) -> str:
+        """The question followed by the document words it names (for BM25 and the dense query;
+        ``per_match``: at most this many words for one matched question word)."""
+        extra = self.expansion_terms(question, per_match)
         return f"{question} {' '.join(extra)}" if extra else question
 
     def rewrite(self, question: str) -> str:

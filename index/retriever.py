@@ -101,6 +101,10 @@ from index.synonyms import SynonymRule
 if TYPE_CHECKING:  # pragma: no cover
     from index.embedder import Embedder
 
+DENSE_TERMS_PER_MATCH = 1
+"""Document words added to the dense query for one matched question word (BM25 gets up to
+:data:`index.lexicon.MAX_TERMS_PER_MATCH`)."""
+
 # Words that, next to a glossary term, only ask what the term is.
 DEFINITION_CUES = frozenset(
     "意味 定義 正式 名称 正式名称 略 略称 略語 説明 内容 概要 何 なに なん 用語 言葉 中身 教える 知る 分かる わかる "
@@ -404,7 +408,9 @@ class Retriever:
         if scoped and len(self.documents) > 1:
             n = min(len(self.chunks), n * len(self.documents))
         expanded = self.lexicon.expand(query)
-        qvec = self._query_vector(expanded if w.expand_dense else query)
+        # The dense query gets one document word per matched word: embedding time grows with the
+        # query's length (benchmarks/bench_question_length.py), BM25's does not.
+        qvec = self._query_vector(self.lexicon.expand(query, DENSE_TERMS_PER_MATCH) if w.expand_dense else query)
         # The generic counter of 「３つの重点目標」 names no topic, but BM25 weighs it as a rare word
         # and ranked a glossary entry that says 「四つの要素」 first.
         lex_query = _COUNTER.sub("", normalize_query(expanded if w.expand_lexical else query))
