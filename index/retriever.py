@@ -101,9 +101,11 @@ from index.synonyms import SynonymRule
 if TYPE_CHECKING:  # pragma: no cover
     from index.embedder import Embedder
 
-DENSE_TERMS_PER_MATCH = 1
+DENSE_TERMS_PER_MATCH = 2
 """Document words added to the dense query for one matched question word (BM25 gets up to
-:data:`index.lexicon.MAX_TERMS_PER_MATCH`)."""
+:data:`index.lexicon.MAX_TERMS_PER_MATCH`): embedding time grows with the query's length. Measured
+(dev p50 in benchmarks/eval_heldout.py, same load): 4 words ~30 ms, 2 and 1 ~15-24 ms; 1 cost
+heldout hit@1 .897 -> .882 and one in-scope answer of A1's paraphrase set, 2 kept them."""
 
 # Words that, next to a glossary term, only ask what the term is.
 DEFINITION_CUES = frozenset(
@@ -408,8 +410,8 @@ class Retriever:
         if scoped and len(self.documents) > 1:
             n = min(len(self.chunks), n * len(self.documents))
         expanded = self.lexicon.expand(query)
-        # The dense query gets one document word per matched word: embedding time grows with the
-        # query's length (benchmarks/bench_question_length.py), BM25's does not.
+        # The dense query gets fewer document words per matched word: embedding time grows with
+        # the query's length (benchmarks/bench_question_length.py), BM25's does not.
         qvec = self._query_vector(self.lexicon.expand(query, DENSE_TERMS_PER_MATCH) if w.expand_dense else query)
         # The generic counter of 「３つの重点目標」 names no topic, but BM25 weighs it as a rare word
         # and ranked a glossary entry that says 「四つの要素」 first.
