@@ -405,7 +405,7 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
     if noun:
         names = {noun}
         if lexicon is not None:
-            names |= {_squash(m.entry.term) for m in lexicon.matches(noun) if m.start == 0 and m.end == len(noun)}
+            names |= {_squash(t) for m in lexicon.matches(noun) if m.start == 0 and m.end == len(noun) for t in m.terms}
         where = _squash(heading) + text
         if not any(n in where for n in names):
             return False

@@ -134,6 +134,7 @@ def _print_report(settings, report, as_json: bool) -> None:
     if report.unchanged:
         typer.echo(f"nothing changed: the current version {report.version} already holds this text and model "
                    f"({m.chunk_count} chunks, 0 embedded). Use --force to build a new version anyway.")
+        _print_synonyms(settings)
         return
     if report.model_changed:
         old, new = report.model_changed
@@ -150,6 +151,20 @@ def _print_report(settings, report, as_json: bool) -> None:
                    f"Publish it with: reformbot index use {report.version}")
     if report.removed_versions:
         typer.echo(f"removed old versions: {', '.join(report.removed_versions)}")
+    _print_synonyms(settings)
+
+
+def _print_synonyms(settings) -> None:
+    """The admin's synonyms file as questions will read it (applied when the index is opened)."""
+    from index.synonyms import read_synonyms
+
+    path = settings.synonyms_path
+    if not path.exists():
+        return
+    parsed = read_synonyms(path)
+    typer.echo(f"synonyms: {len(parsed.rules)} rules from {path}")
+    for problem in parsed.problems:
+        typer.echo(f"warning: synonyms file {path}: {problem} (skipped)", err=True)
 
 
 def _watch(settings, source, once, as_json: bool, interval: float) -> None:

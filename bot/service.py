@@ -131,6 +131,7 @@ class QAService:
         self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
         self._load_error: str | None = None         # why the first load failed (logged once)
         self._switch_listeners: list[Callable[[str | None, str], None]] = []
+        self._synonyms_seen: object = None         # signature of the synonyms file last applied
         # The found/not-found model is read (and validated) at start-up, not on the first question.
         from bot.answer import THRESHOLDS
         from bot.decision import load_model
@@ -145,7 +146,7 @@ class QAService:
         if r is None:
             with self._lock:
                 if self._retriever is None:
-                    self._retriever = self._open(self.settings)
+                    self._retriever = self._with_synonyms(self._open(self.settings))
                 r = self._retriever
         return r
 
@@ -178,6 +179,8 @@ class QAService:
                     log.info("index version %s loaded", getattr(self._retriever, "version", "?"))
                     self._load_error = None
                 return True
+            if self._synonyms_changed():
+                self.reload_synonyms()
             pointer = _pointer_state(self.settings)
             if pointer is None:   # no versions layout (tests with their own opener)
                 changed = getattr(current, "changed_on_disk", None)
@@ -193,6 +196,7 @@ class QAService:
                 log.error("index version %s not loaded; still serving %s: %s",
                           pointer[0] if pointer else "?", old_version, exc)
                 return False
+            fresh = self._with_synonyms(fresh)
             with self._lock:
                 self._retriever = fresh
             self._failed_pointer = None
@@ -204,6 +208,45 @@ class QAService:
             except Exception:
                 log.exception("switch listener %r failed", listener)
         return True
+
+    def reload_synonyms(self) -> int:
+        """Read the admin's synonyms file again and search with it from the next question on.
+
+        The running server calls this when the file changes (:meth:`refresh`, every
+        :data:`WATCH_INTERVAL`); ``reformbot feedback accept`` calls it after appending a line.
+        Malformed lines are logged with their line number and skipped. Nothing happens before the
+        index is first loaded (the load applies the file then).
+
+        Returns:
+            The number of rules now applied.
+        """
+        from bot.indexing import read_synonyms_from_settings
+        from index.synonyms import file_signature
+
+        with self._lock:
+            retriever = self._retriever
+            seen = file_signature(self.settings.synonyms_path)
+            parsed = read_synonyms_from_settings(self.settings)
+            if retriever is not None and hasattr(retriever, "set_synonyms"):
+                retriever.set_synonyms(parsed.rules)
+            self._synonyms_seen = seen
+        log.info("synonyms file %s: %d rules applied", self.settings.synonyms_path, len(parsed.rules))
+        return len(parsed.rules)
+
+    def _synonyms_changed(self) -> bool:
+        from index.synonyms import file_signature
+
+        return file_signature(self.settings.synonyms_path) != self._synonyms_seen
+
+    def _with_synonyms(self, retriever):
+        """``retriever`` searching with the admin's synonyms file as it is now."""
+        if hasattr(retriever, "set_synonyms"):
+            from bot.indexing import read_synonyms_from_settings
+            from index.synonyms import file_signature
+
+            self._synonyms_seen = file_signature(self.settings.synonyms_path)
+            retriever.set_synonyms(read_synonyms_from_settings(self.settings).rules)
+        return retriever
 
     def _open_next(self, current):
         """Open the current version, reusing the loaded embedding model when it is the same."""

@@ -1,203 +1,348 @@
-"""A small bilingual thesaurus of the outline's core vocabulary, for query expansion.
+"""The query vocabulary: a question's words read with the words the indexed document uses.
 
 Why
-    The default embedder (multilingual-e5-small, 4-bit) is weak across languages: "When does the
-    outline end?" lands nowhere near 「大綱 ６年間（令和３年度から令和８年度まで）」, and BM25 over
+    The default embedder (multilingual-e5-small, 4-bit) is weak across languages, and BM25 over
     Sudachi tokens sees no Japanese word in an English question at all. Staff also ask with
-    everyday words where the outline uses administrative ones (残業 for 時間外勤務, 行革 for
-    行政改革, キャッシュレス for 納付手段). Neither list can bridge that, so questions are expanded
-    with the outline's own terms before searching.
+    everyday words where a plan uses administrative ones (残業 for 時間外勤務, 行革 for 行政改革,
+    外注 for 委託). So a question's words are read through synonym rules in three layers
+    (docs/vocabulary.md), first match preferred:
 
-What is in it
-    ``index/lexicon.txt`` (data, not code: it names the bundled outline's own terms). One line per
-    core term of the outline, written by going through the outline's headings and
-    bullets in order (not from any question set): the outline's word, then its usual English
-    renderings, then the everyday or abbreviated Japanese words staff use for the same thing.
-    Only renderings a translator or a city employee would commonly use are listed; nothing names
-    a particular question. Words shorter than two characters are not listed (too ambiguous).
+    1. the admin's synonyms file (``REFORMBOT_SYNONYMS_FILE``, :mod:`index.synonyms`), passed in
+       by the application;
+    2. the document's own abbreviations and spelled-out forms (:mod:`index.document_terms`);
+    3. the general thesaurus (:mod:`index.thesaurus`): general municipal vocabulary (English and
+       everyday Japanese) and the Sudachi synonym dictionary.
+
+The document decides
+    A rule names many words; only those the indexed document uses help (``in_document``): 外注
+    names 委嘱, 委託, 委任 … and the outline that says 委託化 is searched with 委託. So nothing
+    here is written for one document, and one more line never adds words a document lacks.
 
 How it is used
-    * :meth:`DomainLexicon.expand` appends the outline terms of every match to the question, for
-      BM25 and the dense query (the original words stay, so nothing is lost);
-    * :meth:`DomainLexicon.rewrite` replaces each match by its outline term, so the found/not-found
-      rule can judge "are the question's words in the passage?" for English and paraphrased
-      questions too (unmatched English words stay and count as missing).
+    * :meth:`QueryVocabulary.expand` appends the document's words for every match to the
+      question, for BM25 and the dense query (the original words stay);
+    * :meth:`QueryVocabulary.matches` gives, per matched span, the document's words for it, so
+      the found/not-found rule counts 「残業」 as present in a passage that says 時間外勤務 and
+      "outline" in one that says 大綱;
+    * :meth:`QueryVocabulary.rewrite` replaces each match by its first document word
+      (「第６次行革」 -> 「第6次行政改革」) for the unknown-item check.
 
 Matching: NFKC, lower case; English phrases as sequences of whole words after a light stemmer
-(:func:`stem`: "attract businesses" = "attracting business"; hyphens separate words, so
-"work-life" = "work life"); Japanese words as substrings of the
-question without spaces. Longer matches win over shorter ones inside them. The tables are
-built once at import and only read afterwards, so one lexicon is safe to share between threads.
+(:func:`stem`: "attract businesses" = "attracting business"); Japanese words as substrings of the
+question without spaces that begin and end on Sudachi word boundaries (「会社」 is not found in
+「社会社」), looked up in a dict by every length at every position (no regular expression per
+word), and also in the question with its verbs in dictionary form (減らして -> 減らす). Longer
+matches win over shorter ones inside them. Tables are built once (the general ones on first use
+for all retrievers) and only read afterwards, so a vocabulary is safe to share between threads.
 """
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from typing import Callable, Iterable, Sequence
 
-LEXICON_FILE = Path(__file__).resolve().with_name("lexicon.txt")
-"""The vocabulary, one ``term | english ; … | japanese ; …`` line per term: data, not code."""
-LEXICON_TEXT = LEXICON_FILE.read_text(encoding="utf-8")
+from index.lexical import EN_STOP
+from index.synonyms import SynonymRule
 
-
-@dataclass(frozen=True)
-class LexiconEntry:
-    """One core term of the outline with the words people use for it."""
-
-    term: str                     # the outline's own word (display characters)
-    english: tuple[str, ...]      # English renderings, lower case
-    japanese: tuple[str, ...]     # everyday / abbreviated Japanese words for it
+MAX_TERMS_PER_MATCH = 4
+"""Document words searched for one matched question word: a broad Sudachi group (給与, 報酬, 手当 …)
+should not drown the question's own words."""
+_GENERAL_LAYER = 2     # layers 2 and 3: the general thesaurus (administrative vocabulary, Sudachi)
 
 
 @dataclass(frozen=True)
 class LexiconMatch:
-    """A span of the (NFKC, lower-case) question that names a lexicon entry."""
+    """A span of the (NFKC, lower-case) question that names words of the document."""
 
     start: int
     end: int
     text: str
-    entry: LexiconEntry
+    terms: tuple[str, ...]        # the document's words for it (NFKC, lower case), preferred first
     conjugated: bool = False      # matched through a verb's dictionary form (減り for 減る)
+    layer: int = 0                # the most trusted layer that matched: 0 admin's file, 1 document,
+                                  # 2 administrative vocabulary, 3 Sudachi synonym groups
+    term_layers: tuple[int, ...] = ()   # the layer each of ``terms`` comes from
+
+    @property
+    def term(self) -> str:
+        """The preferred document word."""
+        return self.terms[0]
 
 
 def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def parse_lexicon(text: str) -> tuple[LexiconEntry, ...]:
-    """Entries from the ``term | english ; ... | japanese ; ...`` table (``#`` lines skipped)."""
-    out = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        parts = [p.strip() for p in line.split("|")]
-        parts += [""] * (3 - len(parts))
-        split = lambda s: tuple(w.strip() for w in s.split(";") if w.strip())  # noqa: E731
-        out.append(LexiconEntry(parts[0], tuple(_norm(w) for w in split(parts[1])), split(parts[2])))
-    return tuple(out)
+def _key(word: str) -> str:
+    """A Japanese word's matching form: NFKC, lower case, no spaces."""
+    return "".join(_norm(word).split())
 
 
-class DomainLexicon:
-    """Finds lexicon words in a question and maps them to the outline's terms.
+class _TriggerTable:
+    """Rules indexed by their trigger words: Japanese words by exact key, English phrases by
+    their first stemmed word."""
+
+    def __init__(self, rules: Sequence[SynonymRule], layer: int, short_targets: bool) -> None:
+        self.rules = tuple(rules)
+        self.layer = layer
+        self.short_targets = short_targets   # 1-character targets allowed (curated layers only)
+        self.ja: dict[str, list[int]] = {}
+        self.en: dict[str, list[tuple[tuple[str, ...], str, int]]] = {}
+        for rid, rule in enumerate(self.rules):
+            for w in rule.left:
+                n = " ".join(_norm(w).split())
+                if n.isascii():
+                    if n in EN_STOP:   # "will", "can": question words, never a topic
+                        continue
+                    words = tuple(stem(x) for x in _WORD.findall(n))
+                    if words and len(" ".join(words)) >= 2:
+                        self.en.setdefault(words[0], []).append((words, " ".join(_WORD.findall(n)), rid))
+                else:
+                    k = _key(n)
+                    if len(k) >= 2:
+                        self.ja.setdefault(k, []).append(rid)
+        self.lengths = sorted({len(k) for k in self.ja}, reverse=True)
+
+    def targets(self, rid: int) -> tuple[str, ...]:
+        return self.rules[rid].right
+
+
+@lru_cache(maxsize=1)
+def _administrative_table() -> _TriggerTable:
+    """The curated part of the general layer, looked up first (its 1-character targets, 市 for
+    "city", are allowed)."""
+    from index.thesaurus import administrative_rules
+
+    return _TriggerTable(administrative_rules(), 2, True)
+
+
+@lru_cache(maxsize=1)
+def _sudachi_table() -> _TriggerTable:
+    from index.thesaurus import sudachi_rules
+
+    return _TriggerTable(sudachi_rules(), 3, False)
+
+
+class QueryVocabulary:
+    """Finds rule words in a question and maps them to the words the document uses.
 
     Args:
-        entries: the vocabulary (default: :data:`LEXICON_TEXT`).
+        synonyms: the admin's rules (layer 1), preferred over everything else.
+        document: rules derived from the indexed documents (layer 2).
+        in_document: whether a word (NFKC, lower case, no spaces) occurs in the indexed
+            documents; None: every word counts (no document to ask).
+        general: whether the general thesaurus is used (layer 3; tests of one layer turn it off).
     """
 
-    def __init__(self, entries: tuple[LexiconEntry, ...]) -> None:
-        self.entries = entries
-        pats = []
-        phrases = []
-        for e in entries:
-            for w in e.english:
-                words = tuple(stem(x) for x in _WORD.findall(w))
-                if words and len(" ".join(words)) >= 2:
-                    phrases.append((" ".join(_WORD.findall(w)), words, e))
-            # The outline's own word is listed too, so it wins over a shorter variant inside it
-            # (「総合窓口」 stays itself instead of its part 「窓口」 matching).
-            for w in {_norm(e.term), *(_norm(j) for j in e.japanese)}:
-                w = "".join(w.split())
-                if len(w) < 2:
+    def __init__(self, synonyms: Sequence[SynonymRule] = (), document: Sequence[SynonymRule] = (),
+                 in_document: Callable[[str], bool] | None = None, general: bool = True) -> None:
+        self.synonyms = tuple(synonyms)
+        self.document = tuple(document)
+        self._tables = [_TriggerTable(self.synonyms, 0, True), _TriggerTable(self.document, 1, True)]
+        if general:
+            self._tables += [_administrative_table(), _sudachi_table()]
+        self._in_document = in_document
+        self._known: dict[str, bool] = {}
+        self._cache: dict[tuple[str, bool], list[LexiconMatch]] = {}
+        self._lock = threading.Lock()
+
+    def with_synonyms(self, synonyms: Sequence[SynonymRule]) -> "QueryVocabulary":
+        """The same vocabulary with another admin layer (the others are shared, not rebuilt)."""
+        other = QueryVocabulary.__new__(QueryVocabulary)
+        other.synonyms = tuple(synonyms)
+        other.document = self.document
+        other._tables = [_TriggerTable(other.synonyms, 0, True)] + self._tables[1:]
+        other._in_document = self._in_document
+        other._known = self._known          # the document is the same: what it uses too
+        other._cache = {}
+        other._lock = threading.Lock()
+        return other
+
+    def _used(self, word: str) -> bool:
+        k = _key(word)
+        got = self._known.get(k)
+        if got is None:
+            got = self._in_document is None or bool(self._in_document(k))
+            self._known[k] = got
+        return got
+
+    def _terms(self, hits: Iterable[tuple[_TriggerTable, int]], surface: str) -> tuple[tuple[str, int], ...]:
+        out: list[str] = []
+        layers: list[int] = []
+        for table, rid in hits:
+            for w in table.targets(rid):
+                w = unicodedata.normalize("NFKC", w)
+                n = " ".join(w.lower().split())
+                n = n if n.isascii() else _key(n)
+                if n in out or n == surface or (len(n) < 2 and not table.short_targets):
                     continue
-                if w.isascii():     # ＡＩ, ＮＰＯ: whole words only ("ai" is not in "chairs")
-                    pats.append((len(w), re.compile(r"(?<![a-z0-9])" + re.escape(w) + r"(?![a-z0-9])"), e))
-                else:
-                    pats.append((len(w), re.compile(re.escape(w)), e))
-        pats.sort(key=lambda p: -p[0])
-        phrases.sort(key=lambda p: (-len(p[1]), -len(p[0])))
-        self._patterns = pats
-        self._phrases = phrases
-        self._first_word: dict[str, list[tuple[str, tuple[str, ...], LexiconEntry]]] = {}
-        for ph in phrases:
-            self._first_word.setdefault(ph[1][0], []).append(ph)
+                # An English word of a general group for a Japanese question word (目標 -> "goals")
+                # is found inside the document's English names, not as a word of its own; an
+                # abbreviation (ＰＰＰ, BCP: written in capitals) is a word of the document.
+                if n.isascii() and not surface.isascii() and table.layer >= 2 and not w.isupper():
+                    continue
+                if self._used(n):
+                    out.append(n)
+                    layers.append(table.layer)
+        return tuple(zip(out, layers))
 
     def matches(self, question: str, conjugated: bool = True) -> list[LexiconMatch]:
-        """Non-overlapping matches in the NFKC, lower-case question, longest first, in text order.
+        """Non-overlapping matches in the NFKC, lower-case question, longest first, in text order,
+        each with the document's words for it (a match the document has no word for is left out).
 
         Japanese words are matched in the question without spaces; English ones with them, so
         spans refer to :func:`matching_text` of the question.
 
         Args:
             question: the question (or any text).
-            conjugated: also match listed dictionary forms against conjugated verbs (減り for
-                減る).
+            conjugated: also match dictionary forms against conjugated verbs (減り for 減る).
         """
+        key = (question, conjugated)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return list(cached)
+        found = self._matches(question, conjugated)
+        with self._lock:
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = found
+        return list(found)
+
+    def _matches(self, question: str, conjugated: bool) -> list[LexiconMatch]:
         text = matching_text(question)
-        taken = [False] * len(text)
-        found = []
-        # English: phrases as sequences of stemmed words ("attract businesses" = "attracting
-        # business"), more words first.
+        # (start, end) -> [(layer, exact, table, rid)], collected over every table.
+        spans: dict[tuple[int, int, bool], list[tuple[int, bool, _TriggerTable, int]]] = {}
         words = [(m.start(), m.end(), stem(m.group(0))) for m in _WORD.finditer(text)]
-        cands = []
-        for i, (_, _, w) in enumerate(words):
-            for original, seq, e in self._first_word.get(w, ()):
-                if tuple(x[2] for x in words[i:i + len(seq)]) == seq:
-                    span = " ".join(_WORD.findall(text[words[i][0]:words[i + len(seq) - 1][1]]))
-                    # Among equally long matches the one written exactly as asked wins
-                    # ("staff" is 職員, not the "staffing" of 人員配置 that stems the same).
-                    cands.append((len(seq), span != original, i, seq, e))
-        for n, _, i, seq, e in sorted(cands, key=lambda c: (-c[0], c[1], c[2])):
-            start, end = words[i][0], words[i + n - 1][1]
-            if not any(taken[start:end]):
-                for j in range(start, end):
-                    taken[j] = True
-                found.append(LexiconMatch(start, end, text[start:end], e))
-        # Japanese words, longest first. The table lists dictionary forms (減る, 職員を減らす);
-        # the question may say 減り, 減らして: each pattern is also tried on the text with every
-        # verb and adjective in its dictionary form, mapped back to the question's own span, so
-        # a longer conjugated match (職員を減らして) still wins over a shorter literal one (職員).
-        lemma, origin = dictionary_form_text(text) if conjugated else (text, ())
-        texts = [(text, None)] + ([(lemma, origin)] if lemma != text else [])
-        for _, pat, e in self._patterns:
-            for hay, where in texts:
-                for m in pat.finditer(hay):
-                    if m.end() <= m.start():
-                        continue
-                    start, end = (m.start(), m.end()) if where is None else (where[m.start()], where[m.end() - 1] + 1)
-                    if not any(taken[start:end]):
-                        for i in range(start, end):
-                            taken[i] = True
-                        found.append(LexiconMatch(start, end, text[start:end], e, where is not None))
+        for table in self._tables:
+            if not table.en:
+                continue
+            for i, (_, _, w) in enumerate(words):
+                for seq, original, rid in table.en.get(w, ()):
+                    if tuple(x[2] for x in words[i:i + len(seq)]) == seq:
+                        start, end = words[i][0], words[i + len(seq) - 1][1]
+                        exact = " ".join(_WORD.findall(text[start:end])) == original
+                        spans.setdefault((start, end, False), []).append((table.layer, exact, table, rid))
+        if _JA.search(text):
+            bounds = word_boundaries(text)
+            lemma, origin = dictionary_form_text(text) if conjugated else (text, ())
+            hays = [(text, None)] + ([(lemma, origin)] if lemma != text else [])
+            for table in self._tables:
+                if not table.ja:
+                    continue
+                for hay, where in hays:
+                    n = len(hay)
+                    for i in range(n):
+                        for length in table.lengths:
+                            if i + length > n:
+                                continue
+                            rids = table.ja.get(hay[i:i + length])
+                            if not rids:
+                                continue
+                            if where is None:
+                                start, end = i, i + length
+                            else:
+                                start, end = where[i], where[i + length - 1] + 1
+                            if start not in bounds or end not in bounds:
+                                continue
+                            for rid in rids:
+                                spans.setdefault((start, end, where is not None), []).append(
+                                    (table.layer, True, table, rid))
+        found: list[LexiconMatch] = []
+        taken = [False] * len(text)
+        # Longest first; on a tie the literal match before the conjugated one, then text order.
+        for (start, end, conj) in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[2], s[0])):
+            if any(taken[start:end]):
+                continue
+            hits = spans[(start, end, conj)]
+            if any(exact for _, exact, _, _ in hits):   # "staff" as written, not "staffing" stemmed
+                hits = [h for h in hits if h[1]]
+            hits.sort(key=lambda h: h[0])
+            surface = text[start:end]
+            terms = self._terms(((t, r) for _, _, t, r in hits), surface if surface.isascii() else _key(surface))
+            if not terms:
+                continue
+            for j in range(start, end):
+                taken[j] = True
+            found.append(LexiconMatch(start, end, surface, tuple(t for t, _ in terms), conj, hits[0][0],
+                                      tuple(layer for _, layer in terms)))
         return sorted(found, key=lambda m: m.start)
 
-    def expansion_terms(self, question: str) -> list[str]:
-        """The outline terms named by the question (in order, once each), excluding words the
-        question already contains verbatim."""
+    def expansion_terms(self, question: str, per_match: int = MAX_TERMS_PER_MATCH) -> list[str]:
+        """The document words named by the question (in order, once each, at most ``per_match``
+        for one matched word), excluding words the question already contains verbatim."""
         text = matching_text(question)
-        out = []
+        squashed = text.replace(" ", "")
+        out: list[str] = []
         for m in self.matches(question):
-            # A conjugated bare verb (増やして -> 確保) is too generic to search with: it would pull
-            # in sections about something else (公園のベンチを増やして -> 歳入の確保). It still counts
-            # for coverage; a conjugated phrase with its object (職員を減らして) is specific enough.
+            # A conjugated bare verb (増やして) is too generic to search with: it would pull in
+            # sections about something else. It still counts for coverage; a conjugated phrase
+            # with its object (職員を減らして) is specific enough.
             if m.conjugated and not _OBJECT_PHRASE.search(m.text):
                 continue
-            t = _norm(m.entry.term)
-            if t not in out and t not in text:
-                out.append(t)
+            # A word the document itself uses is searched as asked: general synonyms would only
+            # pull in passages about something else (活用 -> 利用, 時間外勤務 -> 残業 of a glossary
+            # note), except the longer compounds it is part of (活用 -> 有効活用) and the admin's
+            # and the document's own words. (Measured: skipping only the Sudachi synonyms ranked
+            # one dev-like question better and one worse.)
+            used = self._used(m.text)
+            # Likewise a part of a longer word the document uses (目標 of 重点目標).
+            run = _run_around(text, m.start, m.end)
+            if run != m.text and self._used(run):
+                continue
+            for t, layer in list(zip(m.terms, m.term_layers))[:per_match]:
+                if used and layer >= _GENERAL_LAYER and _key(m.text) not in t:
+                    continue
+                if t not in out and t not in text and t not in squashed:
+                    out.append(t)
         return out
 
-    def expand(self, question: str) -> str:
-        """The question followed by the outline terms it names (for BM25 and the dense query)."""
-        extra = self.expansion_terms(question)
+    def expand(self, question: str, per_match: int = MAX_TERMS_PER_MATCH) -> str:
+        """The question followed by the document words it names (for BM25 and the dense query;
+        ``per_match``: at most this many words for one matched question word)."""
+        extra = self.expansion_terms(question, per_match)
         return f"{question} {' '.join(extra)}" if extra else question
 
     def rewrite(self, question: str) -> str:
-        """The question with each match replaced by its outline term (for coverage and the
-        unknown-item check): 「前回の行革の課題」 -> 「第6次行政改革の課題」; "When does the outline
-        end?" -> "when does 大綱 end?"."""
+        """The question with each match replaced by its preferred document word (for the
+        unknown-item check): 「第６次行革の課題」 -> 「第6次行政改革の課題」."""
         text = matching_text(question)
         out, pos = [], 0
         for m in self.matches(question):
             out.append(text[pos:m.start])
-            term = _norm(m.entry.term)
             # Keep a space around a replaced English phrase so the words beside it stay words.
-            out.append(f" {term} " if m.text.isascii() else term)
+            out.append(f" {m.term} " if m.text.isascii() else m.term)
             pos = m.end
         out.append(text[pos:])
         return " ".join("".join(out).split())
+
+
+_KANJI_KANA = re.compile(r"[\u3400-\u9fff\u30a0-\u30ff]+")
+
+
+def _run_around(text: str, start: int, end: int) -> str:
+    """The run of kanji and katakana of ``text`` that holds ``text[start:end]`` (the span itself
+    when it is not all kanji and katakana)."""
+    for m in _KANJI_KANA.finditer(text):
+        if m.start() <= start and end <= m.end():
+            return m.group(0)
+    return text[start:end]
+
+
+@lru_cache(maxsize=4096)
+def word_boundaries(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where a Sudachi short unit (mode A) begins or ends."""
+    from sudachipy import SplitMode
+
+    from index.lexical import _sudachi      # lazy: Sudachi loads its dictionary on first use
+
+    out = {0, len(text)}
+    for m in _sudachi().tokenize(text, SplitMode.A):
+        out.add(m.begin())
+        out.add(m.end())
+    return frozenset(out)
 
 
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
@@ -270,7 +415,3 @@ def dictionary_form_text(text: str) -> tuple[str, tuple[int, ...]]:
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
-@lru_cache(maxsize=1)
-def default_lexicon() -> DomainLexicon:
-    """The built-in lexicon (built once; read-only afterwards, shared by all threads)."""
-    return DomainLexicon(parse_lexicon(LEXICON_TEXT))

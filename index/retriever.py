@@ -26,10 +26,13 @@ Fusion
     differences among the fused settings are one question out of 40, so treat them as a plateau.
 
 Query expansion
-    Before both searches the question is expanded with the outline terms its words name in the
-    bilingual domain lexicon (:mod:`index.lexicon`): "When does the outline end?" also searches
-    大綱, 「残業を減らす取組」 also searches 時間外勤務. The original words stay, so a question the
-    lexicon does not touch searches exactly as before. Measured with the default model (hit@1 /
+    Before both searches the question is expanded with the document's words its words name in the
+    query vocabulary (:mod:`index.lexicon`: the admin's synonyms, the documents' own abbreviations,
+    the general thesaurus; only words the indexed documents use): "When does the outline end?" also
+    searches 大綱, 「残業を減らす取組」 also searches 時間外勤務. The original words stay, so a question
+    the vocabulary does not touch searches exactly as before. (The figures below were measured with
+    the earlier hand-written lexicon of the bundled outline, which this vocabulary replaced; the
+    dev figures are unchanged, see docs/vocabulary.md.) Measured with the default model (hit@1 /
     hit@3 / MRR@10, dev + probe sets, 78 in-scope questions): no expansion .910/.987/.944,
     expansion .936/1.0/.964; the fusion grid was re-run with expansion on and 1 : 1.5, K 20 is
     still first (1 : 1 .923/1.0/.955, 1 : 2 .923/1.0/.957, 1.5 : 1 .923/1.0/.953, K 5 .957 MRR,
@@ -90,11 +93,19 @@ import numpy as np
 from corpus.chunker import BREADCRUMB_SEP
 from corpus.model import Chunk, GlossaryEntry
 from index.lexical import JA_STOP, content_words, nfkc, tokenize
-from index.lexicon import DomainLexicon, default_lexicon
+from index.document_terms import document_rules
+from index.lexicon import QueryVocabulary
 from index.store import MANIFEST, StoredIndex, load_index
+from index.synonyms import SynonymRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.embedder import Embedder
+
+DENSE_TERMS_PER_MATCH = 2
+"""Document words added to the dense query for one matched question word (BM25 gets up to
+:data:`index.lexicon.MAX_TERMS_PER_MATCH`): embedding time grows with the query's length. Measured
+(dev p50 in benchmarks/eval_heldout.py, same load): 4 words ~30 ms, 2 and 1 ~15-24 ms; 1 cost
+heldout hit@1 .897 -> .882 and one in-scope answer of A1's paraphrase set, 2 kept them."""
 
 # Words that, next to a glossary term, only ask what the term is.
 DEFINITION_CUES = frozenset(
@@ -212,10 +223,13 @@ class Retriever:
         index: the loaded, verified index.
         embedder: the model the index was built with.
         weights: fusion parameters.
+        lexicon: the query vocabulary (default: the general thesaurus, the documents' own
+            abbreviations and ``synonyms``, driven by the documents' words; :mod:`index.lexicon`).
+        synonyms: the admin's synonym rules (:mod:`index.synonyms`; the application reads the file).
     """
 
     def __init__(self, index: StoredIndex, embedder: "Embedder", weights: FusionWeights = FusionWeights(),
-                 lexicon: DomainLexicon | None = None) -> None:
+                 lexicon: QueryVocabulary | None = None, synonyms: Sequence[SynonymRule] = ()) -> None:
         import faiss
 
         # One query at a time gains nothing from FAISS's OpenMP pool, and its spinning threads
@@ -224,7 +238,6 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.weights = weights
-        self.lexicon = lexicon if lexicon is not None else default_lexicon()
         self.chunks = index.chunks
         self.documents = tuple(index.documents)
         self._document_by_id = {d.id: d for d in self.documents}
@@ -255,6 +268,21 @@ class Retriever:
         for i, toks in enumerate(self._own_tokens):
             for t in toks:
                 self._direct.setdefault(t, set()).add(i)
+        self.lexicon = lexicon if lexicon is not None else QueryVocabulary(
+            synonyms, self._document_rules(), lambda word: word in self.corpus_text)
+
+    def _document_rules(self) -> tuple[SynonymRule, ...]:
+        """The documents' own abbreviations and spelled-out forms (:mod:`index.document_terms`)."""
+        names = [glossary_aliases(e) for d in self.documents for e in d.glossary]
+        texts = dict.fromkeys(t for c in self.chunks for t in (c.section, c.text) if t)
+        return document_rules(names, texts)
+
+    def set_synonyms(self, synonyms: Sequence[SynonymRule]) -> None:
+        """Search with these admin synonym rules from now on (the running server's reload).
+
+        The vocabulary is swapped in one assignment: a question in flight keeps the one it began with.
+        """
+        self.lexicon = self.lexicon.with_synonyms(synonyms)
 
     # --- information for the App Home and /healthz ----------------------------------------
     @property
@@ -301,7 +329,7 @@ class Retriever:
                 texts.setdefault(d, []).append(f"{c.section}\n{c.text}")
             config = self.index.lexical.config
             self._namer = DocumentNamer(self.documents, {d: "\n".join(t) for d, t in texts.items()},
-                                        lambda text: tokenize(text, config), self.lexicon.expand)
+                                        lambda text: tokenize(text, config), lambda text: self.lexicon.expand(text))
         return self._namer
 
     def info(self) -> dict:
@@ -382,7 +410,9 @@ class Retriever:
         if scoped and len(self.documents) > 1:
             n = min(len(self.chunks), n * len(self.documents))
         expanded = self.lexicon.expand(query)
-        qvec = self._query_vector(expanded if w.expand_dense else query)
+        # The dense query gets fewer document words per matched word: embedding time grows with
+        # the query's length (benchmarks/bench_question_length.py), BM25's does not.
+        qvec = self._query_vector(self.lexicon.expand(query, DENSE_TERMS_PER_MATCH) if w.expand_dense else query)
         # The generic counter of 「３つの重点目標」 names no topic, but BM25 weighs it as a rare word
         # and ranked a glossary entry that says 「四つの要素」 first.
         lex_query = _COUNTER.sub("", normalize_query(expanded if w.expand_lexical else query))
@@ -521,11 +551,12 @@ class Retriever:
 
         A word counts as present when its surface or normalized form occurs in the text, or its
         stem without okurigana does (「見直す」 matches 「見直し」), or the word without its suffix
-        does (「公平性」 matches 「公平な」), or it lies inside a lexicon
-        match (:mod:`index.lexicon`) whose outline term occurs in the text (「残業」 when the text
-        says 時間外勤務, "outline" when it says 大綱). Words the index never saw get the highest
-        IDF, so a question about something the outline never mentions scores low; English words
-        no lexicon entry maps count as missing for the same reason.
+        does (「公平性」 matches 「公平な」), or it lies inside a vocabulary
+        match (:mod:`index.lexicon`) one of whose document words occurs in the text (「残業」 when
+        the text says 時間外勤務, "outline" when it says 大綱; a Sudachi synonym alone gives no
+        credit). Words the index never saw get the highest IDF, so a question about something the
+        outline never mentions scores low; English words the vocabulary does not map count as
+        missing for the same reason.
         """
         return self.coverage_by_text(query, chunk_texts)[0]
 
@@ -556,15 +587,17 @@ class Retriever:
 
         cores = {surface: without_suffix(surface) for *_, surface, _ in words}
 
-        def present(hay: str, begin: int, end: int, surface: str, norm: str) -> bool:
+        def present(hay: str, begin: int, end: int, surface: str, norm: str) -> float:
             stem = _OKURIGANA.sub("", surface)
             if surface in hay or norm in hay or (len(stem) >= 2 and stem != surface and stem in hay):
-                return True
+                return 1.0
             if cores[surface] and cores[surface] in hay:     # 「公平性」 asked, 「公平な」 written
-                return True
-            # Only a match that covers the whole word counts (「住民」 is no credit for 住民票).
-            return any(m.start <= begin and end <= m.end and "".join(nfkc(m.entry.term).split()) in hay
-                       for m in matches)
+                return 1.0
+            # Only a match that covers the whole word counts (「住民」 is no credit for 住民票); a
+            # word found only through a Sudachi synonym group counts less (_GENERAL_SYNONYM).
+            return max((1.0 if m.layer < _GENERAL_LAYER else _GENERAL_SYNONYM for m in matches
+                        if m.start <= begin and end <= m.end and any(t.replace(" ", "") in hay for t in m.terms)),
+                       default=0.0)
 
         # The heading each passage sits under (breadcrumb leaf): a question word sharing a kanji
         # with it (現状 / 〇〇市の状況, 動き / 国の動向) names the section in other words.
@@ -578,8 +611,9 @@ class Retriever:
         def share(hay: str, leaf: str) -> float:
             got = 0.0
             for w, (b, e, s, n) in zip(weights, words):
-                if present(hay, b, e, s, n):
-                    got += w
+                credit = present(hay, b, e, s, n)
+                if credit:
+                    got += credit * w
                 elif partial(leaf, s):
                     got += _PARTIAL * w
             return got / total if total else 0.0
@@ -647,6 +681,13 @@ _OWN_SHARE = 0.25
 
 
 _PARTIAL = 0.5
+# A question word present only through a Sudachi synonym group (layer 3 of index.lexicon) gets no
+# credit: those groups are broad (方法 = 手段 = 手法, 申込 = 申請) and only help the search. Measured
+# (A1's paraphrase sets, the practice plans, dev, probe, heldout 1-5): credit 0.25 answered the same
+# in-scope questions as 0 and one out-of-scope question more (「スマートフォン教室の申込方法は？」);
+# 0.5 also answered 「ふるさと納税の寄附の方法を教えて」.
+_GENERAL_LAYER = 3
+_GENERAL_SYNONYM = 0.0
 _OKURIGANA = re.compile(r"[\u3041-\u309f]+$")
 
 

@@ -216,3 +216,19 @@ def test_port_check_lets_a_free_port_through_and_leaves_it_free(held_port):
         free = probe.getsockname()[1]
     ensure_free("127.0.0.1", free)                   # no error
     ensure_free("127.0.0.1", free)                   # and the check did not keep it
+
+
+def test_build_and_ask_read_the_admins_synonyms_file(env_real, monkeypatch, tmp_path):
+    """`index build` says how many rules the synonyms file holds and which lines it skips;
+    `ask` answers with them (no line for this word anywhere else)."""
+    path = tmp_path / "synonyms.txt"
+    path.write_text("ヨコモジ => 大綱\nひとこと\n", encoding="utf-8")
+    monkeypatch.setenv("REFORMBOT_SYNONYMS_FILE", str(path))
+    r = runner.invoke(cli.app, ["index", "build"])
+    assert r.exit_code == 0, r.output
+    assert f"synonyms: 1 rules from {path}" in r.stdout
+    assert "line 2: equivalents need at least two words" in r.stderr
+    asked = runner.invoke(cli.app, ["ask", "ヨコモジは何年間？", "--json"])
+    assert asked.exit_code == 0, asked.output
+    body = json.loads(asked.stdout)
+    assert body["found"] is True and "6年間" in "".join(body["answer"].split()).replace("６", "6")

@@ -18,7 +18,6 @@ SCANNED_SUFFIXES = {".py", ".html", ".txt", ".yml", ".yaml", ".json"}
 # The bundled outline and the data that belongs to it; each with why it may name it.
 ALLOWED = {
     "corpus/outline-7th-summary.txt": "the bundled default corpus itself",
-    "index/lexicon.txt": "the bundled outline's vocabulary for query expansion (data, read by index/lexicon.py)",
     "feedback/proposals/goals_before_0007.json": "the goals the form offered before migration 0007, "
                                                  "given to proposals stored then",
 }
