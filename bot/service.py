@@ -71,6 +71,7 @@ class QAService:
         self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
         self._load_error: str | None = None         # why the first load failed (logged once)
         self._switch_listeners: list[Callable[[str | None, str], None]] = []
+        self._synonyms_stamp: tuple | None = None    # (mtime_ns, size) of the synonyms file applied
 
     @property
     def retriever(self):
@@ -79,9 +80,49 @@ class QAService:
         if r is None:
             with self._lock:
                 if self._retriever is None:
-                    self._retriever = self._open(self.settings)
+                    self._retriever = self._with_synonyms(self._open(self.settings))
                 r = self._retriever
         return r
+
+    # --- the admin's synonyms file (REFORMBOT_SYNONYMS_FILE) ---------------------------------
+    def _with_synonyms(self, retriever):
+        """``retriever`` with the synonyms file's rules added to its lexicon (a bad file is logged
+        and the rules applied before stay)."""
+        from index.lexicon import DomainLexicon
+        from index.synonyms import SynonymSyntaxError, file_stamp, lexicon_entries, read_synonyms
+
+        base = getattr(retriever, "base_lexicon", None) or getattr(retriever, "lexicon", None)
+        if base is None:         # a test's stand-in without a lexicon
+            return retriever
+        path = self.settings.synonyms_path
+        stamp = file_stamp(path)
+        try:
+            rules = read_synonyms(path)
+        except (SynonymSyntaxError, OSError, UnicodeDecodeError) as exc:
+            log.error("synonyms file %s not applied: %s", path, exc)
+            self._synonyms_stamp = stamp
+            return retriever
+        retriever.base_lexicon = base
+        retriever.lexicon = DomainLexicon(base.entries + lexicon_entries(rules)) if rules else base
+        self._synonyms_stamp = stamp
+        return retriever
+
+    def reload_synonyms(self) -> bool:
+        """Apply the synonyms file again to the serving index (after an admin added a line).
+
+        Returns:
+            True when the file changed since it was last applied.
+        """
+        from index.synonyms import file_stamp
+
+        changed = file_stamp(self.settings.synonyms_path) != self._synonyms_stamp
+        retriever = self._retriever
+        if retriever is not None:
+            with self._lock:
+                self._with_synonyms(retriever)
+            if changed:
+                log.info("synonyms file %s applied", self.settings.synonyms_path)
+        return changed
 
     def add_switch_listener(self, listener: Callable[[str | None, str], None]) -> None:
         """Call ``listener(old_version, new_version)`` after each switch to another index version
@@ -98,6 +139,11 @@ class QAService:
         """
         with self._refresh_lock:
             current = self._retriever
+            if current is not None:
+                from index.synonyms import file_stamp
+
+                if file_stamp(self.settings.synonyms_path) != self._synonyms_stamp:
+                    self.reload_synonyms()       # an admin added a line: no restart, no rebuild
             if current is None:
                 try:
                     _ = self.retriever
@@ -121,7 +167,7 @@ class QAService:
                 return False
             old_version = getattr(current, "version", None)
             try:
-                fresh = self._open_next(current)
+                fresh = self._with_synonyms(self._open_next(current))
             except Exception as exc:
                 self._failed_pointer = pointer
                 log.error("index version %s not loaded; still serving %s: %s",

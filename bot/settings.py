@@ -70,6 +70,9 @@ class Settings:
         default=(DEFAULT_CORPUS,),
         metadata={"help": "source files, each a document (os.pathsep-separated)"},
     )
+    synonyms_file: str = field(default="", metadata={
+        "help": "the admin's synonyms file (Solr format: `a, b` equivalents, `a => b` one way), read by a "
+                "running server when it changes (empty: <data dir>/synonyms.txt)"})
     host: str = field(default="127.0.0.1", metadata={"help": "HTTP bind address"})
     port: int = field(default=8000, metadata={"help": "HTTP port"})
     threads: int = field(default=2, metadata={"help": "CPU threads for BLAS/OpenMP/torch"})
@@ -141,6 +144,11 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "reformbot.db"
+
+    @property
+    def synonyms_path(self) -> Path:
+        """``REFORMBOT_SYNONYMS_FILE``, else ``<data dir>/synonyms.txt``."""
+        return Path(os.path.expanduser(self.synonyms_file)) if self.synonyms_file else self.data_dir / "synonyms.txt"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

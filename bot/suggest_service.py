@@ -1,0 +1,106 @@
+"""Suggestions from the answer log, and accepting them: what ``reformbot feedback suggest`` /
+``accept`` and the Slack 「同義語に追加」 button share.
+
+answer log (not answered, 👎) -> grouped questions -> :func:`bot.suggest.propose_for` against the
+serving index -> numbered list, remembered in the feedback database -> accept N -> lines appended
+to the synonyms file (:mod:`index.synonyms`) -> the running server applies the changed file
+(:meth:`bot.service.QAService.reload_synonyms`, on its next index check: no restart).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from bot.suggest import Proposal, propose_for
+from feedback.answers import FeedbackStore, ProblemQuestion
+
+
+class NothingToAccept(ValueError):
+    "The suggestion has no synonym line (every word of its question is a document word)."
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One numbered entry of the list: the question, why it is there, and the proposed lines."""
+
+    n: int
+    problem: ProblemQuestion
+    proposal: Proposal
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return self.proposal.lines
+
+    def to_dict(self) -> dict:
+        return {
+            "n": self.n,
+            "question": self.problem.question,
+            "not_answered": self.problem.not_answered,
+            "votes_down": self.problem.votes_down,
+            "last_asked": self.problem.last_asked,
+            "lines": list(self.lines),
+            "words": [w.to_dict() for w in self.proposal.words],
+        }
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """What accepting did: lines appended, and lines the file already had (not written twice)."""
+
+    added: tuple[str, ...]
+    already: tuple[str, ...]
+
+
+def list_suggestions(store: FeedbackStore, retriever, *, limit: int = 20, embed: bool = True) -> list[Suggestion]:
+    """The problem questions, newest first, each with its proposal; remembered as the list shown
+    (so ``accept N`` means this list's N whatever is asked afterwards).
+
+    Args:
+        store: the feedback database.
+        retriever: the serving index (its documents' words, its embedder, its lexicon with the
+            synonyms file's rules: words a rule already maps are not proposed again).
+        limit: most questions listed.
+        embed: also find the nearest terms by meaning (the embedder); False: by characters only.
+    """
+    out = [Suggestion(n, p, propose_for(retriever, p.question, embed=embed))
+           for n, p in enumerate(store.problem_questions(limit), 1)]
+    store.remember_suggestions([(s.problem.question, s.lines) for s in out])
+    return out
+
+
+def add_lines(path: Path, lines: Sequence[str]) -> Accepted:
+    """Append each rule in ``lines`` to the synonyms file unless it is already there.
+
+    Raises:
+        index.synonyms.SynonymSyntaxError: a line is not a Solr synonym rule (nothing written).
+        NothingToAccept: no lines.
+    """
+    from index.synonyms import append_synonym, parse_line
+
+    if not lines:
+        raise NothingToAccept("no synonym line to add")
+    for line in lines:           # all or nothing: check every line before writing one
+        parse_line(line)
+    added, already = [], []
+    for line in lines:
+        (added if append_synonym(path, line) else already).append(line)
+    return Accepted(tuple(added), tuple(already))
+
+
+def accept(store: FeedbackStore, path: Path, n: int, edit: str | None = None) -> tuple[str, Accepted]:
+    """Append suggestion ``n``'s lines (or ``edit`` instead) to the synonyms file at ``path``.
+
+    Returns:
+        (the question, what was written).
+
+    Raises:
+        feedback.answers.UnknownSuggestion: no suggestion ``n`` in the list last shown.
+        NothingToAccept, index.synonyms.SynonymSyntaxError: see :func:`add_lines`.
+    """
+    shown = store.shown_suggestion(n)
+    lines = [edit] if edit is not None else list(shown.lines)
+    if not lines:
+        raise NothingToAccept(f"suggestion {n} has no synonym line (every word of 「{shown.question}」 is in the "
+                              f"documents); write one with --edit \"word => document term\"")
+    return shown.question, add_lines(path, lines)
