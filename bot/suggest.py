@@ -179,8 +179,8 @@ def nearest_by_embedding(word: str, vocabulary: Vocabulary, k: int = NEAREST) ->
     out = []
     for i in order:
         term = vocabulary.terms[int(i)]
-        if term == w or term in w or w in term and len(term) > len(w):
-            continue       # the word itself, or a piece of it: no new wording
+        if term == w:
+            continue
         out.append(TermMatch(term, float(sims[int(i)])))
         if len(out) == k:
             break
