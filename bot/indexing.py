@@ -5,6 +5,7 @@ arguments and knows nothing of :class:`bot.settings.Settings`; this module hands
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -14,7 +15,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from index.build import Progress
     from index.retriever import Retriever
     from index.store import Manifest
+    from index.synonyms import SynonymFile
     from index.versions import BuildReport, LockHolder
+
+log = logging.getLogger(__name__)
 
 
 def build_version_from_settings(settings: "Settings", sources: Sequence[Path] | None = None,
@@ -70,4 +74,18 @@ def open_retriever_from_settings(settings: "Settings") -> "Retriever":
     """
     from index.retriever import open_retriever
 
-    return open_retriever(settings.index_dir, settings.embedding_model, threads=settings.threads)
+    retriever = open_retriever(settings.index_dir, settings.embedding_model, threads=settings.threads)
+    retriever.set_synonyms(read_synonyms_from_settings(settings).rules)
+    return retriever
+
+
+def read_synonyms_from_settings(settings: "Settings") -> "SynonymFile":
+    """The admin's synonyms file (``REFORMBOT_SYNONYMS_FILE``), parsed; each skipped line is logged
+    as a warning with its line number (a typo never stops the server). An absent file has no rules."""
+    from index.synonyms import read_synonyms
+
+    path = settings.synonyms_path
+    parsed = read_synonyms(path)
+    for problem in parsed.problems:
+        log.warning("synonyms file %s: %s (skipped)", path, problem)
+    return parsed

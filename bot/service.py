@@ -71,7 +71,7 @@ class QAService:
         self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
         self._load_error: str | None = None         # why the first load failed (logged once)
         self._switch_listeners: list[Callable[[str | None, str], None]] = []
-        self._synonyms_stamp: tuple | None = None    # (mtime_ns, size) of the synonyms file applied
+        self._synonyms_seen: object = None         # signature of the synonyms file last applied
 
     @property
     def retriever(self):
@@ -83,46 +83,6 @@ class QAService:
                     self._retriever = self._with_synonyms(self._open(self.settings))
                 r = self._retriever
         return r
-
-    # --- the admin's synonyms file (REFORMBOT_SYNONYMS_FILE) ---------------------------------
-    def _with_synonyms(self, retriever):
-        """``retriever`` with the synonyms file's rules added to its lexicon (a bad file is logged
-        and the rules applied before stay)."""
-        from index.lexicon import DomainLexicon
-        from index.synonyms import SynonymSyntaxError, file_stamp, lexicon_entries, read_synonyms
-
-        base = getattr(retriever, "base_lexicon", None) or getattr(retriever, "lexicon", None)
-        if base is None:         # a test's stand-in without a lexicon
-            return retriever
-        path = self.settings.synonyms_path
-        stamp = file_stamp(path)
-        try:
-            rules = read_synonyms(path)
-        except (SynonymSyntaxError, OSError, UnicodeDecodeError) as exc:
-            log.error("synonyms file %s not applied: %s", path, exc)
-            self._synonyms_stamp = stamp
-            return retriever
-        retriever.base_lexicon = base
-        retriever.lexicon = DomainLexicon(base.entries + lexicon_entries(rules)) if rules else base
-        self._synonyms_stamp = stamp
-        return retriever
-
-    def reload_synonyms(self) -> bool:
-        """Apply the synonyms file again to the serving index (after an admin added a line).
-
-        Returns:
-            True when the file changed since it was last applied.
-        """
-        from index.synonyms import file_stamp
-
-        changed = file_stamp(self.settings.synonyms_path) != self._synonyms_stamp
-        retriever = self._retriever
-        if retriever is not None:
-            with self._lock:
-                self._with_synonyms(retriever)
-            if changed:
-                log.info("synonyms file %s applied", self.settings.synonyms_path)
-        return changed
 
     def add_switch_listener(self, listener: Callable[[str | None, str], None]) -> None:
         """Call ``listener(old_version, new_version)`` after each switch to another index version
@@ -139,11 +99,6 @@ class QAService:
         """
         with self._refresh_lock:
             current = self._retriever
-            if current is not None:
-                from index.synonyms import file_stamp
-
-                if file_stamp(self.settings.synonyms_path) != self._synonyms_stamp:
-                    self.reload_synonyms()       # an admin added a line: no restart, no rebuild
             if current is None:
                 try:
                     _ = self.retriever
@@ -158,6 +113,8 @@ class QAService:
                     log.info("index version %s loaded", getattr(self._retriever, "version", "?"))
                     self._load_error = None
                 return True
+            if self._synonyms_changed():
+                self.reload_synonyms()
             pointer = _pointer_state(self.settings)
             if pointer is None:   # no versions layout (tests with their own opener)
                 changed = getattr(current, "changed_on_disk", None)
@@ -167,12 +124,13 @@ class QAService:
                 return False
             old_version = getattr(current, "version", None)
             try:
-                fresh = self._with_synonyms(self._open_next(current))
+                fresh = self._open_next(current)
             except Exception as exc:
                 self._failed_pointer = pointer
                 log.error("index version %s not loaded; still serving %s: %s",
                           pointer[0] if pointer else "?", old_version, exc)
                 return False
+            fresh = self._with_synonyms(fresh)
             with self._lock:
                 self._retriever = fresh
             self._failed_pointer = None
@@ -184,6 +142,45 @@ class QAService:
             except Exception:
                 log.exception("switch listener %r failed", listener)
         return True
+
+    def reload_synonyms(self) -> int:
+        """Read the admin's synonyms file again and search with it from the next question on.
+
+        The running server calls this when the file changes (:meth:`refresh`, every
+        :data:`WATCH_INTERVAL`); ``reformbot feedback accept`` calls it after appending a line.
+        Malformed lines are logged with their line number and skipped. Nothing happens before the
+        index is first loaded (the load applies the file then).
+
+        Returns:
+            The number of rules now applied.
+        """
+        from bot.indexing import read_synonyms_from_settings
+        from index.synonyms import file_signature
+
+        with self._lock:
+            retriever = self._retriever
+            seen = file_signature(self.settings.synonyms_path)
+            parsed = read_synonyms_from_settings(self.settings)
+            if retriever is not None and hasattr(retriever, "set_synonyms"):
+                retriever.set_synonyms(parsed.rules)
+            self._synonyms_seen = seen
+        log.info("synonyms file %s: %d rules applied", self.settings.synonyms_path, len(parsed.rules))
+        return len(parsed.rules)
+
+    def _synonyms_changed(self) -> bool:
+        from index.synonyms import file_signature
+
+        return file_signature(self.settings.synonyms_path) != self._synonyms_seen
+
+    def _with_synonyms(self, retriever):
+        """``retriever`` searching with the admin's synonyms file as it is now."""
+        if hasattr(retriever, "set_synonyms"):
+            from bot.indexing import read_synonyms_from_settings
+            from index.synonyms import file_signature
+
+            self._synonyms_seen = file_signature(self.settings.synonyms_path)
+            retriever.set_synonyms(read_synonyms_from_settings(self.settings).rules)
+        return retriever
 
     def _open_next(self, current):
         """Open the current version, reusing the loaded embedding model when it is the same."""

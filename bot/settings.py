@@ -48,6 +48,9 @@ def default_data_dir(environ: Mapping[str, str] | None = None, *, package_root: 
     return home / ".local" / "share" / "reformbot"
 
 
+SYNONYMS_DEFAULT_TEXT = "<data dir>/synonyms.txt"
+
+
 class SettingsError(ValueError):
     "An environment variable has a value that cannot be used."
 
@@ -71,8 +74,8 @@ class Settings:
         metadata={"help": "source files, each a document (os.pathsep-separated)"},
     )
     synonyms_file: str = field(default="", metadata={
-        "help": "the admin's synonyms file (Solr format: `a, b` equivalents, `a => b` one way), read by a "
-                "running server when it changes (empty: <data dir>/synonyms.txt)"})
+        "help": "the admin's synonyms (Solr format: `a, b, c` equivalents, `a => b` one-way); a running "
+                "server reads it again when it changes", "default": SYNONYMS_DEFAULT_TEXT})
     host: str = field(default="127.0.0.1", metadata={"help": "HTTP bind address"})
     port: int = field(default=8000, metadata={"help": "HTTP port"})
     threads: int = field(default=2, metadata={"help": "CPU threads for BLAS/OpenMP/torch"})
@@ -138,17 +141,17 @@ class Settings:
         return frozenset(_ADMIN_SPLIT.split(self.admins.strip())) - {""}
 
     @property
+    def synonyms_path(self) -> Path:
+        """The admin's synonyms file: ``REFORMBOT_SYNONYMS_FILE``, else ``<data dir>/synonyms.txt``."""
+        return Path(self.synonyms_file).expanduser() if self.synonyms_file else self.data_dir / "synonyms.txt"
+
+    @property
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "reformbot.db"
-
-    @property
-    def synonyms_path(self) -> Path:
-        """``REFORMBOT_SYNONYMS_FILE``, else ``<data dir>/synonyms.txt``."""
-        return Path(os.path.expanduser(self.synonyms_file)) if self.synonyms_file else self.data_dir / "synonyms.txt"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -69,22 +69,41 @@ def list_suggestions(store: FeedbackStore, retriever, *, limit: int = 20, embed:
     return out
 
 
+def _key(rule) -> tuple:
+    """What makes two rules the same: NFKC, case, spacing and word order of each side aside."""
+    import unicodedata
+
+    norm = lambda words: frozenset(" ".join(unicodedata.normalize("NFKC", w).lower().split()) for w in words)  # noqa: E731
+    return norm(rule.left), norm(rule.right)
+
+
 def add_lines(path: Path, lines: Sequence[str]) -> Accepted:
-    """Append each rule in ``lines`` to the synonyms file unless it is already there.
+    """Append each rule in ``lines`` to the synonyms file unless the same rule is already there.
 
     Raises:
-        index.synonyms.SynonymSyntaxError: a line is not a Solr synonym rule (nothing written).
+        index.synonyms.SynonymLineError: a line is not a Solr synonym rule (nothing written).
         NothingToAccept: no lines.
     """
-    from index.synonyms import append_synonym, parse_line
+    from index.synonyms import SynonymLineError, append_synonym, format_rule, parse_line, read_synonyms
 
     if not lines:
         raise NothingToAccept("no synonym line to add")
+    rules = []
     for line in lines:           # all or nothing: check every line before writing one
-        parse_line(line)
+        rule = parse_line(line)
+        if rule is None:
+            raise SynonymLineError(f"{line!r} holds no rule")
+        rules.append(rule)
+    present = {_key(r) for r in read_synonyms(path).rules}
     added, already = [], []
-    for line in lines:
-        (added if append_synonym(path, line) else already).append(line)
+    for rule in rules:
+        text = format_rule(rule.left, None if rule.equivalent else rule.right)
+        if _key(rule) in present:
+            already.append(text)
+            continue
+        append_synonym(path, text)
+        present.add(_key(rule))
+        added.append(text)
     return Accepted(tuple(added), tuple(already))
 
 
@@ -96,7 +115,7 @@ def accept(store: FeedbackStore, path: Path, n: int, edit: str | None = None) ->
 
     Raises:
         feedback.answers.UnknownSuggestion: no suggestion ``n`` in the list last shown.
-        NothingToAccept, index.synonyms.SynonymSyntaxError: see :func:`add_lines`.
+        NothingToAccept, index.synonyms.SynonymLineError: see :func:`add_lines`.
     """
     shown = store.shown_suggestion(n)
     lines = [edit] if edit is not None else list(shown.lines)

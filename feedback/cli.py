@@ -161,7 +161,7 @@ def accept(
     from bot.cli_support import fail, settings_or_exit
     from bot.suggest_service import NothingToAccept, accept as accept_lines
     from feedback.answers import FeedbackStore, UnknownSuggestion
-    from index.synonyms import SynonymSyntaxError
+    from index.synonyms import SynonymLineError
 
     settings = settings_or_exit()
     if not settings.database_path.exists():
@@ -173,8 +173,8 @@ def accept(
         fail(f"{exc}; run `reformbot feedback suggest` and use a number it shows", 2)
     except NothingToAccept as exc:
         fail(str(exc), 2)
-    except SynonymSyntaxError as exc:
-        fail(str(exc), 2)
+    except SynonymLineError as exc:
+        fail(f"not a synonym line: {exc}; write `word => document term` or `a, b`", 2)
     finally:
         store.close()
     typer.echo(f"{number}. {question}")

@@ -90,8 +90,9 @@ import numpy as np
 from corpus.chunker import BREADCRUMB_SEP
 from corpus.model import Chunk, GlossaryEntry
 from index.lexical import JA_STOP, content_words, nfkc, tokenize
-from index.lexicon import DomainLexicon, default_lexicon
+from index.lexicon import DomainLexicon, LexiconEntry, default_lexicon
 from index.store import MANIFEST, StoredIndex, load_index
+from index.synonyms import SynonymRule
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.embedder import Embedder
@@ -255,6 +256,23 @@ class Retriever:
         for i, toks in enumerate(self._own_tokens):
             for t in toks:
                 self._direct.setdefault(t, set()).add(i)
+        self._base_lexicon = self.lexicon
+
+    def set_synonyms(self, synonyms: Sequence[SynonymRule]) -> None:
+        """Search with these admin synonym rules from now on (the running server's reload).
+
+        Stand-in until the query vocabulary of i12-thesaurus lands: each rule becomes lexicon
+        entries (``a => b``: ``a`` names ``b``; ``a, b``: each names the others). The lexicon is
+        swapped in one assignment: a question in flight keeps the one it began with.
+        """
+        extra = []
+        for rule in synonyms:
+            for word in rule.left:
+                targets = [w for w in rule.right if w != word]
+                if targets:
+                    extra.append(LexiconEntry(" ".join(targets), (), (word,)))
+        base = self._base_lexicon
+        self.lexicon = DomainLexicon(base.entries + tuple(extra)) if extra else base
 
     # --- information for the App Home and /healthz ----------------------------------------
     @property

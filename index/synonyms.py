@@ -1,152 +1,193 @@
-"""The admin's synonyms file, in the Solr/Elasticsearch synonym format.
+"""Synonym rules in the Solr/Elasticsearch synonym format: the admin's file and the general vocabulary.
 
-One rule a line; ``#`` starts a comment line:
+Format (one rule a line; the format Solr's SynonymGraphFilter and Elasticsearch's ``synonym``
+filter read, so lists written for either work here)::
 
-- ``a, b, c`` — equivalents: a question with any of them also searches the others;
-- ``a, b => c, d`` — one way: a question with ``a`` or ``b`` searches ``c`` and ``d`` (and
-  counts as asking for them when passages are judged); a question with ``c`` is unchanged.
+    # a comment; blank lines are skipped
+    残業, 時間外勤務, overtime          equivalents: any of them names all of them
+    行革 => 行政改革                    one-way: 行革 names 行政改革, not the reverse
+    キャッシュレス, 電子決済 => 納付手段   several words on the left
 
-Minimal version written on branch i12-suggest (learning from staff) against the API helper A1
-provides on i12-thesaurus: :func:`parse_synonyms`, :func:`read_synonyms`, :func:`append_synonym`.
-The rules reach the engine as extra :class:`index.lexicon.LexiconEntry` items
-(:func:`lexicon_entries`), so expansion and the coverage rewrite treat them like the lexicon's.
+Words are compared after NFKC and lower-casing (``ＢＣＰ`` = ``bcp``); a ``\\,`` is a comma inside a
+word. A line that does not parse (an empty side, ``=>`` twice) is reported with its line number and
+skipped: a typo in the admin's file never stops the server.
+
+The engine reads no settings: the application reads the file (``REFORMBOT_SYNONYMS_FILE``) and
+passes the parsed rules in (:class:`index.retriever.Retriever`, ``synonyms=``).
 """
 from __future__ import annotations
 
 import os
-import unicodedata
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.lexicon import LexiconEntry
 
-
-class SynonymSyntaxError(ValueError):
-    "A line of the synonyms file is not a Solr synonym rule."
+class SynonymLineError(ValueError):
+    "A synonym line does not parse."
 
 
 @dataclass(frozen=True)
 class SynonymRule:
-    """One line of the synonyms file: ``inputs => outputs`` (one way) or ``inputs`` (equivalents)."""
+    """One line: a question word in ``left`` names every word of ``right``.
 
-    inputs: tuple[str, ...]
-    outputs: tuple[str, ...] = ()
+    Equivalents (``a, b, c``) have ``left == right``; a one-way rule (``a => b``) has them apart.
+    """
+
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+    line: int = 0            # 1-based line number in its file (0: not from a file)
 
     @property
-    def one_way(self) -> bool:
-        return bool(self.outputs)
-
-    def words(self) -> tuple[str, ...]:
-        """Every word the rule names."""
-        return self.inputs + self.outputs
-
-    def line(self) -> str:
-        """The rule written back in the file's format."""
-        left = ", ".join(self.inputs)
-        return f"{left} => {', '.join(self.outputs)}" if self.outputs else left
-
-    def key(self) -> tuple:
-        """What makes two rules the same (NFKC, case, spacing and word order of each side ignored)."""
-        return (frozenset(_norm(w) for w in self.inputs), frozenset(_norm(w) for w in self.outputs))
+    def equivalent(self) -> bool:
+        return self.left == self.right
 
 
-def _norm(word: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", word).lower().split())
+@dataclass(frozen=True)
+class SynonymProblem:
+    """A line that was skipped, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}: {self.text!r}"
 
 
-def _words(side: str, line_no: int, line: str) -> tuple[str, ...]:
-    words = tuple(" ".join(w.split()) for w in side.split(","))
-    if not words or any(not w for w in words):
-        raise SynonymSyntaxError(f"line {line_no}: empty word in {line!r} (words are separated by commas)")
-    return words
+@dataclass(frozen=True)
+class SynonymFile:
+    """The parsed rules of one file and the lines that were skipped."""
+
+    rules: tuple[SynonymRule, ...] = ()
+    problems: tuple[SynonymProblem, ...] = ()
 
 
-def parse_line(line: str, line_no: int = 1) -> SynonymRule:
-    """One rule from one line.
-
-    Raises:
-        SynonymSyntaxError: empty, a lone word, or more than one ``=>``.
-    """
-    text = line.strip()
-    if not text or text.startswith("#"):
-        raise SynonymSyntaxError(f"line {line_no}: no rule")
-    if text.count("=>") > 1:
-        raise SynonymSyntaxError(f"line {line_no}: more than one '=>' in {text!r}")
-    if "=>" in text:
-        left, right = text.split("=>")
-        return SynonymRule(_words(left, line_no, text), _words(right, line_no, text))
-    words = _words(text, line_no, text)
-    if len(words) < 2:
-        raise SynonymSyntaxError(f"line {line_no}: {text!r} names one word; write `word, other` or `word => other`")
-    return SynonymRule(words)
+_SPLIT = re.compile(r"(?<!\\),")
 
 
-def parse_synonyms(text: str) -> tuple[SynonymRule, ...]:
-    """Every rule of a synonyms file's text (blank and ``#`` lines skipped).
-
-    Raises:
-        SynonymSyntaxError: a line is not a rule (its number is in the message).
-    """
+def _words(side: str) -> tuple[str, ...]:
     out = []
-    for no, line in enumerate(text.splitlines(), 1):
-        if line.strip() and not line.strip().startswith("#"):
-            out.append(parse_line(line, no))
+    for w in _SPLIT.split(side):
+        w = " ".join(w.replace("\\,", ",").split())
+        if w and w not in out:
+            out.append(w)
     return tuple(out)
 
 
-def read_synonyms(path: Path | str) -> tuple[SynonymRule, ...]:
-    """The rules of the file at ``path``; none when it does not exist."""
+def parse_line(text: str, line: int = 0) -> SynonymRule | None:
+    """The rule on one line; None for a blank or comment line.
+
+    Raises:
+        SynonymLineError: the line has ``=>`` more than once, an empty side, or only one word.
+    """
+    body = text.split("#", 1)[0].strip() if not text.lstrip().startswith("#") else ""
+    if not body:
+        return None
+    if body.count("=>") > 1:
+        raise SynonymLineError("'=>' more than once")
+    if "=>" in body:
+        lhs, rhs = body.split("=>")
+        left, right = _words(lhs), _words(rhs)
+        if not left or not right:
+            raise SynonymLineError("a side of '=>' is empty")
+        return SynonymRule(left, right, line)
+    words = _words(body)
+    if len(words) < 2:
+        raise SynonymLineError("equivalents need at least two words separated by ','")
+    return SynonymRule(words, words, line)
+
+
+def parse_synonyms(text: str) -> SynonymFile:
+    """Every rule of a synonyms text; malformed lines are skipped and listed in ``problems``.
+
+    Args:
+        text: the file's text (Solr/Elasticsearch format, see the module docstring).
+
+    Returns:
+        :class:`SynonymFile` with the rules in file order and the skipped lines.
+    """
+    rules, problems = [], []
+    for no, raw in enumerate(text.splitlines(), 1):
+        try:
+            rule = parse_line(raw, no)
+        except SynonymLineError as exc:
+            problems.append(SynonymProblem(no, raw.strip(), str(exc)))
+            continue
+        if rule is not None:
+            rules.append(rule)
+    return SynonymFile(tuple(rules), tuple(problems))
+
+
+def read_synonyms(path: Path) -> SynonymFile:
+    """:func:`parse_synonyms` of the file at ``path``; an absent file has no rules.
+
+    A file that cannot be read or decoded is one problem (line 0), not an exception.
+    """
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        return ()
+        return SynonymFile()
+    except (OSError, UnicodeDecodeError) as exc:
+        return SynonymFile((), (SynonymProblem(0, str(path), f"cannot read the file ({exc})"),))
     return parse_synonyms(text)
 
 
-def append_synonym(path: Path | str, line: str) -> bool:
-    """Append the rule ``line`` to the file (created with its directory); False when the same
-    rule is already there (nothing written).
-
-    Raises:
-        SynonymSyntaxError: ``line`` is not a rule, or the file already holds a line that is not.
-    """
-    rule = parse_line(line)
-    path = Path(path)
-    if any(r.key() == rule.key() for r in read_synonyms(path)):
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    with open(path, "a", encoding="utf-8") as fh:
-        if text and not text.endswith("\n"):
-            fh.write("\n")
-        fh.write(rule.line() + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    return True
-
-
-def file_stamp(path: Path | str) -> tuple[int, int] | None:
-    """(mtime in ns, size) of the file, or None when it is missing: a running server compares
-    stamps to notice an edit."""
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size) of the file, None when absent: a change means it must be read again."""
     try:
         st = os.stat(path)
-    except FileNotFoundError:
+    except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return st.st_mtime_ns, st.st_size
 
 
-def lexicon_entries(rules: tuple[SynonymRule, ...]) -> tuple[LexiconEntry, ...]:
-    """The rules as lexicon entries: the words a question may use mapped to the words to search.
+def format_rule(left: "list[str] | tuple[str, ...]", right: "list[str] | tuple[str, ...] | None" = None) -> str:
+    """One line for ``left`` (equivalents when ``right`` is None, else ``left => right``)."""
+    esc = lambda ws: ", ".join(" ".join(w.split()).replace(",", "\\,") for w in ws)  # noqa: E731
+    return esc(left) if right is None else f"{esc(left)} => {esc(right)}"
 
-    ``a => b`` is one entry (term ``b``, word ``a``); ``a, b`` gives one entry per word, whose
-    term is the others, so either word searches the other.
+
+def append_synonym(path: Path, line: str) -> SynonymRule:
+    """Append one rule line to the synonyms file at ``path`` (created with its folder if absent).
+
+    The line is checked first, so a malformed one is never written; the file gets its missing
+    final newline before the line; the write is one ``O_APPEND`` call under an exclusive lock, so
+    two writers never interleave.
+
+    Args:
+        path: the synonyms file (the application passes ``REFORMBOT_SYNONYMS_FILE``).
+        line: one rule, e.g. ``"残業, 時間外勤務"`` or ``"行革 => 行政改革"`` (see :func:`format_rule`).
+
+    Returns:
+        The parsed rule (with its line number in the file).
+
+    Raises:
+        SynonymLineError: ``line`` is not one rule (several lines, a comment, malformed).
     """
-    out = []
-    for rule in rules:
-        if rule.one_way:
-            out.append(LexiconEntry(" ".join(rule.outputs), (), rule.inputs))
+    if "\n" in line.strip() or "\r" in line.strip():
+        raise SynonymLineError("one rule per call: the text has several lines")
+    rule = parse_line(line)
+    if rule is None:
+        raise SynonymLineError("the line holds no rule")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        size = os.fstat(fd).st_size
+        prefix = b""
+        if size:
+            os.lseek(fd, size - 1, os.SEEK_SET)
+            if os.read(fd, 1) != b"\n":
+                prefix = b"\n"
+            os.lseek(fd, 0, os.SEEK_SET)
+            lines = os.read(fd, size).count(b"\n") + (1 if prefix else 0)
         else:
-            for w in rule.inputs:
-                others = [o for o in rule.inputs if o != w]
-                out.append(LexiconEntry(" ".join(others), (), (w,)))
-    return tuple(out)
+            lines = 0
+        os.write(fd, prefix + line.strip().encode("utf-8") + b"\n")
+    finally:
+        os.close(fd)   # releases the lock
+    return SynonymRule(rule.left, rule.right, lines + 1)

@@ -20,7 +20,8 @@ from bot.suggest import (
     unmatched_words,
 )
 from feedback.answers import FeedbackStore, UnknownSuggestion
-from index.synonyms import SynonymSyntaxError, append_synonym, parse_line, parse_synonyms, read_synonyms
+from bot.suggest_service import add_lines
+from index.synonyms import SynonymLineError, parse_line
 from suggest_support import EXPECTED_LINE, REFUSED_PARAPHRASE, private_data_dir, reuse_model
 
 
@@ -70,7 +71,8 @@ def test_the_line_is_one_way_from_the_question_word_to_the_document_terms():
     assert w.line() == "寄付 => 財源, 寄附"
     weak = WordProposal("市役所", by_characters=(TermMatch("市民", 0.25),))
     assert weak.line() == ""                                        # one common kanji is not enough
-    assert parse_line(w.line()).one_way
+    rule = parse_line(w.line())
+    assert rule.left == ("寄付",) and rule.right == ("財源", "寄附")
 
 
 def test_propose_gives_one_line_per_unmatched_word():
@@ -79,16 +81,16 @@ def test_propose_gives_one_line_per_unmatched_word():
 
 
 # --- the synonyms file ---------------------------------------------------------------------------
-def test_synonyms_file_parses_solr_lines_and_appending_twice_writes_once(tmp_path):
-    rules = parse_synonyms("# comment\n\nBCP, 業務継続計画\n残業, 超勤 => 時間外勤務\n")
-    assert [r.line() for r in rules] == ["BCP, 業務継続計画", "残業, 超勤 => 時間外勤務"]
+def test_accepted_lines_are_written_once_and_bad_lines_not_at_all(tmp_path):
     path = tmp_path / "conf" / "synonyms.txt"
-    assert append_synonym(path, "サポート => 支援") is True
-    assert append_synonym(path, "サポート=>支援") is False          # the same rule, spaced otherwise
-    assert path.read_text(encoding="utf-8") == "サポート => 支援\n"
-    for bad in ("ひとつ", "a => b => c", "a, , b"):
-        with pytest.raises(SynonymSyntaxError):
-            parse_line(bad)
+    assert add_lines(path, ["サポート => 支援"]).added == ("サポート => 支援",)
+    again = add_lines(path, ["サポート=>支援", "ＢＣＰ, 業務継続計画"])       # the same rule, spaced otherwise
+    assert again.already == ("サポート => 支援",) and again.added == ("ＢＣＰ, 業務継続計画",)
+    assert path.read_text(encoding="utf-8") == "サポート => 支援\nＢＣＰ, 業務継続計画\n"
+    for bad in (["ひとつ"], ["a => b => c"], ["ok => fine", "# only a comment"]):
+        with pytest.raises(SynonymLineError):
+            add_lines(path, bad)
+    assert "ok" not in path.read_text(encoding="utf-8")
 
 
 # --- the feedback database ------------------------------------------------------------------------
@@ -171,7 +173,7 @@ def test_a_refused_question_is_answered_after_its_suggestion_is_accepted(real_se
     accepted = cli("feedback", "accept", "1", env=env)
     assert accepted.exit_code == 0, accepted.output
     assert f"added: {EXPECTED_LINE}" in accepted.output
-    assert [r.line() for r in read_synonyms(settings.synonyms_path)] == [EXPECTED_LINE]
+    assert settings.synonyms_path.read_text(encoding="utf-8") == EXPECTED_LINE + "\n"
 
     server.refresh()            # the server's index watcher tick: it sees the changed file
     answered = server.ask(REFUSED_PARAPHRASE)
