@@ -262,15 +262,16 @@ class Retriever:
         """Search with these admin synonym rules from now on (the running server's reload).
 
         Stand-in until the query vocabulary of i12-thesaurus lands: each rule becomes lexicon
-        entries (``a => b``: ``a`` names ``b``; ``a, b``: each names the others). The lexicon is
-        swapped in one assignment: a question in flight keeps the one it began with.
+        entries (``a => b``: ``a`` names ``b``; ``a, b``: each names the others; an entry has one
+        term, so ``a => b, c`` names ``b``). The lexicon is swapped in one assignment: a question
+        in flight keeps the one it began with.
         """
         extra = []
         for rule in synonyms:
             for word in rule.left:
                 targets = [w for w in rule.right if w != word]
                 if targets:
-                    extra.append(LexiconEntry(" ".join(targets), (), (word,)))
+                    extra.append(LexiconEntry(targets[0], (), (word,)))
         base = self._base_lexicon
         self.lexicon = DomainLexicon(base.entries + tuple(extra)) if extra else base
 

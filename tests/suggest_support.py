@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-REFUSED_PARAPHRASE = "団体へのサポートは？"
-"""Everyday wording the outline does not use (it says 支援): refused until a synonym maps it."""
-EXPECTED_LINE = "サポート => 支援"
+REFUSED_PARAPHRASE = "リストラはする？"
+"""Everyday wording the outline does not use (it says 組織のスリム化), which no general thesaurus
+maps: refused until a synonym line does."""
+EXPECTED_LINE = "リストラ => スリム"
+"""The start of the line proposed for it (the nearest document term by meaning comes first)."""
+ANSWER_WORD = "スリム"
 
 
 def private_data_dir(real_settings, data_dir: Path) -> Path:
