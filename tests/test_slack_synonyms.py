@@ -87,3 +87,32 @@ def test_admin_adds_the_synonym_from_slack_and_the_next_answer_uses_it(real_sett
         assert "見つかりませんでした" not in posts[1]["text"] and ANSWER_WORD in posts[1]["text"]
         assert all(e["action_id"] != bk.ACTION_SYNONYM for b in posts[1]["blocks"] if b.get("type") == "actions"
                    for e in b["elements"])
+
+
+def posted(slack, question: str, channel: str = "C0GYOKAKU") -> dict:
+    slack.event(mention(question, channel=channel))
+    [post] = slack.emulator.wait_for("chat.postMessage", where=lambda c: c["channel"] == channel)
+    return as_message(post)
+
+
+def test_not_found_answers_carry_the_button_and_a_thumbs_down_adds_it(tmp_path):
+    """Through signed requests with the stand-in answer service: where staff see what to teach."""
+    with slack_harness(tmp_path / "data", settings_overrides={"admins": ADMIN}) as slack:
+        refused = posted(slack, "ごみの収集日は？")                       # FakeQA: not in the outline
+        assert button(refused["blocks"], bk.ACTION_SYNONYM)["value"] == button(refused["blocks"], bk.ACTION_UP)["value"]
+
+        found = posted(slack, "計画期間は？", channel="C0OTHER")
+        with pytest.raises(AssertionError):
+            button(found["blocks"], bk.ACTION_SYNONYM)
+        value = button(found["blocks"], bk.ACTION_DOWN)["value"]
+        slack.post(block_actions(bk.ACTION_DOWN, value, response_url=slack.emulator.response_url("v"),
+                                 user="U0CRITIC", channel="C0OTHER", message=found))
+        [update] = slack.emulator.wait_for("chat.update")
+        assert button(update["blocks"], bk.ACTION_SYNONYM)["value"] == value
+
+        # the stand-in has no index: an admin is told so privately, nothing is written
+        slack.post(block_actions(bk.ACTION_SYNONYM, value, response_url=slack.emulator.response_url("a"),
+                                 user=ADMIN, channel="C0OTHER", message=found))
+        [reply] = slack.emulator.wait_for("response_url", where=lambda c: c.path == "/response/a")
+        assert reply["response_type"] == "ephemeral" and "索引を読み込めない" in reply["text"]
+        assert not slack.settings.synonyms_path.exists()

@@ -362,6 +362,8 @@ def handle_vote(bot: SlackBot, body: dict, action: dict, respond, client) -> Non
             blocks = bk.answer_message(
                 answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id, ephemeral=True
             ).blocks
+            if verdict == "down":
+                blocks = bk.with_synonym_button(blocks, answer_id, lang)
         except Exception:
             log.exception("re-rendering answer %s failed", answer_id)
             return

@@ -103,6 +103,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "synonym_already": "この行はすでに同義語ファイルにあります：{lines}",
         "synonym_admin_only": "申し訳ありません。同義語の追加は管理者だけができます。言葉の追加のご提案は{contact}にお寄せください。",
         "synonym_failed": "同義語を追加できませんでした：{detail}",
+        "synonym_unavailable": "いまは索引を読み込めないため、同義語を提案できません。しばらくしてからもう一度お試しください。",
     },
     "en": {
         "not_found": "The {kind} ({name}) does not appear to answer this question.",
@@ -169,6 +170,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "synonym_already": "Already in the synonyms file: {lines}",
         "synonym_admin_only": "Sorry, only admins can add synonyms. Please send the wording you suggest to {contact}.",
         "synonym_failed": "The synonym was not added: {detail}",
+        "synonym_unavailable": "I cannot read the index right now, so I cannot propose a synonym. Please try again later.",
     },
 }
 

@@ -73,9 +73,9 @@ class SynonymButtons:
             answer_id = int(action["value"])
             record = self.bot.store.get_answer(answer_id)
             proposal = propose_for(self.bot.qa.retriever, record.question)
-        except Exception as exc:
+        except Exception:
             log.exception("synonym proposal for answer %s failed", action.get("value"))
-            self._tell(respond, t(lang, "synonym_failed", detail=bk.escape(bk.fit(_cause(exc), 500))))
+            self._tell(respond, t(lang, "synonym_unavailable"))
             return
         if not proposal.lines:
             self._tell(respond, t(lang, "synonym_none", question=bk.escape(bk.fit(record.question, 300))))
