@@ -41,6 +41,10 @@ def test_words_a_rule_already_maps_are_not_proposed_again():
     assert unmatched_words("団体へのサポートは？", v, handled=["サポート"]) == []
 
 
+def test_one_character_words_and_numbers_are_never_proposed():
+    assert unmatched_words("職員の数は2025年に？", vocab("職員")) == []
+
+
 def test_verbs_are_proposed_in_their_dictionary_form():
     assert unmatched_words("税金を払って", vocab("税金")) == ["払う"]
 
