@@ -8,6 +8,8 @@ to the synonyms file (:mod:`index.synonyms`) -> the running server applies the c
 """
 from __future__ import annotations
 
+import copy
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -16,8 +18,26 @@ from bot.suggest import Proposal, propose_for
 from feedback.answers import FeedbackStore, ProblemQuestion
 
 
+log = logging.getLogger(__name__)
+
+
 class NothingToAccept(ValueError):
     "The suggestion has no synonym line (every word of its question is a document word)."
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the question would get with the proposed lines added: found or not, and from where.
+
+    A line pairing a word with an unrelated term shows up here (answered from a passage about
+    something else) before anyone accepts it.
+    """
+
+    found: bool
+    section: str = ""
+
+    def to_dict(self) -> dict:
+        return {"found": self.found, "section": self.section}
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class Suggestion:
     n: int
     problem: ProblemQuestion
     proposal: Proposal
+    preview: Preview | None = None
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -41,6 +62,7 @@ class Suggestion:
             "last_asked": self.problem.last_asked,
             "lines": list(self.lines),
             "words": [w.to_dict() for w in self.proposal.words],
+            "with_lines": self.preview.to_dict() if self.preview else None,
         }
 
 
@@ -52,9 +74,11 @@ class Accepted:
     already: tuple[str, ...]
 
 
-def list_suggestions(store: FeedbackStore, retriever, *, limit: int = 20, embed: bool = True) -> list[Suggestion]:
-    """The problem questions, newest first, each with its proposal; remembered as the list shown
-    (so ``accept N`` means this list's N whatever is asked afterwards).
+def list_suggestions(store: FeedbackStore, retriever, *, limit: int = 20, embed: bool = True,
+                     rules: Sequence = ()) -> list[Suggestion]:
+    """The problem questions, newest first, each with its proposal and what the proposal would
+    change; remembered as the list shown (so ``accept N`` means this list's N whatever is asked
+    afterwards).
 
     Args:
         store: the feedback database.
@@ -62,11 +86,34 @@ def list_suggestions(store: FeedbackStore, retriever, *, limit: int = 20, embed:
             synonyms file's rules: words a rule already maps are not proposed again).
         limit: most questions listed.
         embed: also find the nearest terms by meaning (the embedder); False: by characters only.
+        rules: the synonyms file's rules now (:func:`index.synonyms.read_synonyms`), for the preview.
     """
-    out = [Suggestion(n, p, propose_for(retriever, p.question, embed=embed))
-           for n, p in enumerate(store.problem_questions(limit), 1)]
+    out = []
+    for n, problem in enumerate(store.problem_questions(limit), 1):
+        proposal = propose_for(retriever, problem.question, embed=embed)
+        out.append(Suggestion(n, problem, proposal, preview(retriever, problem.question, proposal.lines, rules)))
     store.remember_suggestions([(s.problem.question, s.lines) for s in out])
     return out
+
+
+def preview(retriever, question: str, lines: Sequence[str], rules: Sequence = ()) -> Preview | None:
+    """Answer ``question`` on a copy of ``retriever`` searching with ``rules`` plus ``lines``; the
+    serving retriever is not touched. None when there are no lines or it cannot be tried.
+    """
+    from bot.answer import compose
+    from index.synonyms import parse_line
+
+    if not lines or not hasattr(retriever, "set_synonyms"):
+        return None
+    try:
+        extra = tuple(r for r in (parse_line(line) for line in lines) if r is not None)
+        trial = copy.copy(retriever)          # shares the index; only its vocabulary is replaced
+        trial.set_synonyms(tuple(rules) + extra)
+        answer = compose(question, trial, k=3)
+    except Exception as exc:        # a preview never stops the list (nor the Slack button)
+        log.warning("preview of %r with %s failed: %s", question, list(lines), exc)
+        return None
+    return Preview(answer.found, answer.sources[0].section if answer.found and answer.sources else "")
 
 
 def _key(rule) -> tuple:

@@ -122,9 +122,11 @@ def suggest(
         retriever = QAService(settings).retriever
     except Exception as exc:        # not built, model missing: the index's own message says how to fix it
         fail(str(exc))
+    from index.synonyms import read_synonyms
+
     store = FeedbackStore(path)
     try:
-        items = list_suggestions(store, retriever, limit=limit)
+        items = list_suggestions(store, retriever, limit=limit, rules=read_synonyms(settings.synonyms_path).rules)
     finally:
         store.close()
     if as_json:
@@ -148,6 +150,10 @@ def suggest(
                 f"{label} {', '.join(m.term for m in ms)}" for label, ms in
                 (("by meaning", w.by_embedding), ("by characters", w.by_characters)) if ms)
             typer.echo(f"     {w.line()}    ({near})")
+        if s.preview is not None:
+            typer.echo(f"     with {'this line' if len(s.lines) == 1 else 'these lines'}: "
+                       + (f"answered from 〔{s.preview.section}〕 — check it is the right passage" if s.preview.found
+                          else "still not answered"))
     typer.echo("\nAccept one: reformbot feedback accept N   (or correct it: --edit \"word => document term\")")
 
 

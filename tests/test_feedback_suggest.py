@@ -166,10 +166,11 @@ def test_a_refused_question_is_answered_after_its_suggestion_is_accepted(real_se
     shown = cli("feedback", "suggest", env=env)
     assert shown.exit_code == 0, shown.output
     assert f"  1. {REFUSED_PARAPHRASE}" in shown.output and EXPECTED_LINE in shown.output
+    assert "with this line: answered from" in shown.output          # the preview, before accepting
     assert "U0SECRET" not in shown.output
     as_json = json.loads(cli("feedback", "suggest", "--json", "--limit", "5", env=env).output)
     assert as_json[0]["question"] == REFUSED_PARAPHRASE and as_json[0]["lines"][0].startswith(EXPECTED_LINE)
-    assert as_json[0]["words"][0]["by_embedding"]
+    assert as_json[0]["words"][0]["by_embedding"] and as_json[0]["with_lines"]["found"] is True
 
     # a new question between suggest and accept: N still means what was shown
     store.record_answer(question="水道料金は上がりますか", chunk_ids=[], found=False, surface="api")

@@ -66,6 +66,7 @@ def test_admin_adds_the_synonym_from_slack_and_the_next_answer_uses_it(real_sett
         [proposal] = slack.emulator.wait_for("response_url", where=lambda c: c.path == "/response/admin")
         assert proposal["response_type"] == "ephemeral" and EXPECTED_LINE.replace(">", "&gt;") in json.dumps(
             proposal["blocks"], ensure_ascii=False)
+        assert "から回答します" in json.dumps(proposal["blocks"], ensure_ascii=False)    # what it would change
         add = button(proposal["blocks"], bk.ACTION_SYNONYM_ADD)
 
         # a non-admin who gets hold of 追加する is refused too

@@ -24,15 +24,21 @@ def _cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def proposal_message(question: str, lines: list[str], answer_id: int, lang: str) -> dict:
-    """The private message showing the proposed lines, with 追加する (its value carries them)."""
+def proposal_message(question: str, lines: list[str], answer_id: int, lang: str, preview=None) -> dict:
+    """The private message showing the proposed lines, what they would change
+    (:class:`bot.suggest_service.Preview`), and 追加する (its value carries the lines)."""
     shown = "\n".join(lines)
     value = json.dumps({"answer": answer_id, "lines": lines[:MAX_LINES]}, ensure_ascii=False)
+    effect = []
+    if preview is not None:
+        effect = [bk.context(t(lang, "synonym_preview_found", section=bk.escape(bk.fit(preview.section, 300)))
+                             if preview.found else t(lang, "synonym_preview_refused"))]
     return {
         "text": t(lang, "synonym_proposal", question=bk.escape(bk.fit(question, 300))) + "\n" + bk.escape(shown),
         "blocks": [
             bk.section(t(lang, "synonym_proposal", question=bk.escape(bk.fit(question, 300)))),
             bk.section("```" + bk.escape(bk.fit(shown, 2500)) + "```"),
+            *effect,
             {"type": "actions", "block_id": "synonym_proposal",
              "elements": [bk.button(t(lang, "btn_synonym_add"), bk.ACTION_SYNONYM_ADD, value, style="primary")]},
         ],
@@ -64,6 +70,8 @@ class SynonymButtons:
     def show(self, body: dict, action: dict, respond) -> None:
         """同義語に追加: the proposed lines for the answer's question, to the admin only."""
         from bot.suggest import propose_for
+        from bot.suggest_service import preview
+        from index.synonyms import read_synonyms
 
         who = self._admin(body, respond)
         if who is None:
@@ -72,7 +80,10 @@ class SynonymButtons:
         try:
             answer_id = int(action["value"])
             record = self.bot.store.get_answer(answer_id)
-            proposal = propose_for(self.bot.qa.retriever, record.question)
+            retriever = self.bot.qa.retriever
+            proposal = propose_for(retriever, record.question)
+            effect = preview(retriever, record.question, proposal.lines,
+                             read_synonyms(self.bot.settings.synonyms_path).rules)
         except Exception:
             log.exception("synonym proposal for answer %s failed", action.get("value"))
             self._tell(respond, t(lang, "synonym_unavailable"))
@@ -80,7 +91,7 @@ class SynonymButtons:
         if not proposal.lines:
             self._tell(respond, t(lang, "synonym_none", question=bk.escape(bk.fit(record.question, 300))))
             return
-        msg = proposal_message(record.question, list(proposal.lines), answer_id, lang)
+        msg = proposal_message(record.question, list(proposal.lines), answer_id, lang, effect)
         self._tell(respond, msg["text"], blocks=msg["blocks"])
 
     def add(self, body: dict, action: dict, respond) -> None:
