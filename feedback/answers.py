@@ -17,6 +17,7 @@ import json
 import secrets
 import sqlite3
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -89,11 +90,18 @@ def _m003(db: Database) -> None:
     db["answer_meta"].insert({"key": "vote_secret", "value": secrets.token_hex(32)})
 
 
+@migrations(name="004_synonym_suggestions")
+def _m004(db: Database) -> None:
+    # The list `reformbot feedback suggest` showed last, numbered: `feedback accept N` (and the
+    # Slack button) take suggestion N from here, so a question asked in between shifts nothing.
+    # Questions and proposed lines only: no user, no channel.
+    db["synonym_suggestions"].create({"n": int, "question": str, "lines": str, "shown_at": str}, pk="n")
+
+
 @migrations(name="005_answer_log_section")
 def _m005(db: Database) -> None:
     # The heading path that answered (first source, found answers only): a thread's follow-up
     # (「それって…」) is read with it (bot/conversation.py). Outline text, no personal data.
-    # 005: 004 is the synonym suggestions' table (branch i12-suggest).
     db["answer_log"].add_column("section", str, not_null_default="")
 
 
@@ -111,6 +119,10 @@ class AlreadyVoted(FeedbackError):
 
 class BadVerdict(FeedbackError):
     "A verdict must be 'up' or 'down'."
+
+
+class UnknownSuggestion(FeedbackError):
+    "No suggestion with that number was shown."
 
 
 @dataclass(frozen=True)
@@ -141,6 +153,26 @@ class VoteCounts:
 class QuestionCount:
     question: str
     count: int
+
+
+@dataclass(frozen=True)
+class ProblemQuestion:
+    """A question (its asked variants grouped) whose latest answer was "not in the outline" or
+    marked 👎: what ``reformbot feedback suggest`` works on. No user ids."""
+
+    question: str                 # the latest wording
+    not_answered: int             # times it was answered "not in the outline"
+    votes_down: int
+    last_asked: str               # created_at of the latest answer
+
+
+@dataclass(frozen=True)
+class ShownSuggestion:
+    """Suggestion ``n`` as last listed: the question and its proposed synonym lines."""
+
+    n: int
+    question: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -396,6 +428,57 @@ class FeedbackStore:
                 return list(self.db["answer_votes"].rows)
             return list(self.db["answer_votes"].rows_where("answer_id = ?", [answer_id]))
 
+    # --- learning from staff (reformbot feedback suggest / accept) --------------------------
+    def problem_questions(self, limit: int | None = None) -> list[ProblemQuestion]:
+        """Questions whose latest answer was not found or got a 👎 (and no 👍 since), newest first.
+
+        The same question asked again (case, width, spacing and a final ?/。 aside) is one entry.
+        """
+        with self._lock:
+            rows = self.db.execute(
+                """select l.id, l.question, l.found, l.created_at,
+                          coalesce(sum(v.verdict = 'down'), 0), coalesce(sum(v.verdict = 'up'), 0),
+                          max(case when v.verdict = 'down' then v.id end), max(case when v.verdict = 'up' then v.id end)
+                   from answer_log l left join answer_votes v on v.answer_id = l.id
+                   group by l.id order by l.id"""
+            ).fetchall()
+        groups: dict[str, dict] = {}
+        for id_, question, found, created, down, up, last_down, last_up in rows:
+            g = groups.setdefault(question_key(question), {"not_answered": 0, "down": 0, "last_down": 0, "last_up": 0})
+            g.update(question=question, latest_id=id_, latest_found=bool(found), last_asked=created)
+            g["not_answered"] += 0 if found else 1
+            g["down"] += down
+            g["last_down"] = max(g["last_down"], last_down or 0)
+            g["last_up"] = max(g["last_up"], last_up or 0)
+        problems = [g for g in groups.values()
+                    if not g["latest_found"] or (g["down"] and g["last_down"] > g["last_up"])]
+        problems.sort(key=lambda g: -g["latest_id"])
+        return [ProblemQuestion(g["question"], g["not_answered"], g["down"], g["last_asked"])
+                for g in problems[:limit]]
+
+    def remember_suggestions(self, items: Sequence[tuple[str, Sequence[str]]]) -> None:
+        """Replace the shown list with ``items`` ((question, lines), numbered from 1 in order)."""
+        now = self.clock.now().isoformat(timespec="seconds")
+        with self._write() as db:
+            db.execute("delete from synonym_suggestions")
+            for n, (question, lines) in enumerate(items, 1):
+                db["synonym_suggestions"].insert(
+                    {"n": n, "question": question, "lines": json.dumps(list(lines), ensure_ascii=False), "shown_at": now})
+
+    def shown_suggestion(self, n: int) -> ShownSuggestion:
+        """Suggestion ``n`` of the list last shown.
+
+        Raises:
+            UnknownSuggestion: the last list had no number ``n`` (or none was shown).
+        """
+        with self._lock:
+            row = self.db.execute("select question, lines from synonym_suggestions where n = ?", [n]).fetchone()
+            shown = self.db.execute("select count(*) from synonym_suggestions").fetchone()[0]
+        if row is None:
+            raise UnknownSuggestion(f"no suggestion {n}: the last list shown had {shown}" if shown
+                                    else f"no suggestion {n}: no list has been shown yet")
+        return ShownSuggestion(n, row[0], tuple(json.loads(row[1])))
+
     # --- summary -------------------------------------------------------------------------
     def stats(self, limit: int = 10) -> FeedbackStats:
         """Totals plus the questions most often marked unhelpful and most often unanswered."""
@@ -434,6 +517,12 @@ class FeedbackStore:
             recent_comments=tuple((a, b) for a, b in comments),
             by_surface=_by_surface(answers_by, votes_by),
         )
+
+
+def question_key(question: str) -> str:
+    """What makes two asked questions the same one: NFKC, case, spacing and a final ?/。 aside."""
+    text = " ".join(unicodedata.normalize("NFKC", question).lower().split())
+    return text.rstrip("?？。. ")
 
 
 def _by_surface(answers: Iterable[tuple], votes: Iterable[tuple]) -> tuple[SurfaceCount, ...]:

@@ -30,6 +30,8 @@ MAX_SOURCES_SHOWN = 3
 ACTION_UP = "feedback_up"
 ACTION_DOWN = "feedback_down"
 ACTION_POST = "post_to_channel"
+ACTION_SYNONYM = "synonym_suggest"        # 同義語に追加: show the proposed line (admins)
+ACTION_SYNONYM_ADD = "synonym_add"        # 追加する: append it to the synonyms file (admins)
 BLOCK_FEEDBACK = "answer_feedback"
 BLOCK_FEEDBACK_STATUS = "feedback_status"
 BLOCK_CONTEXT = "answer_context"
@@ -134,8 +136,9 @@ def index_context(status: Mapping | None, lang: str) -> str:
     return t(lang, "context_line_nodate", about=about, version=version)
 
 
-def feedback_actions(answer_id: int, lang: str, *, can_post: bool = False) -> dict:
-    """👍/👎 buttons (and "post to channel" for ephemeral answers); values carry the answer id."""
+def feedback_actions(answer_id: int, lang: str, *, can_post: bool = False, can_suggest: bool = False) -> dict:
+    """👍/👎 buttons (and "post to channel" for ephemeral answers, 同義語に追加 for answers not
+    found); values carry the answer id."""
     value = str(answer_id)
     elements = [
         button(t(lang, "btn_up"), ACTION_UP, value),
@@ -143,7 +146,24 @@ def feedback_actions(answer_id: int, lang: str, *, can_post: bool = False) -> di
     ]
     if can_post:
         elements.append(button(t(lang, "btn_post"), ACTION_POST, value, style="primary"))
+    if can_suggest:
+        elements.append(synonym_button(answer_id, lang))
     return {"type": "actions", "block_id": BLOCK_FEEDBACK, "elements": elements}
+
+
+def synonym_button(answer_id: int, lang: str) -> dict:
+    """同義語に追加 (admins): learn a word of this answer's question (bot/slack/synonyms.py)."""
+    return button(t(lang, "btn_synonym"), ACTION_SYNONYM, str(answer_id))
+
+
+def with_synonym_button(blocks: Sequence[dict], answer_id: int, lang: str) -> list[dict]:
+    """The message with 同義語に追加 among its feedback buttons (after a 👎), once."""
+    out = []
+    for b in blocks:
+        if b.get("block_id") == BLOCK_FEEDBACK and not any(e.get("action_id") == ACTION_SYNONYM for e in b.get("elements", [])):
+            b = dict(b, elements=[*b.get("elements", []), synonym_button(answer_id, lang)])
+        out.append(b)
+    return out
 
 
 def answer_message(
@@ -237,7 +257,7 @@ def answer_message(
 
     tail: list[dict] = [context(escape(index_context(status, lang)), block_id=BLOCK_CONTEXT)]
     if answer_id is not None:
-        tail.append(feedback_actions(answer_id, lang, can_post=ephemeral))
+        tail.append(feedback_actions(answer_id, lang, can_post=ephemeral, can_suggest=not answer.found))
     return SlackMessage(text=fit("\n".join(fallback), MAX_FALLBACK), blocks=fit_blocks(body, tail, lang))
 
 

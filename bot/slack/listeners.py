@@ -169,6 +169,10 @@ def register_listeners(bot: SlackBot) -> None:
         ack()
         save_comment(bot, body, view)
 
+    from bot.slack.synonyms import register_synonym_buttons
+
+    register_synonym_buttons(bot)
+
     @app.event("app_home_opened")
     def on_home(event: dict) -> None:
         if event.get("tab", "home") != "home":
@@ -368,6 +372,8 @@ def handle_vote(bot: SlackBot, body: dict, action: dict, respond, client) -> Non
             log.warning("feedback modal not opened: %s", _cause(exc))
     note = t(lang, "feedback_thanks", user=user, up=counts.up, down=counts.down)
     message = body.get("message")
+    if verdict == "down" and message:       # an admin can teach the bot the question's wording
+        message = dict(message, blocks=bk.with_synonym_button(message.get("blocks") or [], answer_id, lang))
     if container.get("is_ephemeral") or not message:
         # Ephemeral answers cannot be chat.update'd and their blocks are not sent back: re-render.
         try:
@@ -375,6 +381,8 @@ def handle_vote(bot: SlackBot, body: dict, action: dict, respond, client) -> Non
             blocks = bk.answer_message(
                 answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id, ephemeral=True
             ).blocks
+            if verdict == "down":
+                blocks = bk.with_synonym_button(blocks, answer_id, lang)
         except Exception:
             log.exception("re-rendering answer %s failed", answer_id)
             return
