@@ -402,7 +402,7 @@ def with_context(question: str, history: Sequence[str]) -> str:
 
 
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
-            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None) -> Answer:
+            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None, structured: bool = True) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
 
     Args:
@@ -415,6 +415,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         thresholds: the found/not-found rule.
         current: the admin's choice of current document (``reformbot index current-document``);
             None or an id the index does not hold: the newest document.
+        structured: reshape the answer by the document's structure (:mod:`bot.structure`: named
+            items, whole lists, comparisons, two-part questions); False for the parts of a question.
 
     Returns:
         The :class:`Answer`: ``answer`` quotes the top passage when ``found``; ``sources`` are the
@@ -457,7 +459,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         quoted = [hits[0]]
         answer_text = quote(hits[0].chunk)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
-    return Answer(
+    plain = Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,
         glossary=notes, index_version=retriever.version,
         document=_ref(scope), documents=tuple(_ref(d) for d in documents),
@@ -466,6 +468,21 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
               "reason": decision.reason, "query": searched,
               **({"document": scope.id} if len(documents) > 1 else {})},
     )
+    return _shaped(plain, question, retriever, k, thresholds, current, structured)
+
+
+def _shaped(answer: Answer, question: str, retriever: "Retriever", k: int, thresholds: Thresholds,
+            current: str | None, structured: bool) -> Answer:
+    """The structure step (:mod:`bot.structure`) and the exact line (:mod:`bot.highlight`)."""
+    from bot.highlight import finish
+
+    if structured:
+        from bot.structure import reshape
+
+        answer = reshape(answer, question, retriever,
+                         lambda part: compose(part, retriever, k, thresholds=thresholds, current=current,
+                                              structured=False), k)
+    return finish(answer, question, retriever)
 
 
 def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"], retriever: "Retriever",

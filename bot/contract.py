@@ -3,12 +3,19 @@
 ``{"question", "found", "answer", "sources": [{"rank", "text", "section", "page", "score",
 "kind", "id", "document": {"id", "title"}, "page_label"}], "glossary": [{"term", "definition"}],
 "index_version", "document": {"id", "title"}, "documents": [{"id", "title"}],
-"other_sources": [source, …]}``
+"other_sources": [source, …], "highlight", "notice"}``
 
 ``document`` is the document the answer is about (the current one, or the one the question
 names), ``documents`` every indexed document; with more than one, ``other_sources`` holds the
 passages of the other documents that answer the question too (each names its document), and
 surfaces name the document in every citation.
+
+``highlight`` is the line(s) of ``answer`` that state the answer, verbatim: each of its lines is
+a sentence or bullet of ``answer`` ("" when nothing is found). Surfaces show it first (Slack in
+bold, the web page marked, the CLI on top) with the rest of ``answer`` as context. ``notice`` is a
+short line of the bot's own about how the answer was shaped by the document's structure: which
+items exist when the question named one that does not, how many lines of a long list were left
+out, which part of a two-part question the document does not cover ("" when there is nothing to say).
 """
 from __future__ import annotations
 
@@ -65,6 +72,8 @@ class Answer:
     document: DocumentRef | None = None          # the document answered from (current or named)
     documents: tuple[DocumentRef, ...] = ()      # every indexed document, in index order
     other_sources: tuple[Source, ...] = ()       # passages of the other documents that answer it too
+    highlight: str = ""        # the line(s) of ``answer`` that state the answer, verbatim
+    notice: str = ""           # how the document's structure shaped the answer (bot/structure.py)
     meta: dict = field(default_factory=dict, compare=False)   # not part of the contract
 
     @property
@@ -84,6 +93,8 @@ class Answer:
             "document": asdict(self.document) if self.document else None,
             "documents": [asdict(d) for d in self.documents],
             "other_sources": [asdict(s) for s in self.other_sources],
+            "highlight": self.highlight,
+            "notice": self.notice,
         }
 
     @classmethod
@@ -98,6 +109,8 @@ class Answer:
             document=_ref(data.get("document")),
             documents=tuple(r for r in (_ref(d) for d in data.get("documents", ())) if r),
             other_sources=tuple(_source(s) for s in data.get("other_sources", ())),
+            highlight=data.get("highlight", ""),
+            notice=data.get("notice", ""),
         )
 
 

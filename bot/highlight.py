@@ -1,0 +1,183 @@
+"""The exact line: which sentence(s) or bullet(s) of a quoted answer state the answer.
+
+An answer quotes a whole passage (three bullets, a glossary entry, a labelled block); the reader
+needs the line that answers. :func:`highlight` cuts ``answer`` into units — its lines, and each
+line into sentences at 「。」 — and scores each unit by
+
+* the question's content words it contains (Sudachi normalised forms, :mod:`index.lexical`),
+  each weighed by its IDF in the document, so a rare word (ふるさと納税) counts more than a common
+  one (行政);
+* the kind of fact asked (:func:`bot.answer.asked_facts`): a unit that states one (a number with
+  円 for いくら, a 年度 or a date for いつ/期間, a count for いくつ) gets the weight of every
+  question word, so the line with the fact wins over a line that only repeats the question;
+* labels (:mod:`bot.structure`): a unit naming the item the question names (第２期) gains the
+  same, one naming a sibling of it (第１期) loses it.
+
+The best unit is the highlight; units that tie with it are added (in the answer's order). Every
+line of the highlight is a substring of ``answer``. :func:`focused_notes` keeps the glossary
+notes of terms named in the question or in the highlight only.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:  # pragma: no cover
+    from bot.contract import GlossaryNote
+    from index.retriever import Retriever
+
+_SENTENCE = re.compile(r"[^。]+。?")
+_HEAD_CAPTION = re.compile(r"^【[^】]*】$")
+TIE = 0.999
+
+
+def units(answer: str) -> list[str]:
+    """The sentences and bullets of ``answer``, verbatim, in order (blank lines dropped)."""
+    out = []
+    for line in answer.split("\n"):
+        if not line.strip():
+            continue
+        parts = [m.group(0) for m in _SENTENCE.finditer(line)]
+        out += [p.strip() for p in parts if p.strip()] if len(parts) > 1 else [line.strip()]
+    return out
+
+
+def _nfkc(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def highlight(answer: str, question: str, retriever: "Retriever | None" = None, *,
+              document: str | None = None, structure=None) -> str:
+    """The sentence(s) or bullet(s) of ``answer`` that state the answer to ``question``.
+
+    Args:
+        answer: the quoted passage(s) (``Answer.answer``).
+        question: the question as searched.
+        retriever: for the document's IDF (words weigh 1 without it).
+        document: the document answered from (its IDF).
+        structure: the document's :class:`bot.structure.Structure`, for item labels.
+
+    Returns:
+        Lines each of which is a substring of ``answer``; "" for an empty answer.
+    """
+    from bot.answer import FACT_KINDS, asked_facts
+    from index.lexical import content_words
+
+    pieces = units(answer)
+    if not pieces:
+        return ""
+    if len(pieces) == 1:
+        return pieces[0]
+    idf = _idf(retriever, document)
+    words = [(surface, norm, idf(norm)) for surface, norm in content_words(question)
+             if re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z0-9]", surface)]
+    total = sum(w for _, _, w in words) or 1.0
+    facts = [FACT_KINDS[kind][1] for kind, _ in asked_facts(question) if FACT_KINDS[kind][1] is not None]
+    asked, siblings = _labels(question, structure)
+    scores = []
+    for piece in pieces:
+        squashed = _nfkc(piece)
+        norms = {n for _, n in content_words(piece)}
+        score = sum(w for surface, norm, w in words if norm in norms or _nfkc(surface) in squashed)
+        n = unicodedata.normalize("NFKC", piece)
+        score += total * sum(1 for f in facts if f.search(n))
+        score += total * sum(1 for label in asked if label(piece))
+        score -= total * sum(1 for label in siblings if label(piece))
+        if _HEAD_CAPTION.match(piece.strip()):
+            score *= 0.5       # 「【計画期間】」 names the topic; the line under it states it
+        scores.append(score)
+    best = max(scores)
+    if best <= 0:
+        return pieces[0]
+    return "\n".join(p for p, s in zip(pieces, scores) if s >= best * TIE)
+
+
+def _idf(retriever, document):
+    from index.lexical import tokenize
+
+    if retriever is None or not hasattr(retriever, "idf_of"):
+        return lambda norm: 1.0
+    try:
+        raw = retriever.idf_of(document) if document else retriever.idf_of()
+    except Exception:      # an index without per-document statistics: equal weights
+        return lambda norm: 1.0
+
+    def weight(norm: str) -> float:
+        toks = tokenize(norm) or [norm]
+        return max(0.1, max(raw(t) for t in toks))
+    return weight
+
+
+def _labels(question: str, structure):
+    """Tests for units naming the question's labels, and for units naming their siblings."""
+    if structure is None:
+        return [], []
+    from bot.structure import _labels_in_line, asked_labels
+
+    asked = asked_labels(question, structure)
+    if not asked:
+        return [], []
+
+    def names(kind, value, same):
+        def test(piece: str) -> bool:
+            found = [(k, v) for k, v, _ in _labels_in_line(piece)] + _number_labels(piece, structure)
+            return any(k == kind and ((v == value) == same) for k, v in found)
+        return test
+    return ([names(a.kind, a.value, True) for a in asked], [names(a.kind, a.value, False) for a in asked])
+
+
+def _number_labels(piece: str, structure) -> list[tuple[str, int]]:
+    from bot.structure import asked_labels
+
+    return [(a.kind, a.value) for a in asked_labels(piece, structure)]
+
+
+def focused_notes(question: str, answer: str, highlighted: str, retriever: "Retriever | None",
+                  document: str | None, limit: int = 5) -> tuple["GlossaryNote", ...]:
+    """Glossary notes for the terms the question or the highlighted line names (by a term, its
+    abbreviation or spelled-out form, or a ※N mark), in that order; an entry the answer already
+    quotes gets none."""
+    if retriever is None or not hasattr(retriever, "glossary_for"):
+        return ()
+    from bot.contract import GlossaryNote
+    from corpus.parser import glossary_markers, resolve_markers
+
+    doc = retriever.find_document(document) if document and hasattr(retriever, "find_document") else None
+    doc = doc or retriever.documents[0]
+    matcher = retriever.glossary_for(doc.id)
+    entries = [e for e, _ in matcher.find(question)] + [e for e, _ in matcher.find(highlighted)]
+    marks = tuple(dict.fromkeys(e.marker for e in doc.glossary)) or ("※",)
+    ids = resolve_markers(glossary_markers(highlighted, marks), doc.glossary)
+    entries += [e for e in doc.glossary if e.id in ids]
+    quoted = _nfkc(answer)
+    out: dict[str, GlossaryNote] = {}
+    for e in entries:
+        if e.id in out or _nfkc(e.definition)[:40] in quoted:
+            continue
+        out[e.id] = GlossaryNote(term=e.term, definition=e.definition)
+    return tuple(out.values())[:limit]
+
+
+def finish(answer, question: str, retriever: "Retriever | None"):
+    """``answer`` with its ``highlight`` (unless :mod:`bot.structure` chose one) and glossary notes
+    for the terms of the question and the highlight only."""
+    from dataclasses import replace
+
+    if not answer.found or not answer.answer.strip():
+        return replace(answer, highlight="", glossary=())
+    document = answer.document.id if answer.document is not None else None
+    structure = None
+    if retriever is not None and getattr(retriever, "documents", ()):
+        from bot.structure import structure_of
+
+        doc = (retriever.find_document(document) if document and hasattr(retriever, "find_document") else None) \
+            or retriever.documents[0]
+        structure = structure_of(doc)
+        document = doc.id if len(retriever.documents) > 1 else None
+    chosen = answer.meta.get("highlight")
+    if not chosen or not all(line in answer.answer for line in chosen.split("\n")):
+        asked = answer.meta.get("query") or question
+        chosen = highlight(answer.answer, asked, retriever, document=document, structure=structure)
+    notes = focused_notes(question, answer.answer, chosen, retriever, document)
+    return replace(answer, highlight=chosen, glossary=notes)

@@ -1,0 +1,704 @@
+"""Answers shaped by the document's own structure: named items, whole lists, comparisons, two-part questions.
+
+The parser (:mod:`corpus.parser`) gives every document a tree of :class:`~corpus.model.Section`
+nodes, each with the number it is written with (「ア」, 「(3)」, 「基本方針Ⅲ」, 「第２章」) and its
+title. From that tree :class:`Structure` collects the *labels* the document uses — a word and a
+number (重点目標２, 基本方針Ⅲ, 柱１, 第６次, 第２期, (3), ウ) — and where each one is:
+
+* a *heading* label numbers a section or starts its title (「イ 重点目標２ …」, 「第３章 第２次プラン
+  の振り返り」): the item is that section and everything under it;
+* a *mention* is a label inside a line of text (「第２期：３年間（令和６年度から…）」, 「現行の第６次
+  行政改革」): the item is that line;
+* a label on the document's title (「第７次…大綱」) is the whole document.
+
+:func:`reshape` takes the passage answer :func:`bot.answer.compose` made and, when the question
+
+* names an item (「重点目標２の取組は？」, 「第６次の計画期間は？」, "goal 2"): answers from that item —
+  its subtree first, then lines that mention it — or refuses. A label whose kind the document
+  uses but whose number it does not have (重点目標４ with three goals) is refused with a notice
+  naming the items that exist; a passage about another item never answers;
+* asks for a whole heading (「…を全部」, 「一覧で」, "list all"): quotes the subtree, grouped by its
+  sub-headings, within :data:`LIST_CHARS`, saying how many lines were left out;
+* compares two terms (「AとBの違いは？」): quotes both definitions (glossary entry or passage);
+* asks two things (「計画期間と重点目標は？」): answers each part and says which the document
+  does not cover.
+
+Nothing here knows any document's words: labels, kinds and numbers come from the parsed tree.
+The only vocabulary is how questions ask (全部, 違い, "list all") and a few English words for
+kinds of label (:data:`ENGLISH_LABEL_WORDS`: goal -> 目標, chapter -> 章), which hold for any
+plan of this kind.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from bot.contract import Answer, Source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from corpus.model import Document, Section
+    from index.retriever import Hit, Retriever
+
+LIST_CHARS = 2400
+"""Longest list answer. Slack allows 3,000 characters per section block; the quote marks and the
+bold highlight the Slack surface adds stay within it."""
+SEARCH_DEPTH = 40
+"""Passages searched for an item question before the item's own passages are appended."""
+
+# How a question asks for a whole heading, and how it compares two things (NFKC, lower case).
+LIST_CUE = re.compile(r"全部|全て|すべて|一覧|全体を|列挙|リストで|残らず|もれなく|漏れなく|網羅"
+                      r"|\blist (?:all|every|the)\b|\ball (?:the )?(?:measures|items|goals|policies|actions|points)\b"
+                      r"|\bevery (?:measure|item|goal|policy|action)\b|\blist\b")
+_COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|って)?(?:違い|ちがい|相違|差異|区別|差|どう違|何が違|違う)")
+_COMPARE_EN = re.compile(r"difference(?:s)? between (?P<a>.+?) and (?P<b>.+?)[?.!]*$"
+                         r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$")
+# 「AとBは？」, 「AとBを教えて」: two noun phrases and nothing else asked of them.
+_TWO_PART = re.compile(r"^(?P<a>[^、。をがにでと]{2,24}?)(?:と|及び|および|、)(?P<b>[^、。をがにでと]{2,24}?)"
+                       r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)?[?？!！。]*$")
+_TWO_PART_EN = re.compile(r"^what (?:is|are) (?:the )?(?P<a>[a-z][a-z ]{2,40}?) and (?:the )?(?P<b>[a-z][a-z ]{2,40}?)[?.!]*$")
+
+# English words for kinds of label, each the Japanese head the label's word ends with.
+ENGLISH_LABEL_WORDS = {
+    "goal": "目標", "objective": "目標", "target": "目標", "policy": "方針", "principle": "方針",
+    "pillar": "柱", "measure": "施策", "chapter": "章", "section": "節", "part": "部",
+    "phase": "期", "term": "期", "period": "期", "edition": "次", "round": "次", "item": "項目",
+}
+_EN_LABEL = re.compile(r"\b(" + "|".join(ENGLISH_LABEL_WORDS) + r")s?\s*(?:no\.?\s*)?(\d{1,2}|[ivx]{1,4})\b")
+
+# Words that only say what is asked of an item, never what about it: 「重点目標２の取組は？」 asks
+# for the item itself. Sudachi normalised forms.
+FRAME_WORDS = frozenset(
+    "取組 取り組み 取組み 施策 内容 項目 中身 全部 全て 全体 一覧 教える 知る 何 なに なん 具体 具体的 的 "
+    "ある 書く 記載 載る 説明 概要 詳細 詳しい 主 主な 推進 項 事項 する いる なる れる 挙げる 示す".split())
+
+_D = "0-9"
+_ORDINAL_Q = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十]{1,3})\s*([次期回号章節編部款項条])")
+_KANA = "アイウエオカキクケコサシスセソタチツテト"
+_ROMAN_NFKC = r"(?:XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where one label is: a heading (the section's subtree) or a mention (one item line)."""
+
+    label: str            # as written in the document (「重点目標２」, 「第２期」, 「(3)」)
+    section_id: str
+    heading: bool
+    line: str = ""        # the item line that mentions it (mentions only)
+
+
+@dataclass
+class Structure:
+    """The labels of one document and the tree they sit in."""
+
+    document: "Document"
+    kinds: dict[str, dict[int, list[Place]]] = field(default_factory=dict)   # kind -> value -> places
+    whole: set[tuple[str, int]] = field(default_factory=set)   # labels on the title: the whole document
+    sections: dict[str, "Section"] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    parent: dict[str, str] = field(default_factory=dict)
+
+    def subtree(self, section_id: str) -> list[str]:
+        """The section and every section under it, in document order."""
+        out = [section_id]
+        for c in self.children.get(section_id, ()):
+            out += self.subtree(c)
+        return out
+
+    def ancestors(self, section_id: str) -> list[str]:
+        """The section and the ones above it, nearest first."""
+        out = [section_id]
+        while out[-1] in self.parent:
+            out.append(self.parent[out[-1]])
+        return out
+
+    def label_words(self) -> list[str]:
+        return [k.split(":", 1)[1] for k in self.kinds if k.startswith("label:")]
+
+
+def _nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _squash(text: str) -> str:
+    return "".join(_nfkc(text).lower().split())
+
+
+def _value(numeral: str) -> int | None:
+    from corpus.schemes import numeral_value
+
+    return numeral_value(numeral)
+
+
+def _heading_kind(scheme: str) -> str | None:
+    """The kind a heading scheme's labels are asked by (None: never named in questions)."""
+    if scheme.startswith("label:"):
+        return "label:" + _nfkc(scheme.split(":", 1)[1])
+    if scheme.startswith("ordinal:"):
+        return "ord:" + scheme.split(":", 1)[1]
+    if scheme in ("(digit)", "(kana)", "roman"):
+        return scheme
+    if scheme in ("kana", "kana.", "kana)"):
+        return "kana"
+    return None
+
+
+def _labels_in_line(text: str) -> list[tuple[str, int, str]]:
+    """(kind, value, as written) of the labels a line of text names: 第N次/期/章…, and a
+    label word + number at its start (「重点目標１ …」)."""
+    from corpus.normalize import is_bullet
+    from corpus.schemes import match_heading
+
+    out = []
+    n = _nfkc(text)
+    for m in _ORDINAL_Q.finditer(n):
+        v = _value(m.group(1))
+        if v:
+            out.append(("ord:" + m.group(2), v, m.group(0)))
+    line = text.strip()
+    while line and (is_bullet(line[0]) or line[0] in "【"):
+        line = line[1:].lstrip()
+    h = match_heading(line)
+    if h is not None and h.scheme.startswith("label:") and h.value:
+        out.append((_heading_kind(h.scheme), h.value, h.number))
+    return out
+
+
+def structure_of(document: "Document") -> Structure:
+    """The labels of ``document`` (cached per document object)."""
+    key = id(document)
+    cached = _CACHE.get(key)
+    if cached is not None and cached.document is document:
+        return cached
+    from corpus.schemes import match_heading
+
+    s = Structure(document)
+    stack: list["Section"] = []
+    for sec in document.sections:
+        s.sections[sec.id] = sec
+        while stack and stack[-1].level >= sec.level:
+            stack.pop()
+        if stack:
+            s.parent[sec.id] = stack[-1].id
+            s.children.setdefault(stack[-1].id, []).append(sec.id)
+        stack.append(sec)
+
+        def add(kind, value, written, heading, line=""):
+            if kind and value:
+                s.kinds.setdefault(kind, {}).setdefault(value, []).append(Place(written, sec.id, heading, line))
+
+        if sec.number:
+            h = match_heading(f"{sec.number} {sec.title}")
+            if h is not None:
+                add(_heading_kind(h.scheme), h.value, sec.number, True)
+        for kind, value, written in _labels_in_line(sec.title):
+            add(kind, value, written, True)
+        for item in sec.items:
+            for line in item.split("\n"):
+                for kind, value, written in _labels_in_line(line):
+                    add(kind, value, written, False, line)
+    for kind, value, _ in _labels_in_line(document.title):
+        s.whole.add((kind, value))
+        s.kinds.setdefault(kind, {}).setdefault(value, [])
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[key] = s
+    return s
+
+
+_CACHE: dict[int, Structure] = {}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One label a question names."""
+
+    kind: str
+    value: int
+    text: str              # as the question writes it
+    start: int = 0
+    end: int = 0
+
+
+def asked_labels(question: str, structure: Structure) -> list[Asked]:
+    """The labels of ``structure``'s kinds that ``question`` names, in any width and numeral
+    (２ 2 二 Ⅱ), English kind words included ("goal 2" names 重点目標２ when the document's
+    label word ends in 目標)."""
+    q = _nfkc(question)
+    out: list[Asked] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind, numeral, m, group=0):
+        v = _value(numeral)
+        span = (m.start(group), m.end(group))
+        if v and not any(a < span[1] and span[0] < b for a, b in taken):
+            taken.append(span)
+            out.append(Asked(kind, v, m.group(group), *span))
+
+    for m in _ORDINAL_Q.finditer(q):
+        if "ord:" + m.group(2) in structure.kinds:
+            add("ord:" + m.group(2), m.group(1), m)
+    words = sorted(structure.label_words(), key=len, reverse=True)
+    for w in words:
+        for m in re.finditer(re.escape(w) + rf"\s*([0-9]{{1,2}}|{_ROMAN_NFKC}|[一二三四五六七八九十]{{1,3}})(?![0-9つ個件人年月日円%])", q):
+            add("label:" + w, m.group(1), m)
+    lower = q.lower()
+    for m in _EN_LABEL.finditer(lower):
+        head = ENGLISH_LABEL_WORDS[m.group(1)]
+        kinds = [k for k in structure.kinds if (k.startswith("label:") and k.endswith(head)) or k == "ord:" + head]
+        if kinds:
+            add(kinds[0], m.group(2), m)
+    if "(digit)" in structure.kinds:
+        for m in re.finditer(r"\(([0-9]{1,2})\)", q):
+            add("(digit)", m.group(1), m)
+    if "(kana)" in structure.kinds:
+        for m in re.finditer(rf"\(([{_KANA}])\)", q):
+            add("(kana)", m.group(1), m)
+    if "kana" in structure.kinds:
+        for m in re.finditer(rf"(?<![ァ-ヺー\(])([{_KANA}])(?![ァ-ヺー\)])", q):
+            add("kana", m.group(1), m)
+    return out
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a question's named items are: the sections whose subtrees count, and lines that
+    mention them; ``missing`` when the document has the kind but not the number."""
+
+    sections: tuple[str, ...] = ()      # heading items' subtrees (all their section ids)
+    roots: tuple[str, ...] = ()         # the heading items themselves
+    lines: tuple[tuple[str, str], ...] = ()   # (section id, line) mentions
+    missing: tuple[Asked, ...] = ()
+    existing: tuple[str, ...] = ()      # the labels of the missing kind the document has
+    asked: tuple[Asked, ...] = ()
+
+
+def scope_of(question: str, structure: Structure) -> Scope | None:
+    """The item(s) ``question`` names in ``structure``, or None when it names none (or only the
+    document itself)."""
+    asked = [a for a in asked_labels(question, structure) if (a.kind, a.value) not in structure.whole]
+    if not asked:
+        return None
+    missing = [a for a in asked if a.value not in structure.kinds.get(a.kind, {})]
+    if missing:
+        kind = structure.kinds[missing[0].kind]
+        existing = []
+        for v in sorted(kind):
+            places = kind[v]
+            if places:
+                existing.append(places[0].label)
+        return Scope(missing=tuple(missing), existing=tuple(dict.fromkeys(existing)), asked=tuple(asked))
+    sections: set[str] | None = None
+    lines: list[tuple[str, str]] = []
+    roots: list[str] = []
+    for a in asked:
+        places = structure.kinds[a.kind][a.value]
+        mine = {sid for p in places if p.heading for sid in structure.subtree(p.section_id)}
+        roots += [p.section_id for p in places if p.heading]
+        lines += [(p.section_id, p.line) for p in places if not p.heading]
+        # Several labels (「重点目標２の(ｲ)」) narrow each other: the sections under all of them.
+        sections = mine if sections is None else (sections & mine if sections & mine else sections | mine)
+    ordered = tuple(sid for sid in structure.sections if sid in (sections or set()))
+    root_set = [r for r in dict.fromkeys(roots) if r in (sections or set())]
+    # The innermost roots: 「重点目標２の(ｲ)」 lists (ｲ), not the whole goal.
+    inner = tuple(r for r in root_set if not any(o != r and r in structure.ancestors(o) for o in root_set))
+    if len(asked) > 1 and lines:
+        lines = [(sid, line) for sid, line in lines
+                 if all(_mentions_label(line, a) or sid in (sections or set()) for a in asked)]
+    return Scope(sections=ordered, roots=inner, lines=tuple(dict.fromkeys(lines)), asked=tuple(asked))
+
+
+def _mentions_label(text: str, asked: Asked) -> bool:
+    return any(k == asked.kind and v == asked.value for k, v, _ in _labels_in_line(text))
+
+
+# --- what the question asks of the item ------------------------------------------------------
+def topic_phrases(question: str, asked: Sequence[Asked]) -> list[list[tuple[str, str]]]:
+    """The question's content words without its labels and frame words (取組, 内容, 全部 …),
+    grouped into phrases of adjacent words (「計画期間」 is one phrase, 「歳入の確保」 two)."""
+    from index.lexical import content_word_spans
+
+    q = _nfkc(question)
+    for a in sorted(asked, key=lambda a: -a.start):
+        q = q[: a.start] + "　" * (a.end - a.start) + q[a.end:]
+    phrases: list[list[tuple[str, str]]] = []
+    last_end = -2
+    for start, end, surface, norm in content_word_spans(q):
+        if norm in FRAME_WORDS or surface in FRAME_WORDS or not re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z]", surface):
+            last_end = -2
+            continue
+        if start == last_end and phrases:
+            phrases[-1].append((surface, norm))
+        else:
+            phrases.append([(surface, norm)])
+        last_end = end
+    return phrases
+
+
+_DATE_STRICT = re.compile(r"年度|[0-9０-９]+\s*年(?!間)|[0-9０-９]+\s*月|[0-9０-９]+\s*日|[～〜~]")
+
+
+def _phrase_present(phrase: Sequence[tuple[str, str]], text: str, norms: frozenset[str]) -> bool:
+    whole = _squash("".join(s for s, _ in phrase))
+    if whole in text:
+        return True
+    if len(phrase) == 1:
+        surface, norm = phrase[0]
+        if norm in norms or _squash(surface) in text:
+            return True
+    # A period asked (「期間」「時期」) is stated by a date, not by the word.
+    head = phrase[-1][0]
+    if head.endswith(("期間", "時期", "期限", "いつ")) and _DATE_STRICT.search(text):
+        return all(_squash(s) in text or n in norms for s, n in phrase[:-1])
+    return False
+
+
+def _norms(text: str) -> frozenset[str]:
+    from index.lexical import content_words
+
+    return frozenset(n for _, n in content_words(text))
+
+
+def answers_topic(question: str, asked: Sequence[Asked], text: str) -> bool:
+    """Does ``text`` (a passage with its headings) speak of what ``question`` asks of the item:
+    every phrase of the question (:func:`topic_phrases`) in it, and every kind of fact asked
+    (a date, an amount …) stated by it?"""
+    from bot.answer import FACT_KINDS, asked_facts
+
+    if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question):
+        return True            # English: the label chose the item; the words are not the document's
+    squashed = _squash(text)
+    norms = _norms(text)
+    for phrase in topic_phrases(question, asked):
+        if not _phrase_present(phrase, squashed, norms):
+            return False
+    for kind, _ in asked_facts(question):
+        evidence = FACT_KINDS[kind][1]
+        if kind == "date":
+            evidence = _DATE_STRICT
+        if evidence is not None and not evidence.search(_nfkc(text)):
+            return False
+    return True
+
+
+# --- answers ----------------------------------------------------------------------------------
+def reshape(answer: Answer, question: str, retriever: "Retriever",
+            compose: Callable[..., Answer], k: int = 3) -> Answer:
+    """The passage answer ``compose`` made for ``question``, reshaped by the document's structure
+    when the question names an item, asks for a whole list, compares two terms or asks two things;
+    otherwise ``answer`` unchanged.
+
+    Args:
+        answer: the plain answer (top passage quoted, or refused).
+        question: the user's question.
+        retriever: the loaded retriever (documents, chunks, search).
+        compose: :func:`bot.answer.compose` without this step, for the parts of a question.
+        k: sources returned.
+    """
+    document = _document(answer, retriever)
+    if document is None:
+        return answer
+    structure = structure_of(document)
+    query = answer.meta.get("query") or question
+    compared = compare_terms(question)
+    if compared:
+        return _compare(answer, question, compared, retriever, document, k) or answer
+    scope = scope_of(query, structure) if query != question else scope_of(question, structure)
+    if scope is None and query != question:
+        scope = scope_of(question, structure)
+    wants_list = bool(LIST_CUE.search(_nfkc(question).lower()))
+    if scope is not None:
+        return _item(answer, question, query, scope, structure, retriever, document, k, wants_list)
+    if wants_list and answer.found:
+        return _whole_list(answer, question, query, structure, retriever, document, k) or answer
+    parts = two_parts(question)
+    if parts:
+        return _two_part(answer, question, parts, compose) or answer
+    return answer
+
+
+def _document(answer: Answer, retriever: "Retriever"):
+    documents = tuple(getattr(retriever, "documents", ()))
+    if not documents:
+        return None
+    if answer.document is not None:
+        found = retriever.find_document(answer.document.id) if hasattr(retriever, "find_document") else None
+        if found is not None:
+            return found
+    return documents[0]
+
+
+def _chunks_of(retriever: "Retriever", document: "Document"):
+    first = retriever.documents[0].id
+    return [c for c in retriever.chunks if (c.document or first) == document.id and c.kind == "body"]
+
+
+def _headed(chunk) -> str:
+    return f"{chunk.section}\n{chunk.text}"
+
+
+def _source(chunk, rank: int, retriever: "Retriever", score: float = 0.0) -> Source:
+    from bot.answer import _ref
+
+    doc = retriever.document_of(chunk) if hasattr(retriever, "document_of") else None
+    return Source(rank=rank, text=chunk.text, section=chunk.section, page=chunk.page, score=round(score, 4),
+                  kind=chunk.kind, id=chunk.id, document=_ref(doc),
+                  page_label=doc.cite_page(chunk.page) if doc is not None else "")
+
+
+def _ranked_in(scope_chunks, query: str, retriever: "Retriever", document: "Document"):
+    """The scope's chunks, best first: by the retriever's rank, then in document order."""
+    hits = retriever.search(query, k=SEARCH_DEPTH, documents=[document.id]) \
+        if len(retriever.documents) > 1 else retriever.search(query, k=SEARCH_DEPTH)
+    rank = {h.chunk.id: (i, h.score) for i, h in enumerate(hits)}
+    order = {c.id: i for i, c in enumerate(scope_chunks)}
+    return sorted(scope_chunks, key=lambda c: (rank.get(c.id, (SEARCH_DEPTH + order[c.id], 0.0))[0])), rank
+
+
+def _item(answer: Answer, question: str, query: str, scope: Scope, structure: Structure,
+          retriever: "Retriever", document: "Document", k: int, wants_list: bool) -> Answer:
+    from bot.messages import structure_text
+
+    lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
+    if scope.missing:
+        names = "、".join(scope.existing) if lang == "ja" else ", ".join(scope.existing)
+        notice = structure_text(lang, "no_such_item", item=scope.missing[0].text, existing=names) if names \
+            else structure_text(lang, "no_such_item_none", item=scope.missing[0].text)
+        return _refused(answer, notice, "the document has no " + scope.missing[0].text)
+    chunks = _chunks_of(retriever, document)
+    in_tree = [c for c in chunks if c.section_id in scope.sections]
+    mentions = [c for c in chunks if any(c.section_id == sid and _squash(line) in _squash(c.text)
+                                         for sid, line in scope.lines)]
+    topic = topic_phrases(query, scope.asked)
+    if (wants_list or not topic) and scope.roots:
+        root = _best_root(scope, in_tree, query, retriever, document)
+        return _as_list(answer, question, root, structure, retriever, document, k, highlight_root=not wants_list)
+    ranked_tree, rank = _ranked_in(in_tree, query, retriever, document)
+    ranked_mentions, _ = _ranked_in([c for c in mentions if c not in in_tree], query, retriever, document)
+    for chunk in ranked_tree + ranked_mentions:
+        text = _headed(chunk)
+        if chunk in mentions and chunk not in in_tree:
+            # A mention counts by its own line (and the caption it hangs from), not its neighbours.
+            lines = [line for sid, line in scope.lines if sid == chunk.section_id and _squash(line) in _squash(chunk.text)]
+            text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, line) for line in lines)
+        if answers_topic(query, scope.asked, text):
+            sources = [_source(chunk, 1, retriever, rank.get(chunk.id, (0, 0.0))[1])]
+            sources += [replace(s, rank=len(sources) + i + 1) for i, s in
+                        enumerate(s for s in answer.sources if s.id != chunk.id)][: k - 1]
+            from bot.answer import quote
+
+            return replace(answer, found=True, answer=quote(chunk), sources=tuple(sources),
+                           meta={**answer.meta, "reason": "the named item's passage", "structure": "item",
+                                 "item_labels": [a.text for a in scope.asked]})
+    label = scope.asked[0].text
+    return _refused(answer, structure_text(lang, "item_silent", item=label), f"{label} does not say this")
+
+
+def _with_caption(text: str, line: str) -> str:
+    """The mentioned line with the short caption lines above it in its item (「【計画期間】」)."""
+    lines = text.split("\n")
+    key = _squash(line)
+    for i, current in enumerate(lines):
+        if key in _squash(current):
+            before = [x for x in lines[max(0, i - 3): i] if x.startswith("【") or len(x) <= 8]
+            return "\n".join(before + [current])
+    return line
+
+
+def _best_root(scope: Scope, in_tree, query: str, retriever: "Retriever", document: "Document") -> str:
+    if len(scope.roots) == 1 or not in_tree:
+        return scope.roots[0]
+    ranked, _ = _ranked_in(in_tree, query, retriever, document)
+    structure = structure_of(document)
+    for chunk in ranked:
+        for root in scope.roots:
+            if chunk.section_id in structure.subtree(root):
+                return root
+    return scope.roots[0]
+
+
+def _heading_line(section: "Section") -> str:
+    return f"{section.number} {section.title}".strip()
+
+
+def subtree_lines(structure: Structure, root: str) -> list[tuple[int, str, str]]:
+    """(depth, kind "heading"/"item", text) of the subtree under ``root``, in document order."""
+    out = []
+    base = structure.sections[root].level
+    for sid in structure.subtree(root):
+        sec = structure.sections[sid]
+        out.append((sec.level - base, "heading", _heading_line(sec)))
+        for item in sec.items:
+            out.append((sec.level - base + 1, "item", item))
+    return out
+
+
+def _as_list(answer: Answer, question: str, root: str, structure: Structure, retriever: "Retriever",
+             document: "Document", k: int, *, highlight_root: bool = False) -> Answer:
+    """The subtree under ``root`` as the answer: its heading, each sub-heading with its items."""
+    from bot.messages import structure_text
+
+    lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
+    rows = subtree_lines(structure, root)
+    kept: list[str] = []
+    left = 0
+    size = 0
+    for depth, kind, text in rows:
+        if size + len(text) + 1 > LIST_CHARS:
+            left += 1 if kind == "item" else 0
+            continue
+        kept.append(text)
+        size += len(text) + 1
+    chunks = _chunks_of(retriever, document)
+    tree = set(structure.subtree(root))
+    in_tree = [c for c in chunks if c.section_id in tree]
+    sec = structure.sections[root]
+    crumb = " › ".join(sec.path)
+    first = in_tree[0] if in_tree else None
+    lead = Source(rank=1, text="\n".join(kept), section=crumb, page=sec.page, score=1.0, kind="body",
+                  id=root, document=first and _source(first, 1, retriever).document,
+                  page_label=document.cite_page(sec.page))
+    others = [replace(s, rank=i + 2) for i, s in enumerate(s for s in answer.sources if s.id not in
+                                                            {c.id for c in in_tree})][: k - 1]
+    notice = structure_text(lang, "list_left_out", n=left, section=crumb) if left else ""
+    meta = {**answer.meta, "reason": "the whole heading asked", "structure": "list", "list_root": root,
+            "left_out": left}
+    if highlight_root:
+        meta["highlight"] = _heading_line(sec)
+    return replace(answer, found=True, answer="\n".join(kept), sources=(lead, *others), notice=notice,
+                   meta=meta)
+
+
+def _whole_list(answer: Answer, question: str, query: str, structure: Structure, retriever: "Retriever",
+                document: "Document", k: int) -> Answer | None:
+    """A list asked without a label: the heading above the top passage that the question names
+    (「具体的な取組を全部」 -> 「(3) 重点目標に位置付ける具体的な取組」), else the top passage's section."""
+    top = next((s for s in answer.sources if s.kind == "body"), None)
+    if top is None:
+        return None
+    chunk = next((c for c in retriever.chunks if c.id == top.id), None)
+    if chunk is None or chunk.section_id not in structure.sections:
+        return None
+    from index.lexical import content_words
+
+    words = {n for _, n in content_words(_nfkc(query))} - FRAME_WORDS
+    best, best_score = chunk.section_id, 0
+    for sid in structure.ancestors(chunk.section_id):
+        title = {n for _, n in content_words(_nfkc(structure.sections[sid].title))}
+        score = len(words & title)
+        if score > best_score:
+            best, best_score = sid, score
+    return _as_list(answer, question, best, structure, retriever, document, k)
+
+
+def _refused(answer: Answer, notice: str, reason: str) -> Answer:
+    return replace(answer, found=False, answer="", glossary=(), notice=notice,
+                   meta={**answer.meta, "reason": reason, "structure": "refused"})
+
+
+# --- comparisons ------------------------------------------------------------------------------
+def compare_terms(question: str) -> tuple[str, str] | None:
+    """The two terms of 「AとBの違いは？」 / "difference between A and B", or None."""
+    q = _nfkc(question).strip()
+    m = _COMPARE_JA.search(q)
+    if m:
+        return _clean_term(m.group("a")), _clean_term(m.group("b"))
+    m = _COMPARE_EN.search(q.lower())
+    if m:
+        a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("a2"), m.group("b2"))
+        return _clean_term(a), _clean_term(b)
+    return None
+
+
+def _clean_term(term: str) -> str:
+    t = term.strip(" 　「」『』\"'")
+    t = re.sub(r"^(?:the|a|an)\s+", "", t)
+    return t
+
+
+def _definition(term: str, retriever: "Retriever", document: "Document"):
+    """The passage that defines ``term``: its glossary entry, else the best passage naming it."""
+    several = len(retriever.documents) > 1
+    for ask in (f"{term}とは", term):
+        hits = retriever.search(ask, k=3, documents=[document.id]) if several else retriever.search(ask, k=3)
+        key = _squash(term)
+        for h in hits:
+            own = _squash(h.chunk.section.split(" › ")[-1] + h.chunk.text)
+            if key in own or (h.chunk.kind == "glossary" and h.glossary_match):
+                return h
+    return None
+
+
+def _compare(answer: Answer, question: str, terms: tuple[str, str], retriever: "Retriever",
+             document: "Document", k: int) -> Answer | None:
+    from bot.answer import quote
+    from bot.messages import structure_text
+
+    lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
+    found = [(t, _definition(t, retriever, document)) for t in terms]
+    have = [(t, h) for t, h in found if h is not None]
+    if not have:
+        return None
+    if len(have) == 2 and have[0][1].chunk.id == have[1][1].chunk.id:
+        return None
+    text = "\n\n".join(quote(h.chunk) for _, h in have)
+    sources = [_source(h.chunk, i + 1, retriever, h.score) for i, (_, h) in enumerate(have)]
+    sources += [replace(s, rank=len(sources) + i + 1) for i, s in
+                enumerate(s for s in answer.sources if s.id not in {x.id for x in sources})][: max(0, k - len(sources))]
+    missing = [t for t, h in found if h is None]
+    notice = structure_text(lang, "part_missing", part=missing[0]) if missing else ""
+    return replace(answer, found=True, answer=text, sources=tuple(sources), notice=notice,
+                   meta={**answer.meta, "reason": "two terms compared", "structure": "compare",
+                         "terms": list(terms)})
+
+
+# --- two-part questions -------------------------------------------------------------------------
+def two_parts(question: str) -> tuple[str, str] | None:
+    """「計画期間と重点目標は？」 -> ("計画期間は？", "重点目標は？"); None when the question does not
+    ask two things joined by と/及び (or "what are A and B")."""
+    q = _nfkc(question).strip()
+    m = _TWO_PART.match(q)
+    if m:
+        a, b = m.group("a").strip(), m.group("b").strip()
+        # 「大綱の計画期間とごみの収集日」: the first part's qualifier (大綱の) is its own.
+        return f"{a}は？", f"{b}は？"
+    m = _TWO_PART_EN.match(q.lower())
+    if m:
+        return f"What is the {m.group('a')}?", f"What is the {m.group('b')}?"
+    return None
+
+
+def _two_part(answer: Answer, question: str, parts: tuple[str, str], compose: Callable[..., Answer]) -> Answer | None:
+    from bot.messages import structure_text
+
+    lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
+    # The whole phrase as the document writes it (「社会保障と税の一体改革」) is one thing, not two.
+    whole = _squash(re.sub(r"(?:は|って|を教えて.*|について.*)?[?？!！。]*$", "", _nfkc(question)))
+    a, b = (compose(p) for p in parts)
+    if a.found and b.found and a.sources and b.sources and a.sources[0].id == b.sources[0].id:
+        return None
+    if answer.found and answer.sources and whole and whole in _squash(answer.sources[0].text):
+        return None
+    answered = [x for x in (a, b) if x.found]
+    if not answered:
+        return None
+    text = "\n\n".join(x.answer for x in answered)
+    sources: list[Source] = []
+    for x in answered:
+        if x.sources and x.sources[0].id not in {s.id for s in sources}:
+            sources.append(replace(x.sources[0], rank=len(sources) + 1))
+    for x in (a, b):
+        for s in x.sources[1:]:
+            if s.id not in {y.id for y in sources} and len(sources) < 3:
+                sources.append(replace(s, rank=len(sources) + 1))
+    missing = [re.sub(r"(?:は？|\?)$", "", p) for p, x in zip(parts, (a, b)) if not x.found]
+    notice = structure_text(lang, "part_missing", part=missing[0].removeprefix("What is the ")) if missing else ""
+    glossary = tuple(dict.fromkeys(a.glossary + b.glossary))
+    highlights = [x.meta.get("highlight") for x in answered if x.meta.get("highlight")]
+    meta = {**answer.meta, "reason": "two questions in one", "structure": "twopart", "parts": list(parts)}
+    if highlights:
+        meta["highlight"] = "\n".join(highlights)
+    return replace(answer, found=True, answer=text, sources=tuple(sources), glossary=glossary, notice=notice,
+                   meta=meta)
