@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _SENTENCE = re.compile(r"[^。]+。?")
 _HEAD_CAPTION = re.compile(r"^【[^】]*】$")
 TIE = 0.999
+# The question asks for a term's name: its heading (「ＰＦＩ（Private Finance Initiative の略）」) answers.
+_NAME_CUE = re.compile(r"正式名称|正式な名前|何の略|なんの略|略称|略語|英語で|stand for|full name|abbreviation|spelled out")
 
 
 def units(answer: str) -> list[str]:
@@ -48,7 +50,7 @@ def _nfkc(text: str) -> str:
 
 
 def highlight(answer: str, question: str, retriever: "Retriever | None" = None, *,
-              document: str | None = None, structure=None) -> str:
+              document: str | None = None, structure=None, heading: str = "") -> str:
     """The sentence(s) or bullet(s) of ``answer`` that state the answer to ``question``.
 
     Args:
@@ -57,6 +59,9 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
         retriever: for the document's IDF (words weigh 1 without it).
         document: the document answered from (its IDF).
         structure: the document's :class:`bot.structure.Structure`, for item labels.
+        heading: the glossary entry's heading when ``answer`` quotes one (its first line): the
+            definition is the answer unless the question asks for the name (正式名称, "stand for")
+            or a kind of fact (いつ), which a sentence of it states.
 
     Returns:
         Lines each of which is a substring of ``answer``; "" for an empty answer.
@@ -64,33 +69,60 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     from bot.answer import FACT_KINDS, asked_facts
     from index.lexical import content_words
 
-    pieces = units(answer)
+    if heading and answer.startswith(heading) and answer[len(heading):].strip():
+        pieces = [heading.strip()] + units(answer[len(heading):])
+    else:
+        pieces = units(answer)
     if not pieces:
         return ""
+    if heading and pieces[0] == heading.strip() and len(pieces) > 1:
+        if _NAME_CUE.search(unicodedata.normalize("NFKC", question).lower()):
+            return pieces[0]
+        if not asked_facts(question):
+            return "\n".join(pieces[1:])
+        pieces = pieces[1:]
     if len(pieces) == 1:
         return pieces[0]
     idf = _idf(retriever, document)
+    # Numbers alone (「3つの」) say how many, not which line; labels count through ``structure``.
     words = [(surface, norm, idf(norm)) for surface, norm in content_words(question)
-             if re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z0-9]", surface)]
+             if re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z]", surface)]
     total = sum(w for _, _, w in words) or 1.0
     facts = [FACT_KINDS[kind][1] for kind, _ in asked_facts(question) if FACT_KINDS[kind][1] is not None]
     asked, siblings = _labels(question, structure)
+    # The item's own label decides only between it and its siblings in the same answer
+    # (第１期 and 第２期 in one block); alone it would lift a caption over the line that answers.
+    contested = any(label(piece) for piece in pieces for label in siblings)
     scores = []
     for piece in pieces:
         squashed = _nfkc(piece)
         norms = {n for _, n in content_words(piece)}
-        score = sum(w for surface, norm, w in words if norm in norms or _nfkc(surface) in squashed)
+        score = sum(w if norm in norms or _nfkc(surface) in squashed else w * _partial(_nfkc(surface), squashed)
+                    for surface, norm, w in words)
         n = unicodedata.normalize("NFKC", piece)
         score += total * sum(1 for f in facts if f.search(n))
-        score += total * sum(1 for label in asked if label(piece))
-        score -= total * sum(1 for label in siblings if label(piece))
+        if contested:
+            score += total * sum(1 for label in asked if label(piece))
+            score -= total * sum(1 for label in siblings if label(piece))
         if _HEAD_CAPTION.match(piece.strip()):
             score *= 0.5       # 「【計画期間】」 names the topic; the line under it states it
         scores.append(score)
     best = max(scores)
+    least = min((w for _, _, w in words), default=1.0)
+    if best < least and len(pieces) <= 4:
+        # No line says more than the heading that was asked (「必要性は？」 -> 4 必要性): all of them answer.
+        return "\n".join(pieces)
     if best <= 0:
         return pieces[0]
     return "\n".join(p for p, s in zip(pieces, scores) if s >= best * TIE)
+
+
+def _partial(word: str, text: str) -> float:
+    """Half credit for a long word whose character pairs are half in ``text`` (職員数 ~ 職員)."""
+    if len(word) < 3:
+        return 0.0
+    pairs = [word[i:i + 2] for i in range(len(word) - 1)]
+    return 0.5 if sum(p in text for p in pairs) * 2 >= len(pairs) else 0.0
 
 
 def _idf(retriever, document):
@@ -119,10 +151,14 @@ def _labels(question: str, structure):
     if not asked:
         return [], []
 
+    values = {(a.kind, a.value) for a in asked}
+
     def names(kind, value, same):
         def test(piece: str) -> bool:
             found = [(k, v) for k, v, _ in _labels_in_line(piece)] + _number_labels(piece, structure)
-            return any(k == kind and ((v == value) == same) for k, v in found)
+            if same:
+                return any(k == kind and v == value for k, v in found)
+            return any(k == kind and (k, v) not in values for k, v in found)
         return test
     return ([names(a.kind, a.value, True) for a in asked], [names(a.kind, a.value, False) for a in asked])
 
@@ -178,6 +214,10 @@ def finish(answer, question: str, retriever: "Retriever | None"):
     chosen = answer.meta.get("highlight")
     if not chosen or not all(line in answer.answer for line in chosen.split("\n")):
         asked = answer.meta.get("query") or question
-        chosen = highlight(answer.answer, asked, retriever, document=document, structure=structure)
+        lead = answer.sources[0] if answer.sources else None
+        heading = answer.answer.split("\n", 1)[0] if lead is not None and lead.kind == "glossary" \
+            and lead.section.split(" › ")[-1] == answer.answer.split("\n", 1)[0] else ""
+        chosen = highlight(answer.answer, asked, retriever, document=document, structure=structure,
+                           heading=heading)
     notes = focused_notes(question, answer.answer, chosen, retriever, document)
     return replace(answer, highlight=chosen, glossary=notes)

@@ -44,6 +44,9 @@ if TYPE_CHECKING:  # pragma: no cover
 LIST_CHARS = 2400
 """Longest list answer. Slack allows 3,000 characters per section block; the quote marks and the
 bold highlight the Slack surface adds stay within it."""
+SECTION_CHARS = 600
+"""An item's passage is quoted with the rest of its section (all its windows) up to this length,
+so 「重点目標２の歳入の確保では…」 quotes every bullet of 歳入の確保, not the best window of three."""
 SEARCH_DEPTH = 40
 """Passages searched for an item question before the item's own passages are appended."""
 
@@ -55,8 +58,8 @@ _COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|�
 _COMPARE_EN = re.compile(r"difference(?:s)? between (?P<a>.+?) and (?P<b>.+?)[?.!]*$"
                          r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$")
 # 「AとBは？」, 「AとBを教えて」: two noun phrases and nothing else asked of them.
-_TWO_PART = re.compile(r"^(?P<a>[^、。をがにでと]{2,24}?)(?:と|及び|および|、)(?P<b>[^、。をがにでと]{2,24}?)"
-                       r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)?[?？!！。]*$")
+_TWO_PART = re.compile(r"^(?P<a>[^、。をがにではもと]{2,24}?)(?:と|及び|および|、)(?P<b>[^、。をがにではもと]{2,24}?)"
+                       r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)[?？!！。]*$")
 _TWO_PART_EN = re.compile(r"^what (?:is|are) (?:the )?(?P<a>[a-z][a-z ]{2,40}?) and (?:the )?(?P<b>[a-z][a-z ]{2,40}?)[?.!]*$")
 
 # English words for kinds of label, each the Japanese head the label's word ends with.
@@ -160,9 +163,43 @@ def _labels_in_line(text: str) -> list[tuple[str, int, str]]:
     line = text.strip()
     while line and (is_bullet(line[0]) or line[0] in "【"):
         line = line[1:].lstrip()
-    h = match_heading(line)
-    if h is not None and h.scheme.startswith("label:") and h.value:
-        out.append((_heading_kind(h.scheme), h.value, h.number))
+    m = _LEADING_LABEL.match(_nfkc(line))
+    if m:
+        v = _value(m.group(2))
+        if v:
+            out.append(("label:" + m.group(1), v, _as_written(line, m.group(1) + m.group(2))))
+    else:
+        h = match_heading(line)
+        if h is not None and h.scheme.startswith("label:") and h.value:
+            out.append((_heading_kind(h.scheme), h.value, h.number))
+    return out
+
+
+def _as_written(line: str, key: str) -> str:
+    """The start of ``line`` whose NFKC is ``key`` (「基本方針Ⅲ」 for 「基本方針III」)."""
+    for i in range(1, len(line) + 1):
+        if "".join(_nfkc(line[:i]).split()) == key:
+            return line[:i]
+    return key
+
+
+# 「柱１ 行かない窓口」 「重点目標２：…」 「基本方針Ⅲ …」 (NFKC): a word, its number, a space or colon.
+_LEADING_LABEL = re.compile(r"^(?!第)([\u3400-\u9fff\u30a0-\u30ff]{1,6}?)\s?([0-9]{1,2}|" + _ROMAN_NFKC +
+                            r"|[一二三四五六七八九十]{1,3})(?=[\s:：]|$)")
+
+
+def _hanging(lines: Sequence[str], i: int) -> list[str]:
+    """The bullets that hang from line ``i`` when it is a caption (not a bullet itself):
+    「第４次行政改革・第５次行政改革 ➡ …」 then 「・職員の削減」 「・組織のスリム化」 …"""
+    from corpus.normalize import is_bullet
+
+    if not lines[i] or is_bullet(lines[i][0]):
+        return []
+    out = []
+    for line in lines[i + 1:]:
+        if not line or not is_bullet(line[0]):
+            break
+        out.append(line)
     return out
 
 
@@ -195,10 +232,10 @@ def structure_of(document: "Document") -> Structure:
                 add(_heading_kind(h.scheme), h.value, sec.number, True)
         for kind, value, written in _labels_in_line(sec.title):
             add(kind, value, written, True)
-        for item in sec.items:
-            for line in item.split("\n"):
-                for kind, value, written in _labels_in_line(line):
-                    add(kind, value, written, False, line)
+        lines = [line for item in sec.items for line in item.split("\n")]
+        for i, line in enumerate(lines):
+            for kind, value, written in _labels_in_line(line):
+                add(kind, value, written, False, "\n".join([line] + _hanging(lines, i)))
     for kind, value, _ in _labels_in_line(document.title):
         s.whole.add((kind, value))
         s.kinds.setdefault(kind, {}).setdefault(value, [])
@@ -348,6 +385,14 @@ def _phrase_present(phrase: Sequence[tuple[str, str]], text: str, norms: frozens
         surface, norm = phrase[0]
         if norm in norms or _squash(surface) in text:
             return True
+        # 「職員数」 is one word; 「職員」 in the passage speaks of it (half its character pairs).
+        key = _squash(surface)
+        pairs = [key[i:i + 2] for i in range(len(key) - 1)]
+        if len(key) >= 3 and sum(p in text for p in pairs) * 2 >= len(pairs):
+            return True
+    long_parts = [(su, n) for su, n in phrase if len(su) >= 2]
+    if len(phrase) > 1 and long_parts and all(n in norms or _squash(su) in text for su, n in long_parts):
+        return True
     # A period asked (「期間」「時期」) is stated by a date, not by the word.
     head = phrase[-1][0]
     if head.endswith(("期間", "時期", "期限", "いつ")) and _DATE_STRICT.search(text):
@@ -415,7 +460,7 @@ def reshape(answer: Answer, question: str, retriever: "Retriever",
         return _whole_list(answer, question, query, structure, retriever, document, k) or answer
     parts = two_parts(question)
     if parts:
-        return _two_part(answer, question, parts, compose) or answer
+        return _two_part(answer, question, parts, compose, structure, retriever, document, k) or answer
     return answer
 
 
@@ -469,7 +514,7 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
         return _refused(answer, notice, "the document has no " + scope.missing[0].text)
     chunks = _chunks_of(retriever, document)
     in_tree = [c for c in chunks if c.section_id in scope.sections]
-    mentions = [c for c in chunks if any(c.section_id == sid and _squash(line) in _squash(c.text)
+    mentions = [c for c in chunks if any(c.section_id == sid and _squash(line.split("\n")[0]) in _squash(c.text)
                                          for sid, line in scope.lines)]
     topic = topic_phrases(query, scope.asked)
     if (wants_list or not topic) and scope.roots:
@@ -481,7 +526,8 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
         text = _headed(chunk)
         if chunk in mentions and chunk not in in_tree:
             # A mention counts by its own line (and the caption it hangs from), not its neighbours.
-            lines = [line for sid, line in scope.lines if sid == chunk.section_id and _squash(line) in _squash(chunk.text)]
+            lines = [line for sid, line in scope.lines
+                     if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
             text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, line) for line in lines)
         if answers_topic(query, scope.asked, text):
             sources = [_source(chunk, 1, retriever, rank.get(chunk.id, (0, 0.0))[1])]
@@ -489,7 +535,16 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
                         enumerate(s for s in answer.sources if s.id != chunk.id)][: k - 1]
             from bot.answer import quote
 
-            return replace(answer, found=True, answer=quote(chunk), sources=tuple(sources),
+            text = quote(chunk)
+            mention = [line for sid, line in scope.lines
+                       if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
+            if chunk not in in_tree and mention and len("\n".join(mention)) <= SECTION_CHARS:
+                text = "\n".join(_with_caption(chunk.text, line) for line in mention)
+            if chunk in in_tree:
+                whole = "\n".join(c.text for c in chunks if c.section_id == chunk.section_id)
+                if len(whole) <= SECTION_CHARS:
+                    text = whole
+            return replace(answer, found=True, answer=text, sources=tuple(sources),
                            meta={**answer.meta, "reason": "the named item's passage", "structure": "item",
                                  "item_labels": [a.text for a in scope.asked]})
     label = scope.asked[0].text
@@ -499,11 +554,11 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
 def _with_caption(text: str, line: str) -> str:
     """The mentioned line with the short caption lines above it in its item (「【計画期間】」)."""
     lines = text.split("\n")
-    key = _squash(line)
+    key = _squash(line.split("\n")[0])
     for i, current in enumerate(lines):
         if key in _squash(current):
             before = [x for x in lines[max(0, i - 3): i] if x.startswith("【") or len(x) <= 8]
-            return "\n".join(before + [current])
+            return "\n".join(before + [line])
     return line
 
 
@@ -670,13 +725,26 @@ def two_parts(question: str) -> tuple[str, str] | None:
     return None
 
 
-def _two_part(answer: Answer, question: str, parts: tuple[str, str], compose: Callable[..., Answer]) -> Answer | None:
+def _part(part: str, compose: Callable[..., Answer], structure: Structure, retriever: "Retriever",
+          document: "Document", k: int) -> Answer:
+    """One part of a two-part question: a heading it names exactly (「数値目標は？」 -> 第６章 数値目標)
+    is quoted whole; anything else is answered as a question of its own."""
+    plain = compose(part)
+    key = _squash(re.sub(r"(?:は|って)?[?？]$", "", _nfkc(part)))
+    for sid, sec in structure.sections.items():
+        if _squash(sec.title) == key and (sec.items or structure.children.get(sid)):
+            return _as_list(plain, part, sid, structure, retriever, document, k)
+    return plain
+
+
+def _two_part(answer: Answer, question: str, parts: tuple[str, str], compose: Callable[..., Answer],
+              structure: Structure, retriever: "Retriever", document: "Document", k: int) -> Answer | None:
     from bot.messages import structure_text
 
     lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
     # The whole phrase as the document writes it (「社会保障と税の一体改革」) is one thing, not two.
     whole = _squash(re.sub(r"(?:は|って|を教えて.*|について.*)?[?？!！。]*$", "", _nfkc(question)))
-    a, b = (compose(p) for p in parts)
+    a, b = (_part(p, compose, structure, retriever, document, k) for p in parts)
     if a.found and b.found and a.sources and b.sources and a.sources[0].id == b.sources[0].id:
         return None
     if answer.found and answer.sources and whole and whole in _squash(answer.sources[0].text):
