@@ -221,3 +221,35 @@ def finish(answer, question: str, retriever: "Retriever | None"):
                            heading=heading)
     notes = focused_notes(question, answer.answer, chosen, retriever, document)
     return replace(answer, highlight=chosen, glossary=notes)
+
+
+def segments(answer: str, highlighted: str) -> list[tuple[str, bool]]:
+    """``answer`` cut into ``(text, highlighted)`` runs, in order, for a surface to mark: the web
+    page wraps the highlighted runs in ``<mark>``. Joined, the texts are ``answer`` again."""
+    spans = []
+    start = 0
+    for line in (x for x in highlighted.split("\n") if x.strip()):
+        i = answer.find(line, start)
+        if i < 0:
+            i = answer.find(line)
+        if i >= 0:
+            spans.append((i, i + len(line)))
+            start = i + len(line)
+    spans.sort()
+    out, at = [], 0
+    for a, b in spans:
+        if a < at:
+            continue
+        if a > at:
+            out.append((answer[at:a], False))
+        out.append((answer[a:b], True))
+        at = b
+    if at < len(answer):
+        out.append((answer[at:], False))
+    return out
+
+
+def without(answer: str, highlighted: str) -> str:
+    """``answer`` without its highlighted runs (blank lines left by them dropped)."""
+    rest = "".join(text for text, marked in segments(answer, highlighted) if not marked)
+    return "\n".join(line for line in rest.split("\n") if line.strip())

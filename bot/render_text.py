@@ -46,14 +46,19 @@ def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -
     lines: list[str] = []
     lead, others = split_lead(answer)
     if answer.found:
+        if answer.highlight.strip():
+            # The exact line first; the passage it comes from follows as context.
+            lines += [f"» {line}" for line in answer.highlight.splitlines() if line.strip()] + [""]
         lines.append(answer.answer)
         if lead is not None:
             lines.append(f"  — {t['source']}: {citation(lead, document=named)}")
+        if answer.notice:
+            lines.append(answer.notice)
         if others:
             lines += ["", f"{t['more_sources'] if lead else t['sources']}:"]
     else:
         missing = t["not_found_in"].format(title=answer.document.title) if named and answer.document else t["not_found"]
-        lines += [missing, t["ask_contact"].format(contact=contact)]
+        lines += [missing] + ([answer.notice] if answer.notice else []) + [t["ask_contact"].format(contact=contact)]
         if others:
             lines += ["", f"{t['related']}:"]
     for s in others:
