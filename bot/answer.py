@@ -481,8 +481,13 @@ def _shaped(answer: Answer, question: str, retriever: "Retriever", k: int, thres
 
         answer = reshape(answer, question, retriever,
                          lambda part: compose(part, retriever, k, thresholds=thresholds, current=current,
-                                              structured=False), k)
-    return finish(answer, question, retriever)
+                                              structured=False), k, facts=_facts_with_evidence)
+    return finish(answer, question, retriever, facts=_facts_with_evidence)
+
+
+def _facts_with_evidence(question: str) -> list[tuple[str, "re.Pattern | None"]]:
+    """(kind, evidence) of each kind of fact ``question`` asks for (:func:`asked_facts`)."""
+    return [(kind, FACT_KINDS[kind][1]) for kind, _ in dict.fromkeys(asked_facts(question))]
 
 
 def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"], retriever: "Retriever",

@@ -7,7 +7,7 @@ line into sentences at 「。」 — and scores each unit by
 * the question's content words it contains (Sudachi normalised forms, :mod:`index.lexical`),
   each weighed by its IDF in the document, so a rare word (ふるさと納税) counts more than a common
   one (行政);
-* the kind of fact asked (:func:`bot.answer.asked_facts`): a unit that states one (a number with
+* the kind of fact asked (``facts``: :func:`bot.answer.asked_facts`): a unit that states one (a number with
   円 for いくら, a 年度 or a date for いつ/期間, a count for いくつ) gets the weight of every
   question word, so the line with the fact wins over a line that only repeats the question;
 * labels (:mod:`bot.structure`): a unit naming the item the question names (第２期) gains the
@@ -50,7 +50,7 @@ def _nfkc(text: str) -> str:
 
 
 def highlight(answer: str, question: str, retriever: "Retriever | None" = None, *,
-              document: str | None = None, structure=None, heading: str = "") -> str:
+              document: str | None = None, structure=None, heading: str = "", facts=None) -> str:
     """The sentence(s) or bullet(s) of ``answer`` that state the answer to ``question``.
 
     Args:
@@ -59,6 +59,7 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
         retriever: for the document's IDF (words weigh 1 without it).
         document: the document answered from (its IDF).
         structure: the document's :class:`bot.structure.Structure`, for item labels.
+        facts: the kinds of fact asked, with their evidence (``bot.structure.AskedFacts``).
         heading: the glossary entry's heading when ``answer`` quotes one (its first line): the
             definition is the answer unless the question asks for the name (正式名称, "stand for")
             or a kind of fact (いつ), which a sentence of it states.
@@ -66,8 +67,9 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     Returns:
         Lines each of which is a substring of ``answer``; "" for an empty answer.
     """
-    from bot.answer import FACT_KINDS, asked_facts
     from index.lexical import content_words
+
+    asked_kinds = facts(question) if facts is not None else []
 
     if heading and answer.startswith(heading) and answer[len(heading):].strip():
         pieces = [heading.strip()] + units(answer[len(heading):])
@@ -78,7 +80,7 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     if heading and pieces[0] == heading.strip() and len(pieces) > 1:
         if _NAME_CUE.search(unicodedata.normalize("NFKC", question).lower()):
             return pieces[0]
-        if not asked_facts(question):
+        if not asked_kinds:
             return "\n".join(pieces[1:])
         pieces = pieces[1:]
     if len(pieces) == 1:
@@ -88,7 +90,7 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     words = [(surface, norm, idf(norm)) for surface, norm in content_words(question)
              if re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z]", surface)]
     total = sum(w for _, _, w in words) or 1.0
-    facts = [FACT_KINDS[kind][1] for kind, _ in asked_facts(question) if FACT_KINDS[kind][1] is not None]
+    evidence = [e for _, e in asked_kinds if e is not None]
     asked, siblings = _labels(question, structure)
     # The item's own label decides only between it and its siblings in the same answer
     # (第１期 and 第２期 in one block); alone it would lift a caption over the line that answers.
@@ -100,7 +102,7 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
         score = sum(w if norm in norms or _nfkc(surface) in squashed else w * _partial(_nfkc(surface), squashed)
                     for surface, norm, w in words)
         n = unicodedata.normalize("NFKC", piece)
-        score += total * sum(1 for f in facts if f.search(n))
+        score += total * sum(1 for f in evidence if f.search(n))
         if contested:
             score += total * sum(1 for label in asked if label(piece))
             score -= total * sum(1 for label in siblings if label(piece))
@@ -195,7 +197,7 @@ def focused_notes(question: str, answer: str, highlighted: str, retriever: "Retr
     return tuple(out.values())[:limit]
 
 
-def finish(answer, question: str, retriever: "Retriever | None"):
+def finish(answer, question: str, retriever: "Retriever | None", facts=None):
     """``answer`` with its ``highlight`` (unless :mod:`bot.structure` chose one) and glossary notes
     for the terms of the question and the highlight only."""
     from dataclasses import replace
@@ -218,7 +220,7 @@ def finish(answer, question: str, retriever: "Retriever | None"):
         heading = answer.answer.split("\n", 1)[0] if lead is not None and lead.kind == "glossary" \
             and lead.section.split(" › ")[-1] == answer.answer.split("\n", 1)[0] else ""
         chosen = highlight(answer.answer, asked, retriever, document=document, structure=structure,
-                           heading=heading)
+                           heading=heading, facts=facts)
     notes = focused_notes(question, answer.answer, chosen, retriever, document)
     return replace(answer, highlight=chosen, glossary=notes)
 

@@ -9,7 +9,7 @@ number (重点目標２, 基本方針Ⅲ, 柱１, 第６次, 第２期, (3), ウ
   の振り返り」): the item is that section and everything under it;
 * a *mention* is a label inside a line of text (「第２期：３年間（令和６年度から…）」, 「現行の第６次
   行政改革」): the item is that line;
-* a label on the document's title (「第７次…大綱」) is the whole document.
+* a label on the document's title (「第３次…プラン」) is the whole document.
 
 :func:`reshape` takes the passage answer :func:`bot.answer.compose` made and, when the question
 
@@ -35,7 +35,11 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from bot.contract import Answer, Source
+from bot.contract import Answer, DocumentRef, Source
+
+AskedFacts = Callable[[str], "list[tuple[str, re.Pattern | None]]"]
+"""The kinds of fact a question asks for, each with the evidence a passage states it by
+(``bot.answer.asked_facts`` over ``FACT_KINDS``; passed in by the composer)."""
 
 if TYPE_CHECKING:  # pragma: no cover
     from corpus.model import Document, Section
@@ -150,7 +154,7 @@ def _heading_kind(scheme: str) -> str | None:
 
 def _labels_in_line(text: str) -> list[tuple[str, int, str]]:
     """(kind, value, as written) of the labels a line of text names: 第N次/期/章…, and a
-    label word + number at its start (「重点目標１ …」)."""
+    label word + number at its start (「柱１ …」, 「基本方針Ⅱ …」)."""
     from corpus.normalize import is_bullet
     from corpus.schemes import match_heading
 
@@ -406,12 +410,10 @@ def _norms(text: str) -> frozenset[str]:
     return frozenset(n for _, n in content_words(text))
 
 
-def answers_topic(question: str, asked: Sequence[Asked], text: str) -> bool:
+def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "AskedFacts | None" = None) -> bool:
     """Does ``text`` (a passage with its headings) speak of what ``question`` asks of the item:
     every phrase of the question (:func:`topic_phrases`) in it, and every kind of fact asked
     (a date, an amount …) stated by it?"""
-    from bot.answer import FACT_KINDS, asked_facts
-
     if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question):
         return True            # English: the label chose the item; the words are not the document's
     squashed = _squash(text)
@@ -419,8 +421,7 @@ def answers_topic(question: str, asked: Sequence[Asked], text: str) -> bool:
     for phrase in topic_phrases(question, asked):
         if not _phrase_present(phrase, squashed, norms):
             return False
-    for kind, _ in asked_facts(question):
-        evidence = FACT_KINDS[kind][1]
+    for kind, evidence in (facts(question) if facts is not None else ()):
         if kind == "date":
             evidence = _DATE_STRICT
         if evidence is not None and not evidence.search(_nfkc(text)):
@@ -430,7 +431,7 @@ def answers_topic(question: str, asked: Sequence[Asked], text: str) -> bool:
 
 # --- answers ----------------------------------------------------------------------------------
 def reshape(answer: Answer, question: str, retriever: "Retriever",
-            compose: Callable[..., Answer], k: int = 3) -> Answer:
+            compose: Callable[..., Answer], k: int = 3, facts: AskedFacts | None = None) -> Answer:
     """The passage answer ``compose`` made for ``question``, reshaped by the document's structure
     when the question names an item, asks for a whole list, compares two terms or asks two things;
     otherwise ``answer`` unchanged.
@@ -441,6 +442,7 @@ def reshape(answer: Answer, question: str, retriever: "Retriever",
         retriever: the loaded retriever (documents, chunks, search).
         compose: :func:`bot.answer.compose` without this step, for the parts of a question.
         k: sources returned.
+        facts: the kinds of fact a question asks for (:data:`AskedFacts`); None: none checked.
     """
     document = _document(answer, retriever)
     if document is None:
@@ -455,7 +457,7 @@ def reshape(answer: Answer, question: str, retriever: "Retriever",
         scope = scope_of(question, structure)
     wants_list = bool(LIST_CUE.search(_nfkc(question).lower()))
     if scope is not None:
-        return _item(answer, question, query, scope, structure, retriever, document, k, wants_list)
+        return _item(answer, question, query, scope, structure, retriever, document, k, wants_list, facts)
     if wants_list and answer.found:
         return _whole_list(answer, question, query, structure, retriever, document, k) or answer
     parts = two_parts(question)
@@ -480,16 +482,22 @@ def _chunks_of(retriever: "Retriever", document: "Document"):
     return [c for c in retriever.chunks if (c.document or first) == document.id and c.kind == "body"]
 
 
+def quote(chunk) -> str:
+    """A passage as quoted: its text, a glossary entry's heading first (as ``bot.answer.quote``)."""
+    if chunk.kind == "glossary" and chunk.section:
+        return f"{chunk.section.split(' › ')[-1]}\n{chunk.text}"
+    return chunk.text
+
+
 def _headed(chunk) -> str:
     return f"{chunk.section}\n{chunk.text}"
 
 
 def _source(chunk, rank: int, retriever: "Retriever", score: float = 0.0) -> Source:
-    from bot.answer import _ref
-
     doc = retriever.document_of(chunk) if hasattr(retriever, "document_of") else None
+    ref = DocumentRef(id=doc.id, title=doc.title) if doc is not None else None
     return Source(rank=rank, text=chunk.text, section=chunk.section, page=chunk.page, score=round(score, 4),
-                  kind=chunk.kind, id=chunk.id, document=_ref(doc),
+                  kind=chunk.kind, id=chunk.id, document=ref,
                   page_label=doc.cite_page(chunk.page) if doc is not None else "")
 
 
@@ -503,7 +511,8 @@ def _ranked_in(scope_chunks, query: str, retriever: "Retriever", document: "Docu
 
 
 def _item(answer: Answer, question: str, query: str, scope: Scope, structure: Structure,
-          retriever: "Retriever", document: "Document", k: int, wants_list: bool) -> Answer:
+          retriever: "Retriever", document: "Document", k: int, wants_list: bool,
+          facts: AskedFacts | None = None) -> Answer:
     from bot.messages import structure_text
 
     lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
@@ -529,12 +538,10 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
             lines = [line for sid, line in scope.lines
                      if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
             text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, line) for line in lines)
-        if answers_topic(query, scope.asked, text):
+        if answers_topic(query, scope.asked, text, facts):
             sources = [_source(chunk, 1, retriever, rank.get(chunk.id, (0, 0.0))[1])]
             sources += [replace(s, rank=len(sources) + i + 1) for i, s in
                         enumerate(s for s in answer.sources if s.id != chunk.id)][: k - 1]
-            from bot.answer import quote
-
             text = quote(chunk)
             mention = [line for sid, line in scope.lines
                        if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
@@ -688,7 +695,6 @@ def _definition(term: str, retriever: "Retriever", document: "Document"):
 
 def _compare(answer: Answer, question: str, terms: tuple[str, str], retriever: "Retriever",
              document: "Document", k: int) -> Answer | None:
-    from bot.answer import quote
     from bot.messages import structure_text
 
     lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
