@@ -8,6 +8,9 @@
       reformbot.db                    SQLite's online backup of <data dir>/reformbot.db: one
                                       consistent snapshot, taken while the server runs and writes
       index/versions/<ID>/...         the current index version as built (its checksums.json too)
+      index/current-document          the admin's choice of current document, when one was made
+      synonyms.txt                    the admin's synonyms (``REFORMBOT_SYNONYMS_FILE``'s default
+                                      place), when present
 
 Every file is 0600, every directory 0700. The backup is written beside ``DIR`` under a dot name
 and renamed to ``DIR`` only once complete and checked (``PRAGMA integrity_check`` on the copy, the
@@ -41,6 +44,8 @@ MANIFEST = "manifest.json"
 DATABASE = "reformbot.db"
 INDEX = "index"
 VERSIONS = "versions"
+ADMIN_FILES = ("index/current-document", "synonyms.txt")
+"""Small files an admin edits in the data dir: backed up and restored as they are, when present."""
 
 
 class BackupError(Exception):
@@ -124,6 +129,10 @@ def backup(data_dir: Path, target: Path, *, clock: Clock = SYSTEM_CLOCK) -> Back
             migrations, rows = _backup_database(database, staging / DATABASE)
         if index_version is not None:
             _backup_index(data_dir / INDEX, index_version, staging / INDEX / VERSIONS / index_version)
+        for rel in ADMIN_FILES:
+            if (data_dir / rel).is_file():
+                _make_dirs((staging / rel).parent)
+                _copy_file(data_dir / rel, staging / rel)
         manifest = BackupManifest(FORMAT, reformbot_version(), _iso(taken), index_version,
                                   migrations, rows, _checksums(staging))
         _write_new(staging / MANIFEST, (json.dumps(asdict(manifest), ensure_ascii=False, indent=1) + "\n").encode())
@@ -302,6 +311,12 @@ def restore(source: Path, data_dir: Path, *, force: bool = False) -> BackupManif
                 switch_to(data_dir / INDEX, manifest.index_version, reason="restore")
             except IndexError_ as exc:
                 raise BackupError(f"the restored index version could not be made current: {exc}") from None
+        for rel in ADMIN_FILES:
+            if rel in manifest.files:               # checked against the manifest by read_backup
+                _make_dirs((data_dir / rel).parent)
+                partial = data_dir / f"{rel}.restore-{os.getpid()}"
+                _copy_file(source / rel, partial)
+                os.replace(partial, data_dir / rel)
         if manifest.has_database:
             database = data_dir / DATABASE
             for suffix in ("-wal", "-shm", "-journal"):   # SQLite would replay an old WAL into the restored file

@@ -144,6 +144,28 @@ def test_backup_then_restore_serves_the_same_answers_and_proposals(settings, bui
     assert mode(target.data_dir) == 0o700 and mode(target.database_path) == 0o600
 
 
+def test_the_admins_choices_travel_with_the_backup(settings, built_index, tmp_path):
+    """The current-document choice and the synonyms file are the admin's work: a restore brings them back."""
+    from index.documents import read_choice, write_choice
+
+    _, version = built_index
+    write_choice(settings.index_dir, "chosen-plan")
+    (settings.data_dir / "synonyms.txt").write_text("残業, 時間外勤務\n", encoding="utf-8")
+    where = tmp_path / "b"
+    manifest = backup(settings.data_dir, where, clock=ManualClock(jst(2026, 11, 28, 3, 0)))
+    assert {"index/current-document", "synonyms.txt"} <= set(manifest.files)
+    assert mode(where / "synonyms.txt") == 0o600
+
+    restored = tmp_path / "restored"
+    restore(where, restored)
+    assert read_choice(restored / "index") == "chosen-plan"
+    assert (restored / "synonyms.txt").read_text(encoding="utf-8") == "残業, 時間外勤務\n"
+
+    (where / "synonyms.txt").write_text("changed\n", encoding="utf-8")        # checked like every file
+    with pytest.raises(BackupError, match="synonyms.txt does not match"):
+        restore(where, tmp_path / "again")
+
+
 def test_the_commands(settings, built_index, tmp_path, monkeypatch):
     _, version = built_index
     r = reformbot("backup", str(tmp_path / "b1"))
