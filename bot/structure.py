@@ -62,8 +62,9 @@ _COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|�
 _COMPARE_EN = re.compile(r"difference(?:s)? between (?P<a>.+?) and (?P<b>.+?)[?.!]*$"
                          r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$")
 # 「AとBは？」, 「AとBを教えて」: two noun phrases and nothing else asked of them.
-_TWO_PART = re.compile(r"^(?P<a>[^、。をがにではもと]{2,24}?)(?:と|及び|および|、)(?P<b>[^、。をがにではもと]{2,24}?)"
-                       r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)[?？!！。]*$")
+_TWO_PART_FIRST = re.compile(r"^[^、。をがにではも]{2,24}$")
+_TWO_PART_REST = re.compile(r"^(?P<b>[^、。をがにではもと]{2,24}?)"
+                            r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)[?？!！。]*$")
 _TWO_PART_EN = re.compile(r"^what (?:is|are) (?:the )?(?P<a>[a-z][a-z ]{2,40}?) and (?:the )?(?P<b>[a-z][a-z ]{2,40}?)[?.!]*$")
 
 # English words for kinds of label, each the Japanese head the label's word ends with.
@@ -197,10 +198,17 @@ def _hanging(lines: Sequence[str], i: int) -> list[str]:
     「第４次行政改革・第５次行政改革 ➡ …」 then 「・職員の削減」 「・組織のスリム化」 …"""
     from corpus.normalize import is_bullet
 
+    from corpus.chunker import is_caption
+
     if not lines[i] or is_bullet(lines[i][0]):
         return []
     out = []
-    for line in lines[i + 1:]:
+    rest = list(lines[i + 1:])
+    # A caption (「第６次行政改革」) introduces the plain line after it too.
+    if rest and rest[0] and not is_bullet(rest[0][0]) and is_caption(lines[i], rest[0]) \
+            and not _labels_in_line(rest[0]):
+        out.append(rest.pop(0))
+    for line in rest:
         if not line or not is_bullet(line[0]):
             break
         out.append(line)
@@ -364,10 +372,16 @@ def topic_phrases(question: str, asked: Sequence[Asked]) -> list[list[tuple[str,
     q = _nfkc(question)
     for a in sorted(asked, key=lambda a: -a.start):
         q = q[: a.start] + "　" * (a.end - a.start) + q[a.end:]
+    # The noun an ordinal numbers is part of its name: 「第６次行革」 is the item, not a topic.
+    named = {a.end for a in asked if a.kind.startswith("ord:")}
     phrases: list[list[tuple[str, str]]] = []
     last_end = -2
     for start, end, surface, norm in content_word_spans(q):
         if norm in FRAME_WORDS or surface in FRAME_WORDS or not re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z]", surface):
+            last_end = -2
+            continue
+        if start in named:
+            named.add(end)
             last_end = -2
             continue
         if start == last_end and phrases:
@@ -376,6 +390,12 @@ def topic_phrases(question: str, asked: Sequence[Asked]) -> list[list[tuple[str,
             phrases.append([(surface, norm)])
         last_end = end
     return phrases
+
+
+def _verbal(phrase: Sequence[tuple[str, str]]) -> bool:
+    """A verb or adjective (its dictionary form ends in kana: 引き継ぐ, 新しい): the document may
+    say it in other words (継承), so it does not decide alone."""
+    return len(phrase) == 1 and bool(re.search(r"[\u3041-\u309f]$", phrase[0][1]))
 
 
 _DATE_STRICT = re.compile(r"年度|[0-9０-９]+\s*年(?!間)|[0-9０-９]+\s*月|[0-9０-９]+\s*日|[～〜~]")
@@ -418,9 +438,13 @@ def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "Aske
         return True            # English: the label chose the item; the words are not the document's
     squashed = _squash(text)
     norms = _norms(text)
-    for phrase in topic_phrases(question, asked):
-        if not _phrase_present(phrase, squashed, norms):
-            return False
+    phrases = topic_phrases(question, asked)
+    nouns = [p for p in phrases if not _verbal(p)] or phrases
+    present = sum(_phrase_present(p, squashed, norms) for p in nouns)
+    # Every noun of a one-noun question (「計画期間」); half of several (「どんな方向に転換」 ->
+    # 転換 is said, 方向 is the asker's word).
+    if present * 2 < len(nouns) or (len(nouns) == 1 and not present):
+        return False
     for kind, evidence in (facts(question) if facts is not None else ()):
         if kind == "date":
             evidence = _DATE_STRICT
@@ -720,11 +744,17 @@ def two_parts(question: str) -> tuple[str, str] | None:
     """「計画期間と重点目標は？」 -> ("計画期間は？", "重点目標は？"); None when the question does not
     ask two things joined by と/及び (or "what are A and B")."""
     q = _nfkc(question).strip()
-    m = _TWO_PART.match(q)
-    if m:
-        a, b = m.group("a").strip(), m.group("b").strip()
-        # 「大綱の計画期間とごみの収集日」: the first part's qualifier (大綱の) is its own.
-        return f"{a}は？", f"{b}は？"
+    from index.lexical import content_word_spans
+
+    spans = content_word_spans(q)
+    for sep in re.finditer(r"と|及び|および|、", q):
+        if any(a < sep.start() < b for a, b, _, _ in spans):
+            continue            # the と of ふるさと納税 joins nothing
+        first = q[: sep.start()].strip()
+        m = _TWO_PART_REST.match(q[sep.end():].strip())
+        if m and _TWO_PART_FIRST.match(first):
+            return f"{first}は？", f"{m.group('b').strip()}は？"
+        break
     m = _TWO_PART_EN.match(q.lower())
     if m:
         return f"What is the {m.group('a')}?", f"What is the {m.group('b')}?"
