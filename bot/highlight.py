@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _SENTENCE = re.compile(r"[^。]+。?")
 _HEAD_CAPTION = re.compile(r"^【[^】]*】$")
 TIE = 0.999
+_PERIOD_WORD = re.compile(r"(?:期間|時期|期限|日程)$")
+_CAPTION_CHARS = 8
 # The question asks for a term's name: its heading (「ＰＦＩ（Private Finance Initiative の略）」) answers.
 _NAME_CUE = re.compile(r"正式名称|正式な名前|何の略|なんの略|略称|略語|英語で|stand for|full name|abbreviation|spelled out")
 
@@ -86,16 +88,29 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     if len(pieces) == 1:
         return pieces[0]
     idf = _idf(retriever, document)
+    question = _with_document_terms(question, retriever)
+    asked, siblings = _labels(question, structure)
+    said = unicodedata.normalize("NFKC", question)
+    if structure is not None:
+        # The label's own characters (第, 期, 2) say which item, not which line.
+        from bot.structure import asked_labels
+
+        for a in sorted(asked_labels(said, structure), key=lambda a: -a.start):
+            said = said[: a.start] + " " * (a.end - a.start) + said[a.end:]
     # Numbers alone (「3つの」) say how many, not which line; labels count through ``structure``.
-    words = [(surface, norm, idf(norm)) for surface, norm in content_words(question)
+    words = [(surface, norm, idf(norm)) for surface, norm in content_words(said)
              if re.search(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z]", surface)]
     total = sum(w for _, _, w in words) or 1.0
-    evidence = [e for _, e in asked_kinds if e is not None]
-    asked, siblings = _labels(question, structure)
+    from bot.structure import _DATE_STRICT
+
+    # A date is stated by a year or a day (令和３年度, 9月), not by the word 期間.
+    evidence = [_DATE_STRICT if kind == "date" else e for kind, e in asked_kinds if e is not None]
+    if _DATE_STRICT not in evidence and any(_PERIOD_WORD.search(surface) for surface, _, _ in words):
+        evidence.append(_DATE_STRICT)      # 「期間は？」 is answered by the years, not by the word
     # The item's own label decides only between it and its siblings in the same answer
     # (第１期 and 第２期 in one block); alone it would lift a caption over the line that answers.
     contested = any(label(piece) for piece in pieces for label in siblings)
-    scores = []
+    scores: list[float] = []
     for piece in pieces:
         squashed = _nfkc(piece)
         norms = {n for _, n in content_words(piece)}
@@ -106,8 +121,9 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
         if contested:
             score += total * sum(1 for label in asked if label(piece))
             score -= total * sum(1 for label in siblings if label(piece))
-        if _HEAD_CAPTION.match(piece.strip()):
-            score *= 0.5       # 「【計画期間】」 names the topic; the line under it states it
+        if _HEAD_CAPTION.match(piece.strip()) or (len(piece.strip()) <= _CAPTION_CHARS and piece is not pieces[-1]
+                                                    and not piece.rstrip().endswith("。")):
+            score *= 0.5       # 「【計画期間】」, 「実施計画」 name the topic; the line under them states it
         scores.append(score)
     best = max(scores)
     least = min((w for _, _, w in words), default=1.0)
@@ -117,6 +133,22 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     if best <= 0:
         return pieces[0]
     return "\n".join(p for p, s in zip(pieces, scores) if s >= best * TIE)
+
+
+def _with_document_terms(question: str, retriever) -> str:
+    """An English question with the document's words its terms map to (the retriever's query
+    expansion: "first phase" -> 第1期, "how long" -> 計画期間), so its words can be found in the
+    Japanese lines; a Japanese question as it is."""
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question):
+        return question
+    expand = getattr(getattr(retriever, "lexicon", None), "expansion_terms", None)
+    if expand is None:
+        return question
+    try:
+        terms = expand(question)
+    except Exception:       # a lexicon that cannot read this question adds nothing
+        return question
+    return question + " " + " ".join(terms) if terms else question
 
 
 def _partial(word: str, text: str) -> float:

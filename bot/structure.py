@@ -550,7 +550,9 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
     mentions = [c for c in chunks if any(c.section_id == sid and _squash(line.split("\n")[0]) in _squash(c.text)
                                          for sid, line in scope.lines)]
     topic = topic_phrases(query, scope.asked)
-    if (wants_list or not topic) and scope.roots:
+    asks_fact = bool(facts(query)) if facts is not None else False
+    # 「重点目標２は？」 asks for the item itself: all of it. 「第２次プランはいつまで？」 asks a fact of it.
+    if (wants_list or (not topic and not asks_fact)) and scope.roots:
         root = _best_root(scope, in_tree, query, retriever, document)
         return _as_list(answer, question, root, structure, retriever, document, k, highlight_root=not wants_list)
     ranked_tree, rank = _ranked_in(in_tree, query, retriever, document)
