@@ -55,10 +55,14 @@ SEARCH_DEPTH = 40
 """Passages searched for an item question before the item's own passages are appended."""
 
 # How a question asks for a whole heading, and how it compares two things (NFKC, lower case).
-LIST_CUE = re.compile(r"全部|全て|すべて|一覧|全体を|列挙|リストで|残らず|もれなく|漏れなく|網羅"
+# 「全て」 as a determiner (「全ての事務事業を…」) asks nothing of the kind: only 「全部教えて」,
+# 「すべて挙げて」, 「…を全部」 at the end, 「一覧」.
+LIST_CUE = re.compile(r"(?:全部|全て|すべて|残らず|もれなく|漏れなく)(?:の?(?:取組|取り組み|施策|項目|内容))?(?:を|は)?"
+                      r"(?:教えて|挙げて|あげて|知りたい|見せて|出して|示して|ください|[?？!！。]|$)"
+                      r"|一覧|列挙|リストアップ|リストで"
                       r"|\blist (?:all|every|the)\b|\ball (?:the )?(?:measures|items|goals|policies|actions|points)\b"
-                      r"|\bevery (?:measure|item|goal|policy|action)\b|\blist\b")
-_COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|って)?(?:違い|ちがい|相違|差異|区別|差|どう違|何が違|違う)")
+                      r"|\bevery (?:measure|item|goal|policy|action)\b")
+_COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|って)?(?:違い|ちがい|相違|差異|区別|どう違|何が違)")
 _COMPARE_EN = re.compile(r"difference(?:s)? between (?P<a>.+?) and (?P<b>.+?)[?.!]*$"
                          r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$")
 # 「AとBは？」, 「AとBを教えて」: two noun phrases and nothing else asked of them.
@@ -690,9 +694,18 @@ def _refused(answer: Answer, notice: str, reason: str) -> Answer:
 def compare_terms(question: str) -> tuple[str, str] | None:
     """The two terms of 「AとBの違いは？」 / "difference between A and B", or None."""
     q = _nfkc(question).strip()
-    m = _COMPARE_JA.search(q)
-    if m:
-        return _clean_term(m.group("a")), _clean_term(m.group("b"))
+    if _COMPARE_JA.search(q):
+        from index.lexical import content_word_spans
+
+        spans = content_word_spans(q)
+        for sep in re.finditer(r"と|、", q):
+            if any(a < sep.start() < b for a, b, _, _ in spans):
+                continue        # the と of ふるさと納税 separates nothing
+            m = _COMPARE_JA.match(q[: sep.start()].replace("と", "\u2060").replace("、", "\u2060") + q[sep.start():])
+            if m:
+                return _clean_term(q[: sep.start()]), _clean_term(m.group("b"))
+            break
+        return None
     m = _COMPARE_EN.search(q.lower())
     if m:
         a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("a2"), m.group("b2"))
