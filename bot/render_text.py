@@ -47,9 +47,15 @@ def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -
     lead, others = split_lead(answer)
     if answer.found:
         if answer.highlight.strip():
-            # The exact line first; the passage it comes from follows as context.
-            lines += [f"» {line}" for line in answer.highlight.splitlines() if line.strip()] + [""]
-        lines.append(answer.answer)
+            # The exact line first; the rest of the passage it comes from follows as context.
+            from bot.highlight import without
+
+            lines += [f"» {line}" for line in answer.highlight.splitlines() if line.strip()]
+            rest = without(answer.answer, answer.highlight)
+            if rest.strip():
+                lines += ["", rest]
+        else:
+            lines.append(answer.answer)
         if lead is not None:
             lines.append(f"  — {t['source']}: {citation(lead, document=named)}")
         if answer.notice:
