@@ -581,11 +581,23 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
                 whole = "\n".join(c.text for c in chunks if c.section_id == chunk.section_id)
                 if len(whole) <= SECTION_CHARS:
                     text = whole
+                # The headings from the named item down to the passage, so the quote says whose it is
+                # (「イ 重点目標２ …」 over 「(ｲ) 歳入の確保」 over its bullets).
+                text = "\n".join(_headings_down(structure, scope.roots, chunk.section_id) + [text])
             return replace(answer, found=True, answer=text, sources=tuple(sources),
                            meta={**answer.meta, "reason": "the named item's passage", "structure": "item",
                                  "item_labels": [a.text for a in scope.asked]})
     label = scope.asked[0].text
     return _refused(answer, structure_text(lang, "item_silent", item=label), f"{label} does not say this")
+
+
+def _headings_down(structure: Structure, roots: Sequence[str], section_id: str) -> list[str]:
+    """The heading lines from the named item (one of ``roots``) down to ``section_id``."""
+    chain = structure.ancestors(section_id)
+    for i, sid in enumerate(chain):
+        if sid in roots:
+            return [_heading_line(structure.sections[x]) for x in reversed(chain[: i + 1])]
+    return []
 
 
 def _with_caption(text: str, line: str) -> str:

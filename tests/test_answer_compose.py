@@ -40,11 +40,15 @@ def test_answer_has_the_contract_shape(retriever):
     assert d["answer"] == top["text"]
 
 
-def test_glossary_terms_in_cited_text_get_their_definitions(retriever):
-    a = compose("第６次行政改革の成果は？", retriever, k=1)
-    assert a.found and "業務継続計画（ＢＣＰ）" in a.answer
+def test_glossary_notes_for_terms_of_the_question_or_the_highlighted_line(retriever):
+    a = compose("第６次行政改革で業務継続計画はどうした？", retriever, k=1)
+    assert a.found and "業務継続計画（ＢＣＰ）" in a.answer and "業務継続計画" in a.highlight
     assert [g.term for g in a.glossary] == ["業務継続計画（ＢＣＰ）"]
     assert "重要業務をなるべく中断させず" in a.glossary[0].definition
+    b = compose("第６次行政改革の成果は？", retriever, k=1)
+    assert b.found and "業務継続計画（ＢＣＰ）" in b.answer
+    for note in b.glossary:         # a term of the quoted passage gets a note only when its line is highlighted
+        assert note.term.split("（")[0] in b.highlight
 
 
 def test_definition_question_answers_from_the_glossary(retriever):

@@ -56,7 +56,7 @@ def main() -> int:
             (ROOT / "benchmarks/issue12/dev/c_structure.tsv").read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
     services = {}
-    right, by_kind = 0, {}
+    right, strict, by_kind = 0, 0, {}
     for doc, question, kind, gold, forbidden in rows:
         qa = services.get(doc) or services.setdefault(doc, service(doc, args.data))
         a = qa.ask(question)
@@ -69,14 +69,23 @@ def main() -> int:
             bad = [f for f in forbidden.split("｜") if forbidden != "-" and squash(f) in squash(a.answer)]
             ok = a.found and not missing and not bad
             why = "" if ok else f"found={a.found} missing={missing} forbidden={bad} {a.meta.get('reason', '')}"
+        # benchmarks/eval_issue12.py's rule: golds in answer + highlight only (not notice, not citation)
+        said = squash(a.answer + "\n" + a.to_dict().get("highlight", ""))
+        strict_ok = (not a.found) if gold == "-" else (
+            a.found and all(squash(g) in said for g in gold.split("｜"))
+            and not any(forbidden != "-" and squash(f) in squash(a.answer) for f in forbidden.split("｜")))
+        strict += strict_ok
+        if ok and not strict_ok:
+            why = "correct, but a gold is only in the notice or citation"
         right += ok
         k = by_kind.setdefault(kind, [0, 0])
         k[0] += ok
         k[1] += 1
-        if not ok or args.v:
+        if not ok or not strict_ok or args.v:
             print(f"{'ok ' if ok else 'BAD'} [{doc}/{kind}] {question}  {why}")
             if args.v:
                 print("   ", a.answer.replace("\n", " / ")[:200], "|", a.to_dict().get("notice", ""))
+    print(f"structure (answer + highlight only, as eval_issue12): {strict}/{len(rows)} = {strict / len(rows):.3f}")
     print(f"structure: {right}/{len(rows)} = {right / len(rows):.3f}  " +
           "  ".join(f"{k} {v[0]}/{v[1]}" for k, v in by_kind.items()))
     # share of dev questions whose gold text is in highlight
