@@ -295,7 +295,9 @@ def asked_labels(question: str, structure: Structure) -> list[Asked]:
             add("ord:" + m.group(2), m.group(1), m)
     words = sorted(structure.label_words(), key=len, reverse=True)
     for w in words:
-        for m in re.finditer(re.escape(w) + rf"\s*([0-9]{{1,2}}|{_ROMAN_NFKC}|[一二三四五六七八九十]{{1,3}})(?![0-9つ個件人年月日円%])", q):
+        # The word ends no longer compound (電柱１本 is no 柱１) and the number counts nothing.
+        for m in re.finditer(r"(?<![\u3400-\u9fff\u30a0-\u30ff])" + re.escape(w) +
+                             rf"\s*([0-9]{{1,2}}|{_ROMAN_NFKC}|[一二三四五六七八九十]{{1,3}})(?![0-9つ個件人年月日円%本回倍])", q):
             add("label:" + w, m.group(1), m)
     lower = q.lower()
     for m in _EN_LABEL.finditer(lower):
@@ -668,9 +670,7 @@ def _as_list(answer: Answer, question: str, root: str, structure: Structure, ret
                                                             {c.id for c in in_tree})][: k - 1]
     notice = structure_text(lang, "list_left_out", n=left, section=crumb) if left else ""
     meta = {**answer.meta, "reason": "the whole heading asked", "structure": "list", "list_root": root,
-            "left_out": left}
-    if highlight_root:
-        meta["highlight"] = _heading_line(sec)
+            "left_out": left, "highlight": _heading_line(sec)}    # the heading names what is listed
     return replace(answer, found=True, answer="\n".join(kept), sources=(lead, *others), notice=notice,
                    meta=meta)
 
