@@ -370,9 +370,11 @@ def _mentions_label(text: str, asked: Asked) -> bool:
 
 
 # --- what the question asks of the item ------------------------------------------------------
-def topic_phrases(question: str, asked: Sequence[Asked]) -> list[list[tuple[str, str]]]:
+def topic_phrases(question: str, asked: Sequence[Asked], title: str = "") -> list[list[tuple[str, str]]]:
     """The question's content words without its labels and frame words (取組, 内容, 全部 …),
-    grouped into phrases of adjacent words (「計画期間」 is one phrase, 「歳入の確保」 two)."""
+    grouped into phrases of adjacent words (「計画期間」 is one phrase, 「歳入の確保」 two). A phrase
+    of the document's ``title`` (「プランの基本方針Ⅲ」, 「大綱の重点目標２」) names the document, not
+    a topic, and is left out."""
     from index.lexical import content_word_spans
 
     q = _nfkc(question)
@@ -395,7 +397,8 @@ def topic_phrases(question: str, asked: Sequence[Asked]) -> list[list[tuple[str,
         else:
             phrases.append([(surface, norm)])
         last_end = end
-    return phrases
+    key = _squash(title)
+    return [p for p in phrases if not key or _squash("".join(su for su, _ in p)) not in key]
 
 
 def _verbal(phrase: Sequence[tuple[str, str]]) -> bool:
@@ -436,7 +439,8 @@ def _norms(text: str) -> frozenset[str]:
     return frozenset(n for _, n in content_words(text))
 
 
-def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "AskedFacts | None" = None) -> bool:
+def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "AskedFacts | None" = None,
+                  title: str = "") -> bool:
     """Does ``text`` (a passage with its headings) speak of what ``question`` asks of the item:
     every phrase of the question (:func:`topic_phrases`) in it, and every kind of fact asked
     (a date, an amount …) stated by it?"""
@@ -444,7 +448,7 @@ def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "Aske
         return True            # English: the label chose the item; the words are not the document's
     squashed = _squash(text)
     norms = _norms(text)
-    phrases = topic_phrases(question, asked)
+    phrases = topic_phrases(question, asked, title)
     nouns = [p for p in phrases if not _verbal(p)] or phrases
     present = sum(_phrase_present(p, squashed, norms) for p in nouns)
     # Every noun of a one-noun question (「計画期間」); half of several (「どんな方向に転換」 ->
@@ -555,7 +559,7 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
     in_tree = [c for c in chunks if c.section_id in scope.sections]
     mentions = [c for c in chunks if any(c.section_id == sid and _squash(line.split("\n")[0]) in _squash(c.text)
                                          for sid, line in scope.lines)]
-    topic = topic_phrases(query, scope.asked)
+    topic = topic_phrases(query, scope.asked, document.title)
     asks_fact = bool(facts(query)) if facts is not None else False
     # 「重点目標２は？」 asks for the item itself: all of it. 「第２次プランはいつまで？」 asks a fact of it.
     if (wants_list or (not topic and not asks_fact)) and scope.roots:
@@ -570,7 +574,7 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
             lines = [line for sid, line in scope.lines
                      if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
             text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, line) for line in lines)
-        if answers_topic(query, scope.asked, text, facts):
+        if answers_topic(query, scope.asked, text, facts, document.title):
             sources = [_source(chunk, 1, retriever, rank.get(chunk.id, (0, 0.0))[1])]
             sources += [replace(s, rank=len(sources) + i + 1) for i, s in
                         enumerate(s for s in answer.sources if s.id != chunk.id)][: k - 1]
