@@ -416,7 +416,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         current: the admin's choice of current document (``reformbot index current-document``);
             None or an id the index does not hold: the newest document.
         structured: reshape the answer by the document's structure (:mod:`bot.structure`: named
-            items, whole lists, comparisons, two-part questions); False for the parts of a question.
+            items, whole lists, comparisons, two-part questions); False for the passage answer only.
 
     Returns:
         The :class:`Answer`: ``answer`` quotes the top passage when ``found``; ``sources`` are the
@@ -479,9 +479,10 @@ def _shaped(answer: Answer, question: str, retriever: "Retriever", k: int, thres
     if structured:
         from bot.structure import reshape
 
+        # A part of a two-part question is a question of its own (named items included).
         answer = reshape(answer, question, retriever,
-                         lambda part: compose(part, retriever, k, thresholds=thresholds, current=current,
-                                              structured=False), k, facts=_facts_with_evidence)
+                         lambda part: compose(part, retriever, k, thresholds=thresholds, current=current),
+                         k, facts=_facts_with_evidence)
     return finish(answer, question, retriever, facts=_facts_with_evidence)
 
 

@@ -562,6 +562,15 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
     topic = topic_phrases(query, scope.asked, document.title)
     asks_fact = bool(facts(query)) if facts is not None else False
     # 「重点目標２は？」 asks for the item itself: all of it. 「第２次プランはいつまで？」 asks a fact of it.
+    if (wants_list or (not topic and not asks_fact)) and len(scope.roots) > 1 \
+            and len({a.kind for a in scope.asked}) == 1 and len(scope.asked) > 1:
+        # 「基本方針Ⅰと基本方針Ⅱの取組は？」: each named item, in the document's order.
+        parts = [_as_list(answer, question, r, structure, retriever, document, k, share=len(scope.roots))
+                 for r in scope.roots]
+        sources = tuple(replace(p.sources[0], rank=i + 1) for i, p in enumerate(parts))
+        return replace(parts[0], answer="\n\n".join(p.answer for p in parts), sources=sources[:max(k, len(parts))],
+                       notice=" ".join(dict.fromkeys(p.notice for p in parts if p.notice)),
+                       meta={**parts[0].meta, "highlight": "\n".join(p.meta["highlight"] for p in parts)})
     if (wants_list or (not topic and not asks_fact)) and scope.roots:
         root = _best_root(scope, in_tree, query, retriever, document)
         return _as_list(answer, question, root, structure, retriever, document, k, highlight_root=not wants_list)
@@ -646,7 +655,7 @@ def subtree_lines(structure: Structure, root: str) -> list[tuple[int, str, str]]
 
 
 def _as_list(answer: Answer, question: str, root: str, structure: Structure, retriever: "Retriever",
-             document: "Document", k: int, *, highlight_root: bool = False) -> Answer:
+             document: "Document", k: int, *, highlight_root: bool = False, share: int = 1) -> Answer:
     """The subtree under ``root`` as the answer: its heading, each sub-heading with its items."""
     from bot.messages import structure_text
 
@@ -656,7 +665,7 @@ def _as_list(answer: Answer, question: str, root: str, structure: Structure, ret
     left = 0
     size = 0
     for depth, kind, text in rows:
-        if size + len(text) + 1 > LIST_CHARS:
+        if size + len(text) + 1 > LIST_CHARS // share:
             left += 1 if kind == "item" else 0
             continue
         kept.append(text)
@@ -748,26 +757,80 @@ def _definition(term: str, retriever: "Retriever", document: "Document"):
     return None
 
 
+def _definition_quote(term: str, retriever: "Retriever", document: "Document") -> tuple[str, Source] | None:
+    hit = _definition(term, retriever, document)
+    return (quote(hit.chunk), _source(hit.chunk, 1, retriever, hit.score)) if hit is not None else None
+
+
+def _item_quote(term: str, structure: Structure, retriever: "Retriever",
+                document: "Document") -> tuple[str, Source] | None:
+    """A compared term that is an item of the document (「重点目標２」, 「第１期」): its heading and
+    what is under it, or the line that names it."""
+    scope = scope_of(term, structure)
+    if scope is None or scope.missing:
+        return None
+    chunks = _chunks_of(retriever, document)
+    if scope.roots:
+        root = scope.roots[0]
+        lines, size = [], 0
+        for _, _, text in subtree_lines(structure, root):
+            if size + len(text) > LIST_CHARS // 2:
+                break
+            lines.append(text)
+            size += len(text) + 1
+        sec = structure.sections[root]
+        first = next((c for c in chunks if c.section_id in structure.subtree(root)), None)
+        ref = _source(first, 1, retriever).document if first is not None else None
+        return "\n".join(lines), Source(rank=1, text="\n".join(lines), section=" › ".join(sec.path), page=sec.page,
+                                        score=1.0, kind="body", id=root, document=ref,
+                                        page_label=document.cite_page(sec.page))
+    for sid, line in scope.lines:
+        chunk = next((c for c in chunks if c.section_id == sid and _squash(line.split("\n")[0]) in _squash(c.text)), None)
+        if chunk is not None:
+            return _with_caption(chunk.text, line), _source(chunk, 1, retriever)
+    return None
+
+
 def _compare(answer: Answer, question: str, terms: tuple[str, str], retriever: "Retriever",
              document: "Document", k: int) -> Answer | None:
     from bot.messages import structure_text
 
     lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
-    found = [(t, _definition(t, retriever, document)) for t in terms]
-    have = [(t, h) for t, h in found if h is not None]
+    structure = structure_of(document)
+    found = [(t, _item_quote(t, structure, retriever, document) or _definition_quote(t, retriever, document))
+             for t in terms]
+    have = [(t, q) for t, q in found if q is not None]
     if not have:
         return None
-    if len(have) == 2 and have[0][1].chunk.id == have[1][1].chunk.id:
+    if len(have) == 2 and have[0][1][0] == have[1][1][0]:
         return None
-    text = "\n\n".join(quote(h.chunk) for _, h in have)
-    sources = [_source(h.chunk, i + 1, retriever, h.score) for i, (_, h) in enumerate(have)]
+    text = "\n\n".join(q[0] for _, q in have)
+    # Each term's line: an item's heading, a glossary entry's definition, else the line naming it.
+    lines = [_compared_line(q[0], q[1], t) for t, q in have]
+    sources = [replace(q[1], rank=i + 1) for i, (_, q) in enumerate(have)]
     sources += [replace(s, rank=len(sources) + i + 1) for i, s in
                 enumerate(s for s in answer.sources if s.id not in {x.id for x in sources})][: max(0, k - len(sources))]
-    missing = [t for t, h in found if h is None]
-    notice = structure_text(lang, "part_missing", part=missing[0]) if missing else ""
+    missing = [t for t, q in found if q is None]
+    notice = ""
+    if missing:
+        gone = scope_of(missing[0], structure)
+        notice = (structure_text(lang, "no_such_item", item=gone.missing[0].text,
+                                 existing=("、" if lang == "ja" else ", ").join(gone.existing))
+                  if gone is not None and gone.missing and gone.existing
+                  else structure_text(lang, "part_missing", part=missing[0]))
     return replace(answer, found=True, answer=text, sources=tuple(sources), notice=notice,
                    meta={**answer.meta, "reason": "two terms compared", "structure": "compare",
-                         "terms": list(terms)})
+                         "terms": list(terms), "highlight": "\n".join(x for x in lines if x)})
+
+
+def _compared_line(text: str, source: Source, term: str) -> str:
+    lines = [x for x in text.split("\n") if x.strip()]
+    if not lines:
+        return ""
+    if source.kind == "glossary" and len(lines) > 1:
+        return lines[1]
+    key = _squash(term)
+    return next((x for x in lines if key in _squash(x)), lines[0])
 
 
 # --- two-part questions -------------------------------------------------------------------------
@@ -831,7 +894,7 @@ def _two_part(answer: Answer, question: str, parts: tuple[str, str], compose: Ca
     missing = [re.sub(r"(?:は？|\?)$", "", p) for p, x in zip(parts, (a, b)) if not x.found]
     notice = structure_text(lang, "part_missing", part=missing[0].removeprefix("What is the ")) if missing else ""
     glossary = tuple(dict.fromkeys(a.glossary + b.glossary))
-    highlights = [x.meta.get("highlight") for x in answered if x.meta.get("highlight")]
+    highlights = [x.highlight or x.meta.get("highlight") for x in answered if x.highlight or x.meta.get("highlight")]
     meta = {**answer.meta, "reason": "two questions in one", "structure": "twopart", "parts": list(parts)}
     if highlights:
         meta["highlight"] = "\n".join(highlights)

@@ -255,3 +255,14 @@ def test_cli_prints_the_highlight_first(monkeypatch, real_settings):
     assert r.exit_code == 0, r.output
     first = r.output.strip().splitlines()[0]
     assert first.startswith("» ") and "20億円を超える財源を確保" in first
+
+
+def test_two_named_items_compared_or_listed_each_from_its_own_subtree(small_qa):
+    compared = small_qa.ask("目標１と目標２の違いは？")
+    assert compared.found and "窓口をわかりやすくする" in compared.answer and "働き方を変える" in compared.answer
+    assert {s.section.split(" › ")[-1] for s in compared.sources[:2]} == {"目標１ 窓口をわかりやすくする",
+                                                                          "目標２ 働き方を変える"}
+    _highlight_is_verbatim(compared)
+    both = small_qa.ask("目標１と目標２の取組は？")
+    assert both.found and "押印" in both.answer and "テレワーク" in both.answer
+    assert both.answer.index("押印") < both.answer.index("テレワーク")
