@@ -57,18 +57,23 @@ SEARCH_DEPTH = 40
 # How a question asks for a whole heading, and how it compares two things (NFKC, lower case).
 # 「全て」 as a determiner (「全ての事務事業を…」) asks nothing of the kind: only 「全部教えて」,
 # 「すべて挙げて」, 「…を全部」 at the end, 「一覧」.
-LIST_CUE = re.compile(r"(?:全部|全て|すべて|残らず|もれなく|漏れなく)(?:の?(?:取組|取り組み|施策|項目|内容))?(?:を|は)?"
+LIST_CUE = re.compile(r"網羅的に|(?:全部|全て|すべて|残らず|もれなく|漏れなく)(?:の?(?:取組|取り組み|施策|項目|内容))?(?:を|は)?"
                       r"(?:教えて|挙げて|あげて|知りたい|見せて|出して|示して|ください|[?？!！。]|$)"
                       r"|一覧|列挙|リストアップ|リストで"
                       r"|\blist (?:all|every|the)\b|\ball (?:the )?(?:measures|items|goals|policies|actions|points)\b"
                       r"|\bevery (?:measure|item|goal|policy|action)\b")
-_COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|って)?(?:違い|ちがい|相違|差異|区別|どう違|何が違)")
+_COMPARE_JA = re.compile(r"^(?P<a>.+?)(?:と|、)(?P<b>.+?)(?:と)?(?:の|は|って)?(?:違い|ちがい|相違|差異|区別|どう違|何が違|同じ(?:もの)?(?:です)?か?[?？]|異なる|比較)")
 _COMPARE_EN = re.compile(r"difference(?:s)? between (?P<a>.+?) and (?P<b>.+?)[?.!]*$"
-                         r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$")
+                         r"|^(?:how (?:does|do|is|are) )?(?P<a2>.+?) (?:differ from|different from|vs\.?|versus|compared (?:to|with)) (?P<b2>.+?)[?.!]*$"
+                         r"|^compare (?P<a3>.+?) (?:and|with|to) (?P<b3>.+?)[?.!]*$")
 # 「AとBは？」, 「AとBを教えて」: two noun phrases and nothing else asked of them.
 _TWO_PART_FIRST = re.compile(r"^[^、。をがにではも]{2,24}$")
 _TWO_PART_REST = re.compile(r"^(?P<b>[^、。をがにではもと]{2,24}?)"
                             r"(?:は|って|を教えて(?:ください)?|について(?:教えて(?:ください)?)?|を知りたい)[?？!！。]*$")
+# "What is the plan period, and who checks progress?": two questions, each with its own question word.
+_TWO_QUESTIONS_EN = re.compile(r"^(?P<a>(?:what|who|when|how|where|which)\b.+?)\s*(?:,\s*and|,|\band)\s+(?P<b>(?:what|who|when|how|where|which)\b.+)$", re.I)
+# 「計画期間は？重点目標は？」: two questions, each ending in its own question mark.
+_TWO_QUESTIONS_JA = re.compile(r"^(?P<a>[^?？]{2,40}[?？])\s*(?P<b>[^?？]{2,40}[?？])$")
 _TWO_PART_EN = re.compile(r"^what (?:is|are) (?:the )?(?P<a>[a-z][a-z ]{2,40}?) and (?:the )?(?P<b>[a-z][a-z ]{2,40}?)[?.!]*$")
 
 # English words for kinds of label, each the Japanese head the label's word ends with.
@@ -733,7 +738,7 @@ def compare_terms(question: str) -> tuple[str, str] | None:
         return None
     m = _COMPARE_EN.search(q.lower())
     if m:
-        a, b = (m.group("a"), m.group("b")) if m.group("a") else (m.group("a2"), m.group("b2"))
+        a, b = next((m.group(x), m.group(y)) for x, y in (("a", "b"), ("a2", "b2"), ("a3", "b3")) if m.group(x))
         return _clean_term(a), _clean_term(b)
     return None
 
@@ -845,10 +850,16 @@ def two_parts(question: str) -> tuple[str, str] | None:
         if any(a < sep.start() < b for a, b, _, _ in spans):
             continue            # the と of ふるさと納税 joins nothing
         first = q[: sep.start()].strip()
-        m = _TWO_PART_REST.match(q[sep.end():].strip())
+        m = _TWO_PART_REST.match(q[sep.end():].strip(" 、"))
         if m and _TWO_PART_FIRST.match(first):
             return f"{first}は？", f"{m.group('b').strip()}は？"
         break
+    m = _TWO_QUESTIONS_JA.match(q)
+    if m:
+        return m.group("a").strip(), re.sub(r"^(?:and|also|それと|あと|また)[,、\s]*", "", m.group("b").strip(), flags=re.I)
+    m = _TWO_QUESTIONS_EN.match(q)
+    if m:
+        return m.group("a").rstrip(" ,?") + "?", m.group("b").strip()
     m = _TWO_PART_EN.match(q.lower())
     if m:
         return f"What is the {m.group('a')}?", f"What is the {m.group('b')}?"
