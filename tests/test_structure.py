@@ -266,3 +266,27 @@ def test_two_named_items_compared_or_listed_each_from_its_own_subtree(small_qa):
     both = small_qa.ask("目標１と目標２の取組は？")
     assert both.found and "押印" in both.answer and "テレワーク" in both.answer
     assert both.answer.index("押印") < both.answer.index("テレワーク")
+
+
+def test_slack_thread_answer_shows_the_exact_line_first_and_the_missing_item_notice(tmp_path, real_qa):
+    """Through the real server and signed Slack events (the emulator records the posts)."""
+    from slack_helpers import mention, slack_harness
+
+    from bot.server import create_app
+
+    def real_server(settings, qa):
+        web = create_app(settings, qa=qa)
+        [route] = [r for r in web.routes if getattr(r, "path", "") == "/slack/events"]
+        return web, route.endpoint.bolt_app
+
+    with slack_harness(tmp_path / "data", real_qa, starlette_app=real_server) as slack:
+        slack.event(mention("ふるさと納税でいくら確保した？", channel="C0GYOKAKU"))
+        [post] = slack.emulator.wait_for("chat.postMessage", timeout=30)
+        sections = [b["text"]["text"] for b in post["blocks"] if b["type"] == "section"]
+        first = sections[1]                 # after the heading: the highlight, in bold
+        assert first.startswith("*") and "20億円を超える財源を確保" in first
+        assert "20億円を超える財源を確保" not in "".join(sections[2:3])   # the context below is the rest
+        slack.event(mention("重点目標４は何ですか", channel="C0GYOKAKU"))
+        [_, refused] = slack.emulator.wait_for("chat.postMessage", count=2, timeout=30)
+        body = json.dumps(refused["blocks"], ensure_ascii=False)
+        assert "重点目標１" in body and "重点目標３" in body and "重点目標4" in body
