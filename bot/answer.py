@@ -473,17 +473,32 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
 
 def _shaped(answer: Answer, question: str, retriever: "Retriever", k: int, thresholds: Thresholds,
             current: str | None, structured: bool) -> Answer:
-    """The structure step (:mod:`bot.structure`) and the exact line (:mod:`bot.highlight`)."""
+    """The structure step (:mod:`bot.structure`) and the exact line (:mod:`bot.highlight`).
+
+    Either step failing on an unforeseen document leaves the passage answer as it was (logged):
+    a shaping step never costs the staff member the answer itself."""
+    import logging
+    from dataclasses import replace
+
     from bot.highlight import finish
 
+    plain = answer
     if structured:
         from bot.structure import reshape
 
-        # A part of a two-part question is a question of its own (named items included).
-        answer = reshape(answer, question, retriever,
-                         lambda part: compose(part, retriever, k, thresholds=thresholds, current=current),
-                         k, facts=_facts_with_evidence)
-    return finish(answer, question, retriever, facts=_facts_with_evidence)
+        try:
+            # A part of a two-part question is a question of its own (named items included).
+            answer = reshape(answer, question, retriever,
+                             lambda part: compose(part, retriever, k, thresholds=thresholds, current=current),
+                             k, facts=_facts_with_evidence)
+        except Exception:
+            logging.getLogger(__name__).exception("structure step failed for %r; passage answer kept", question)
+            answer = plain
+    try:
+        return finish(answer, question, retriever, facts=_facts_with_evidence)
+    except Exception:
+        logging.getLogger(__name__).exception("highlight failed for %r; answer without it", question)
+        return replace(answer, highlight="")
 
 
 def _facts_with_evidence(question: str) -> list[tuple[str, "re.Pattern | None"]]:

@@ -84,3 +84,15 @@ def test_concurrent_questions_get_the_same_answers_as_one_at_a_time(retriever):
     with ThreadPoolExecutor(max_workers=6) as pool:
         together = list(pool.map(lambda q: compose(q, retriever).to_dict(), questions))
     assert together == [alone[q] for q in questions]
+
+
+def test_a_failing_structure_step_keeps_the_passage_answer(retriever, monkeypatch, caplog):
+    import bot.structure
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unforeseen document")
+
+    monkeypatch.setattr(bot.structure, "reshape", broken)
+    a = compose("第７次大綱の計画期間は？", retriever, k=3)
+    assert a.found and a.answer and a.highlight
+    assert "structure step failed" in caplog.text
