@@ -540,11 +540,20 @@ def _source(chunk, rank: int, retriever: "Retriever", score: float = 0.0) -> Sou
                   page_label=doc.cite_page(chunk.page) if doc is not None else "")
 
 
+_RANKS: dict[tuple, dict] = {}
+
+
 def _ranked_in(scope_chunks, query: str, retriever: "Retriever", document: "Document"):
     """The scope's chunks, best first: by the retriever's rank, then in document order."""
-    hits = retriever.search(query, k=SEARCH_DEPTH, documents=[document.id]) \
-        if len(retriever.documents) > 1 else retriever.search(query, k=SEARCH_DEPTH)
-    rank = {h.chunk.id: (i, h.score) for i, h in enumerate(hits)}
+    key = (id(retriever), query, document.id)
+    rank = _RANKS.get(key)
+    if rank is None:
+        hits = retriever.search(query, k=SEARCH_DEPTH, documents=[document.id]) \
+            if len(retriever.documents) > 1 else retriever.search(query, k=SEARCH_DEPTH)
+        rank = {h.chunk.id: (i, h.score) for i, h in enumerate(hits)}
+        if len(_RANKS) >= 8:        # one question's searches are reused; nothing is kept for long
+            _RANKS.clear()
+        _RANKS[key] = rank
     order = {c.id: i for i, c in enumerate(scope_chunks)}
     return sorted(scope_chunks, key=lambda c: (rank.get(c.id, (SEARCH_DEPTH + order[c.id], 0.0))[0])), rank
 
