@@ -596,7 +596,8 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
             # A mention counts by its own line (and the caption it hangs from), not its neighbours.
             lines = [line for sid, line in scope.lines
                      if sid == chunk.section_id and _squash(line.split("\n")[0]) in _squash(chunk.text)]
-            text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, line) for line in lines)
+            text = chunk.section + "\n" + "\n".join(_with_caption(chunk.text, _near_label(line, scope.asked))
+                                                     for line in lines)
         if answers_topic(query, scope.asked, text, facts, document.title):
             sources = [_source(chunk, 1, retriever, rank.get(chunk.id, (0, 0.0))[1])]
             sources += [replace(s, rank=len(sources) + i + 1) for i, s in
@@ -627,6 +628,27 @@ def _headings_down(structure: Structure, roots: Sequence[str], section_id: str) 
         if sid in roots:
             return [_heading_line(structure.sections[x]) for x in reversed(chain[: i + 1])]
     return []
+
+
+def _near_label(mention: str, asked: Sequence[Asked]) -> str:
+    """A mention with its first line cut to what speaks of the label: the clause it stands in
+    (「第６次行政改革の理念としていた「…」を継承し、」 — not 「次に掲げる事項を重点目標に掲げ」 further
+    on, which is about the plan itself) and the sentence before it, which the label's sentence
+    continues (「令和３年度に…計画を策定し…。第１期計画の期間が満了…」); the bullets under it kept."""
+    first, *rest = mention.split("\n")
+    n = _nfkc(first)
+    at = [(n.find(a.text), len(a.text)) for a in asked if a.text and n.find(a.text) >= 0]
+    if not at or len(n) != len(first):
+        return mention
+    start = min(p for p, _ in at)
+    end = max(p + length for p, length in at)
+    stop = re.compile(r"[、。,]")
+    m = stop.search(n, end + 2)
+    clause_end = m.end() if m else len(n)
+    sentence_start = n.rfind("。", 0, start) + 1
+    before = n.rfind("。", 0, max(sentence_start - 1, 0)) + 1 if sentence_start > 0 else sentence_start
+    lead = first[before:sentence_start] if sentence_start > 0 else ""
+    return "\n".join([lead + first[max(sentence_start, start - 8):clause_end], *rest])
 
 
 def _with_caption(text: str, line: str) -> str:

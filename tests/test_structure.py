@@ -163,6 +163,11 @@ def test_outline_goal_questions(real_qa):
     assert not four.found and "重点目標１" in four.notice and "重点目標３" in four.notice
     sixth = real_qa.ask("第６次の計画期間は？")
     assert not sixth.found and sixth.answer == ""
+    # 「…第６次行政改革の理念としていた…を継承し、次に掲げる事項を重点目標に掲げ」: the goals are
+    # the current plan's, named beyond the clause that speaks of 第６次.
+    assert not real_qa.ask("第６次大綱の重点目標は？").found
+    idea = real_qa.ask("第６次行革の理念は引き継がれる？")
+    assert idea.found and "継承" in idea.answer
     second = real_qa.ask("第２期実施計画の期間は？")
     assert second.found and "令和６年度から令和８年度まで" in second.highlight
     assert "第１期" not in second.highlight
