@@ -275,9 +275,14 @@ class Asked:
 
     kind: str
     value: int
-    text: str              # as the question writes it
+    text: str              # NFKC, as matched
     start: int = 0
     end: int = 0
+    written: str = ""      # as the question writes it (「重点目標４」), for notices
+
+    @property
+    def shown(self) -> str:
+        return self.written or self.text
 
 
 def asked_labels(question: str, structure: Structure) -> list[Asked]:
@@ -293,7 +298,8 @@ def asked_labels(question: str, structure: Structure) -> list[Asked]:
         span = (m.start(group), m.end(group))
         if v and not any(a < span[1] and span[0] < b for a, b in taken):
             taken.append(span)
-            out.append(Asked(kind, v, m.group(group), *span))
+            written = question[span[0]: span[1]] if len(question) == len(q) else m.group(group)
+            out.append(Asked(kind, v, m.group(group), *span, written=written))
 
     for m in _ORDINAL_Q.finditer(q):
         if "ord:" + m.group(2) in structure.kinds:
@@ -566,8 +572,8 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
     lang = "en" if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question) else "ja"
     if scope.missing:
         names = "、".join(scope.existing) if lang == "ja" else ", ".join(scope.existing)
-        notice = structure_text(lang, "no_such_item", item=scope.missing[0].text, existing=names) if names \
-            else structure_text(lang, "no_such_item_none", item=scope.missing[0].text)
+        notice = structure_text(lang, "no_such_item", item=scope.missing[0].shown, existing=names) if names \
+            else structure_text(lang, "no_such_item_none", item=scope.missing[0].shown)
         return _refused(answer, notice, "the document has no " + scope.missing[0].text)
     chunks = _chunks_of(retriever, document)
     in_tree = [c for c in chunks if c.section_id in scope.sections]
@@ -617,8 +623,8 @@ def _item(answer: Answer, question: str, query: str, scope: Scope, structure: St
             return replace(answer, found=True, answer=text, sources=tuple(sources),
                            meta={**answer.meta, "reason": "the named item's passage", "structure": "item",
                                  "item_labels": [a.text for a in scope.asked]})
-    label = scope.asked[0].text
-    return _refused(answer, structure_text(lang, "item_silent", item=label), f"{label} does not say this")
+    label = scope.asked[0]
+    return _refused(answer, structure_text(lang, "item_silent", item=label.shown), f"{label.text} does not say this")
 
 
 def _headings_down(structure: Structure, roots: Sequence[str], section_id: str) -> list[str]:
@@ -850,7 +856,7 @@ def _compare(answer: Answer, question: str, terms: tuple[str, str], retriever: "
     notice = ""
     if missing:
         gone = scope_of(missing[0], structure)
-        notice = (structure_text(lang, "no_such_item", item=gone.missing[0].text,
+        notice = (structure_text(lang, "no_such_item", item=gone.missing[0].shown,
                                  existing=("、" if lang == "ja" else ", ").join(gone.existing))
                   if gone is not None and gone.missing and gone.existing
                   else structure_text(lang, "part_missing", part=missing[0]))

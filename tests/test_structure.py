@@ -94,7 +94,7 @@ def test_item_question_is_answered_from_that_item_not_a_sibling(small_qa):
 def test_item_the_document_does_not_have_is_refused_naming_the_ones_it_has(small_qa):
     a = small_qa.ask("目標３の取組は？")
     assert not a.found and a.answer == "" and a.highlight == ""
-    assert "目標１" in a.notice and "目標２" in a.notice and "目標3" in a.notice
+    assert "目標１" in a.notice and "目標２" in a.notice and "「目標３」" in a.notice
 
 
 def test_item_silent_on_what_is_asked_is_refused(small_qa):
@@ -294,4 +294,4 @@ def test_slack_thread_answer_shows_the_exact_line_first_and_the_missing_item_not
         slack.event(mention("重点目標４は何ですか", channel="C0GYOKAKU"))
         [_, refused] = slack.emulator.wait_for("chat.postMessage", count=2, timeout=30)
         body = json.dumps(refused["blocks"], ensure_ascii=False)
-        assert "重点目標１" in body and "重点目標３" in body and "重点目標4" in body
+        assert "重点目標１" in body and "重点目標３" in body and "「重点目標４」" in body
