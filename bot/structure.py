@@ -347,6 +347,27 @@ def scope_of(question: str, structure: Structure) -> Scope | None:
     asked = [a for a in asked_labels(question, structure) if (a.kind, a.value) not in structure.whole]
     if not asked:
         return None
+    return _scope_for(asked, structure)
+
+
+def siblings_named(scope: Scope) -> bool:
+    """Does the question name several items of one kind (「第１期と第２期」, 「柱１と柱２」)? Each is
+    then answered from its own place, not from one that names them all."""
+    return len(scope.asked) > 1 and len({a.kind for a in scope.asked}) == 1 \
+        and len({a.value for a in scope.asked}) == len(scope.asked)
+
+
+def each_sibling(scope: Scope, structure: Structure) -> list[Scope]:
+    """One scope per item of :func:`siblings_named`, each keeping every label as asked (so none of
+    them counts as a topic word of the others)."""
+    out = []
+    for a in scope.asked:
+        one = _scope_for([a], structure)
+        out.append(one if one.missing else replace(one, asked=scope.asked))
+    return out
+
+
+def _scope_for(asked: Sequence[Asked], structure: Structure) -> Scope:
     missing = [a for a in asked if a.value not in structure.kinds.get(a.kind, {})]
     if missing:
         kind = structure.kinds[missing[0].kind]
@@ -501,6 +522,14 @@ def reshape(answer: Answer, question: str, retriever: "Retriever",
     if scope is None and query != question:
         scope = scope_of(question, structure)
     wants_list = bool(LIST_CUE.search(_nfkc(question).lower()))
+    if scope is not None and siblings_named(scope) and (scope.missing or not (wants_list or not topic_phrases(
+            query, scope.asked, document.title))):
+        # 「第１期と第２期の期間は？」: each item answers for itself; together, or which one does not
+        # (「第１期と第３期の…」: 第１期's, and a notice that there is no 第３期).
+        parts = [_item(answer, question, query, one, structure, retriever, document, k, wants_list, facts)
+                 for one in each_sibling(scope, structure)]
+        return _joined(answer, parts, k) or replace(
+            parts[-1], notice=" ".join(dict.fromkeys(p.notice for p in parts if p.notice)))
     if scope is not None:
         return _item(answer, question, query, scope, structure, retriever, document, k, wants_list, facts)
     if wants_list and answer.found:
@@ -509,6 +538,30 @@ def reshape(answer: Answer, question: str, retriever: "Retriever",
     if parts:
         return _two_part(answer, question, parts, compose, structure, retriever, document, k) or answer
     return answer
+
+
+def _joined(answer: Answer, parts: Sequence[Answer], k: int) -> Answer | None:
+    """Answers to the parts of one question as one answer: every found part's quote (once each),
+    its lead source first, the notices of the parts not found."""
+    found = [p for p in parts if p.found]
+    if not found:
+        return None
+    texts = list(dict.fromkeys(p.answer for p in found))
+    sources: list[Source] = []
+    for p in found:
+        if p.sources and p.sources[0].id not in {s.id for s in sources}:
+            sources.append(replace(p.sources[0], rank=len(sources) + 1))
+    for s in answer.sources:
+        if len(sources) < k and s.id not in {x.id for x in sources}:
+            sources.append(replace(s, rank=len(sources) + 1))
+    notice = " ".join(dict.fromkeys(p.notice for p in parts if not p.found and p.notice))
+    meta = {**answer.meta, "reason": "each named item", "structure": "items"}
+    if len(found) < len(parts):
+        meta["reason"] = "each named item; some the document does not have or does not say"
+    highlights = [p.highlight or p.meta.get("highlight") for p in found if p.highlight or p.meta.get("highlight")]
+    if highlights:
+        meta["highlight"] = "\n".join(dict.fromkeys(highlights))
+    return replace(answer, found=True, answer="\n\n".join(texts), sources=tuple(sources), notice=notice, meta=meta)
 
 
 def _document(answer: Answer, retriever: "Retriever"):

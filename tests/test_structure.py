@@ -295,3 +295,11 @@ def test_slack_thread_answer_shows_the_exact_line_first_and_the_missing_item_not
         [_, refused] = slack.emulator.wait_for("chat.postMessage", count=2, timeout=30)
         body = json.dumps(refused["blocks"], ensure_ascii=False)
         assert "重点目標１" in body and "重点目標３" in body and "「重点目標４」" in body
+
+
+def test_sibling_items_each_answer_for_themselves(small_qa):
+    a = small_qa.ask("目標１と目標３の取組は？")
+    assert a.found and "押印" in a.answer and "テレワーク" not in a.answer
+    assert "「目標３」" in a.notice and "目標２" in a.notice
+    b = small_qa.ask("（１）と（２）の取組は？")     # two sub-items under each goal: listed by the retriever's choice
+    assert b.found

@@ -51,9 +51,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/tmp/c-structure"))
     ap.add_argument("-v", action="store_true")
+    ap.add_argument("--set", default="benchmarks/issue12/dev/c_structure.tsv", help="the question set (TSV)")
     args = ap.parse_args()
     rows = [line.rstrip("\n").split("\t") for line in
-            (ROOT / "benchmarks/issue12/dev/c_structure.tsv").read_text(encoding="utf-8").splitlines()
+            (ROOT / args.set).read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
     services = {}
     right, strict, by_kind = 0, 0, {}
