@@ -389,32 +389,23 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
     return unknown
 
 
-def with_context(question: str, history: Sequence[str]) -> str:
-    """The text to search for ``question``: itself, or, for a bare follow-up, the previous
-    question and then it."""
-    if not history:
-        return question
-    from index.lexical import content_words
-
-    if len(content_words(question)) > 1:
-        return question
-    return f"{history[-1]}\n{question}"
-
-
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
-            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None, structured: bool = True) -> Answer:
+            thresholds: Thresholds = THRESHOLDS, *, current: str | None = None,
+            not_sections: frozenset[str] = frozenset(), structured: bool = True) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
 
     Args:
         question: the user's question (Japanese or English).
         retriever: a loaded :class:`~index.retriever.Retriever`.
         k: number of sources to return.
-        history: earlier questions of the conversation, oldest first. A follow-up that names
-            at most one topic word (「その期間は？」, 「具体的には？」) is searched together with the
-            previous question; the quoted question stays the user's own.
+        history: earlier questions of the conversation, oldest first; a follow-up is read with
+            them (:func:`bot.conversation.read_follow_up`: 「その期間は？」, 「第２期は？」); the
+            quoted question stays the user's own. The service reads follow-ups itself.
         thresholds: the found/not-found rule.
         current: the admin's choice of current document (``reformbot index current-document``);
             None or an id the index does not hold: the newest document.
+        not_sections: breadcrumbs whose passages are left out (a follow-up that asks something
+            new about the previous answer's topic is not answered by that passage again).
         structured: reshape the answer by the document's structure (:mod:`bot.structure`: named
             items, whole lists, comparisons, two-part questions); False for the passage answer only.
 
@@ -425,14 +416,17 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         ``other_sources`` the passages of other documents that answer the question too (only for
         a question that names no document).
     """
-    query = with_context(question, history)
+    from bot.conversation import read_follow_up
+
+    query = read_follow_up(question, history).searched if history else question
     n = max(k, thresholds.passages)
     documents = tuple(getattr(retriever, "documents", ()))
     others: list[str] = []
     scope = documents[0] if documents else None
     if len(documents) < 2:
         searched = query
-        hits = retriever.search(query, k=n)
+        hits = [h for h in retriever.search(query, k=n + len(not_sections))
+                if h.chunk.section not in not_sections][:n]
         decision = decide(query, hits, retriever, thresholds)
     else:
         from index.documents import choose, current_document
@@ -445,7 +439,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         # Only a question that names no document is also put to the others.
         others = [] if named else [d.id for d in documents if d.id != scope.id]
         found_in = retriever.search_each(searched, n, [scope.id, *others])
-        hits = found_in[scope.id]
+        hits = [h for h in found_in[scope.id] if h.chunk.section not in not_sections]
         decision = _decide_in(scope.id, query, searched, hits, retriever, thresholds)
     sources = tuple(_source(h, h.rank, retriever) for h in hits[:k])
     other_sources: list[Source] = []

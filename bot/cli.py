@@ -58,6 +58,8 @@ def ask(
     question: str = typer.Argument(..., help="the question, in Japanese or English"),
     as_json: bool = typer.Option(False, "--json", help="print the answer contract as JSON"),
     k: int = typer.Option(3, "--k", min=1, max=10, help="number of sources"),
+    previous: list[str] = typer.Option([], "--previous", help="an earlier question of the conversation "
+                                       "(repeat, oldest first): a follow-up is read with them"),
 ) -> None:
     """Answer one question from the indexed document, with citations."""
     from bot.service import EmptyQuestion, QAService, QuestionTooLong
@@ -65,7 +67,7 @@ def ask(
     settings = settings_or_exit()
     qa = QAService(settings)
     try:
-        answer = qa.ask(question, k=k)
+        answer = qa.ask(question, k=k, history=tuple(previous))
     except (EmptyQuestion, QuestionTooLong) as exc:
         _fail(f"{exc}", 2)
     except _index_errors() as exc:

@@ -3,12 +3,17 @@
 ``{"question", "found", "answer", "sources": [{"rank", "text", "section", "page", "score",
 "kind", "id", "document": {"id", "title"}, "page_label"}], "glossary": [{"term", "definition"}],
 "index_version", "document": {"id", "title"}, "documents": [{"id", "title"}],
-"other_sources": [source, …], "highlight", "notice"}``
+"other_sources": [source, …], "searched_as": str, "highlight", "notice"}``
 
 ``document`` is the document the answer is about (the current one, or the one the question
 names), ``documents`` every indexed document; with more than one, ``other_sources`` holds the
 passages of the other documents that answer the question too (each names its document), and
 surfaces name the document in every citation.
+
+``searched_as`` is what was searched when the conversation's earlier turns were used to read the
+question (a follow-up 「第２期は？」 searched as 「第２期実施計画の期間は？」), shown by every surface
+(「『…』として検索しました」); "" when the question was searched on its own. ``question`` is always the
+message as the user typed it (chat phrasing and all).
 
 ``highlight`` is the line(s) of ``answer`` that state the answer, verbatim: each of its lines is
 a sentence or bullet of ``answer`` ("" when nothing is found). Surfaces show it first (Slack in
@@ -72,6 +77,7 @@ class Answer:
     document: DocumentRef | None = None          # the document answered from (current or named)
     documents: tuple[DocumentRef, ...] = ()      # every indexed document, in index order
     other_sources: tuple[Source, ...] = ()       # passages of the other documents that answer it too
+    searched_as: str = ""                        # the question as read with the conversation ("" = on its own)
     highlight: str = ""        # the line(s) of ``answer`` that state the answer, verbatim
     notice: str = ""           # how the document's structure shaped the answer (bot/structure.py)
     meta: dict = field(default_factory=dict, compare=False)   # not part of the contract
@@ -93,6 +99,7 @@ class Answer:
             "document": asdict(self.document) if self.document else None,
             "documents": [asdict(d) for d in self.documents],
             "other_sources": [asdict(s) for s in self.other_sources],
+            "searched_as": self.searched_as,
             "highlight": self.highlight,
             "notice": self.notice,
         }
@@ -109,6 +116,7 @@ class Answer:
             document=_ref(data.get("document")),
             documents=tuple(r for r in (_ref(d) for d in data.get("documents", ())) if r),
             other_sources=tuple(_source(s) for s in data.get("other_sources", ())),
+            searched_as=data.get("searched_as", ""),
             highlight=data.get("highlight", ""),
             notice=data.get("notice", ""),
         )

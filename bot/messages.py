@@ -25,6 +25,9 @@ WEB = {
         "glossary": "用語説明",
         "score": "スコア",
         "index": "索引バージョン",
+        "searched_as": "前の質問に続けて、『{searched}』として検索しました。",
+        "follow_up": "続けて質問する",
+        "follow_up_hint": "前の質問に続けて聞けます（例：「第２期は？」「それって誰が決めるの？」）。",
         "empty": "質問を入力してください。",
         "too_long": "質問が長すぎます。{max}文字以内で入力してください。",
         "unavailable": "いまは索引を読み込めません（未作成または破損）。管理者は `reformbot index versions` で状態を確認し、"
@@ -63,6 +66,9 @@ WEB = {
         "glossary": "Glossary",
         "score": "score",
         "index": "index version",
+        "searched_as": "Read with the previous question. Searched as: “{searched}”",
+        "follow_up": "Ask a follow-up",
+        "follow_up_hint": "A follow-up is read with the previous question (e.g. “What about PPP?”).",
         "empty": "Please enter a question.",
         "too_long": "The question is too long; please keep it within {max} characters.",
         "unavailable": "The index cannot be read right now (not built, or damaged). An administrator should "

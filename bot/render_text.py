@@ -45,6 +45,8 @@ def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -
     named = answer.several_documents
     lines: list[str] = []
     lead, others = split_lead(answer)
+    if answer.searched_as:      # a follow-up read with the previous question: say how
+        lines += [t["searched_as"].format(searched=answer.searched_as), ""]
     if answer.found:
         if answer.highlight.strip():
             # The exact line first; the rest of the passage it comes from follows as context.

@@ -26,7 +26,7 @@ from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.metrics import Metrics, MetricsEndpoint
 from bot.highlight import segments
 from bot.render_text import split_lead
-from bot.service import EmptyQuestion, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
+from bot.service import EmptyQuestion, MAX_HISTORY, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
 from bot.web_feedback import ANSWER_ID_HEADER, VOTE_PATH, WebFeedback
 from feedback.proposals.guard import RateLimiter
 
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
+SECTION_CHARS = 300
+"""Longest section breadcrumb a page's follow-up form carries back."""
 BUSY_RETRY_AFTER = 5
 """Seconds a client is asked to wait when every answer worker is busy."""
 DEFAULT_BODY_LIMIT = 16 * 1024
@@ -79,10 +81,12 @@ class Answering:
         if self.metrics is not None:
             self.metrics.answered(surface, found, time.perf_counter() - started)
 
-    async def __call__(self, request: Request, question: str, lang: str, surface: str = "web"):
+    async def __call__(self, request: Request, question: str, lang: str, surface: str = "web",
+                       history: tuple = ()):
         text = messages.WEB[lang]
         try:
             question = clean_question(question)
+            history = bounded_history(history)
         except EmptyQuestion:
             return None, text["empty"], 400, {}
         except QuestionTooLong:
@@ -93,7 +97,7 @@ class Answering:
             return None, text["rate_limited"], 429, {"Retry-After": str(math.ceil(wait))}
         started = time.perf_counter()
         try:
-            answer = await self.pool.run(self.qa.ask, question)
+            answer = await self.pool.run(_ask_with, self.qa, question, history)
         except Busy:
             log.warning("ask: %d answers running or queued; 503", self.pool.capacity)
             return None, text["busy"], 503, {"Retry-After": str(BUSY_RETRY_AFTER)}
@@ -109,6 +113,32 @@ class Answering:
         self._count(surface, answer.found, started)
         answer_id = await self.feedback.record(answer, lang=lang, surface=surface) if self.feedback else None
         return answer, None, 200, ({ANSWER_ID_HEADER: str(answer_id)} if answer_id is not None else {})
+
+
+def bounded_history(items) -> tuple:
+    """Earlier turns sent by a page or an API client, bounded: the last :data:`MAX_HISTORY`, each a
+    question (cleaned, at most :data:`MAX_QUESTION_CHARS`) or ``{"question", "section"}`` with
+    the section cut to :data:`SECTION_CHARS`; empty ones dropped.
+
+    Raises:
+        QuestionTooLong: an earlier question is over the limit.
+    """
+    out: list = []
+    for item in list(items)[-MAX_HISTORY:]:
+        if isinstance(item, dict):
+            q, section = item.get("question") or "", str(item.get("section") or "")[:SECTION_CHARS]
+        else:
+            q, section = item, ""
+        try:
+            q = clean_question(str(q))
+        except EmptyQuestion:
+            continue
+        out.append({"question": q, "section": section} if section else q)
+    return tuple(out)
+
+
+def _ask_with(qa: QAService, question: str, history: tuple):
+    return qa.ask(question, history=history) if history else qa.ask(question)
 
 
 def create_app(
@@ -157,7 +187,8 @@ def create_app(
     # --- revisions: end ---
 
     def page(request: Request, lang: str, *, q: str = "", answer=None, error=None, status: int = 200,
-             headers: dict | None = None, notice: str | None = None, notice_error: bool = False) -> Response:
+             headers: dict | None = None, notice: str | None = None, notice_error: bool = False,
+             previous: str = "") -> Response:
         headers = dict(headers or {})
         vote, new_cookie = None, None
         if answer is not None and ANSWER_ID_HEADER in headers:
@@ -189,6 +220,8 @@ def create_app(
                 "examples": about.questions(lang),
                 "contact": settings.contact,
                 "maxlen": MAX_QUESTION_CHARS,
+                "previous": previous[:MAX_QUESTION_CHARS],
+                "follow": follow_up_fields(answer),
             },
             status_code=status,
             headers=headers,
@@ -202,9 +235,15 @@ def create_app(
         lang = _lang(request, q)
         answer, error, status = (None, None, 200)
         headers: dict = {}
+        # The answer page's 「続けて質問する」 form carries the previous question (as it was read)
+        # and the section that answered it: a follow-up is read with them, without JavaScript.
+        previous = request.query_params.get("previous", "")
+        history = ({"question": previous, "section": request.query_params.get("previous_section", "")},) \
+            if previous.strip() else ()
         if "q" in request.query_params:
-            answer, error, status, headers = await answering(request, q, lang, surface="web")
-        return page(request, lang, q=q, answer=answer, error=error, status=status, headers=headers)
+            answer, error, status, headers = await answering(request, q, lang, surface="web", history=history)
+        return page(request, lang, q=q, answer=answer, error=error, status=status, headers=headers,
+                    previous=previous if error else "")
 
     async def vote(request: Request) -> Response:
         """👍/👎 from the staff page's form under an answer (no JavaScript)."""
@@ -220,7 +259,9 @@ def create_app(
     async def api_ask(request: Request) -> Response:
         q = request.query_params.get("q", "")
         lang = _lang(request, q)
-        answer, error, status, headers = await answering(request, q, lang, surface="api")
+        # ?history=earlier question (repeated, oldest first; the last MAX_HISTORY are used).
+        history = tuple(request.query_params.getlist("history"))
+        answer, error, status, headers = await answering(request, q, lang, surface="api", history=history)
         if answer is None:
             return JSONResponse({"error": error}, status_code=status, headers=headers)
         return JSONResponse(answer.to_dict(), headers=headers)
@@ -303,6 +344,16 @@ def create_app(
     app.state.metrics = metrics
     app.state.feedback_store = feedback_store
     return app
+
+
+def follow_up_fields(answer) -> dict | None:
+    """What the answer page's 「続けて質問する」 form carries: the question as it was read (so a
+    chain of follow-ups keeps its topic) and the section that answered it."""
+    if answer is None:
+        return None
+    previous = answer.searched_as or answer.meta.get("asked") or answer.question
+    section = answer.sources[0].section if answer.found and answer.sources else ""
+    return {"previous": previous[:MAX_QUESTION_CHARS], "previous_section": section[:SECTION_CHARS]}
 
 
 def _warm(qa: QAService) -> None:

@@ -6,6 +6,7 @@ in a newly current index version without a restart and without failing requests 
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import unicodedata
@@ -24,6 +25,8 @@ benchmarks/bench_question_length.py: ~13 ms at 10 characters, ~36 ms at 50 (typi
 written test questions have median 39, max 78), ~145 ms at 200, ~0.5 s at 400-500, ~1.4 s at
 1,000. At 200 the worst case stays within ~4x a typical question while leaving 2.5x the longest
 real one; 500 allowed ~15x, which let a few visitors saturate the CPU."""
+MAX_HISTORY = 10
+"""Earlier turns of a conversation a question is read with (the newest); surfaces bound theirs too."""
 WATCH_INTERVAL = 1.0
 """Seconds between checks of the index ``current`` pointer by a running server."""
 
@@ -50,6 +53,63 @@ def clean_question(text: str | None) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionTooLong(f"question has {len(text)} characters; at most {MAX_QUESTION_CHARS}")
     return text
+
+
+def read_question(question: str, history: Sequence = (), corpus_text: str = ""):
+    """``(asked, reading)``: the question without its chat phrasing (:func:`bot.chat.read_message`)
+    and how it reads after the earlier turns (:func:`bot.conversation.read_follow_up`).
+    ``corpus_text`` (the index's text, NFKC, no whitespace) tells which words the documents know.
+
+    A reading longer than :data:`MAX_QUESTION_CHARS` falls back to the question on its own.
+    """
+    from bot.chat import read_message
+    from bot.conversation import Reading, read_follow_up
+
+    known = (lambda word: word in corpus_text) if corpus_text else None
+    message = read_message(question, known)
+    asked = message.question
+    earlier = [_asked_turn(h) for h in list(history)[-MAX_HISTORY:]]
+    reading = read_follow_up(asked, [h for h in earlier if h], new_topic=message.new_topic)
+    if len(reading.searched) > MAX_QUESTION_CHARS or not reading.searched.strip():
+        reading = Reading(asked)
+    return asked, reading
+
+
+def _usable(answer: Answer, reading) -> bool:
+    """Found, and naming the item the reading asks about (when it names one)."""
+    return answer.found and (not reading.names or _names(answer, reading.names))
+
+
+def _names(answer: Answer, item: str) -> bool:
+    """Whether the answer's first passage (text or heading path) names ``item`` (NFKC, no spaces)."""
+    def squash(text: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", text).split())
+
+    first = answer.sources[0] if answer.sources else None
+    return bool(first) and squash(item) in squash(first.text + first.section)
+
+
+def _corpus_text(retriever) -> str:
+    try:
+        text = getattr(retriever, "corpus_text", "")
+    except Exception:      # a retriever of tests without chunks
+        return ""
+    return text if isinstance(text, str) else ""
+
+
+def _asked_turn(item):
+    """An earlier turn with its chat phrasing left out (a string, a Turn or a mapping)."""
+    from bot.chat import read_message
+    from bot.conversation import Turn
+
+    if isinstance(item, str):
+        return read_message(item).question if item.strip() else ""
+    if isinstance(item, Turn):
+        return Turn(read_message(item.question).question, item.section) if item.question.strip() else ""
+    if isinstance(item, dict):
+        q = str(item.get("question") or "")
+        return Turn(read_message(q).question, str(item.get("section") or "")) if q.strip() else ""
+    return ""
 
 
 class QAService:
@@ -151,16 +211,23 @@ class QAService:
                 return open_index_dir(directory, embedder)
         return self._open(self.settings)
 
-    def ask(self, question: str, *, history: Sequence[str] = (), k: int = 3) -> Answer:
+    def ask(self, question: str, *, history: Sequence = (), k: int = 3) -> Answer:
         """Answer ``question`` from the outline.
 
+        The chat phrasing around the question (greetings, preambles, sign-offs, mentions, links,
+        emoji: :mod:`bot.chat`) is left out of the search, and a follow-up is read with the earlier
+        turns as far as it needs them (:mod:`bot.conversation`).
+
         Args:
-            question: the user's question (cleaned here).
-            history: earlier questions in the same conversation, oldest first.
+            question: the user's message (cleaned here); the answer's ``question`` stays it.
+            history: earlier turns of the same conversation, oldest first: questions as strings,
+                or :class:`bot.conversation.Turn` / ``{"question", "section"}`` with the section
+                that answered them. At most :data:`MAX_HISTORY` are used.
             k: number of sources to return.
 
         Returns:
-            An :class:`Answer` in the shared contract.
+            An :class:`Answer` in the shared contract; ``searched_as`` says how a follow-up was
+            read, ``meta["asked"]`` is the question without its chat phrasing.
 
         Raises:
             EmptyQuestion, QuestionTooLong: see :func:`clean_question`.
@@ -170,11 +237,35 @@ class QAService:
 
         question = clean_question(question)
         retriever = self.retriever        # one version for the whole request, even across a switch
-        if is_revision_question(question):   # 「改訂で何が変わった？」: the diff, not a search
+        asked, reading = read_question(question, history, _corpus_text(retriever))
+        searched = reading.searched
+        if is_revision_question(asked):   # 「改訂で何が変わった？」: the diff, not a search
             from bot.revisions import revision_answer
 
-            return revision_answer(question, self.settings.index_dir, serving=getattr(retriever, "version", None))
-        return compose(question, retriever, k=k, history=tuple(history), current=self._chosen_document())
+            changes = revision_answer(asked, self.settings.index_dir, serving=getattr(retriever, "version", None))
+            return dataclasses.replace(changes, question=question)
+        current = self._chosen_document()
+        answer = compose(searched, retriever, k=k, current=current)
+        if (answer.found and reading.not_section and answer.sources
+                and answer.sources[0].section == reading.not_section):
+            # Something new about the previous answer's topic: not that passage again, when another answers.
+            other = compose(searched, retriever, k=k, current=current, not_sections=frozenset({reading.not_section}))
+            if other.found:
+                answer = other
+        if not _usable(answer, reading):
+            # The first reading found nothing, or not the item asked (「それって誰が点検するの？」,
+            # 「令和７年度は？」): the next reading; the first answer stands when none does better.
+            from bot.conversation import Reading
+
+            for fallback in reading.fallbacks:
+                other = compose(fallback, retriever, k=k, current=current)
+                if _usable(other, reading):
+                    # A fallback made of the question's own words used no context (「誰が点検するの？」).
+                    answer, reading = other, Reading(fallback, fallback not in asked, reading.how)
+                    break
+        meta = {**answer.meta, "asked": asked, "context": reading.how}
+        return dataclasses.replace(answer, question=question, meta=meta,
+                                   searched_as=reading.searched if reading.context_used else "")
 
     def _chosen_document(self) -> str | None:
         """The admin's choice of current document (``reformbot index current-document``), read on

@@ -32,6 +32,8 @@ SURFACES = ("mention", "dm", "thread", "slash", "web", "api", "cli")
 """Where an answer was shown: Slack (mention, dm, thread, slash), the staff page, /api/ask, `reformbot ask`."""
 
 migrations = Migrations("answer_feedback")
+SECTION_CHARS = 300
+"""Longest breadcrumb kept with a logged answer."""
 
 
 @migrations(name="001_answer_log_and_votes")
@@ -85,6 +87,14 @@ def _m003(db: Database) -> None:
     # database, never leaves it.
     db["answer_meta"].create({"key": str, "value": str}, pk="key")
     db["answer_meta"].insert({"key": "vote_secret", "value": secrets.token_hex(32)})
+
+
+@migrations(name="005_answer_log_section")
+def _m005(db: Database) -> None:
+    # The heading path that answered (first source, found answers only): a thread's follow-up
+    # (「それって…」) is read with it (bot/conversation.py). Outline text, no personal data.
+    # 005: 004 is the synonym suggestions' table (branch i12-suggest).
+    db["answer_log"].add_column("section", str, not_null_default="")
 
 
 class FeedbackError(Exception):
@@ -254,8 +264,12 @@ class FeedbackStore:
         thread_ts: str = "",
         message_ts: str = "",
         index_version: str = "",
+        section: str = "",
     ) -> int:
-        """Log an answer about to be shown and return its id (carried by the feedback buttons)."""
+        """Log an answer about to be shown and return its id (carried by the feedback buttons).
+
+        ``section`` is the breadcrumb of the passage that answered ("" when not found), at most
+        :data:`SECTION_CHARS` characters kept."""
         with self._write():
             table = self.db["answer_log"]
             table.insert(
@@ -271,6 +285,7 @@ class FeedbackStore:
                     "message_ts": message_ts or "",
                     "index_version": index_version,
                     "created_at": self.clock.now().isoformat(timespec="seconds"),
+                    "section": (section or "")[:SECTION_CHARS],
                 }
             )
             return int(table.last_pk)
@@ -303,6 +318,18 @@ class FeedbackStore:
                 "channel_id = ? and (thread_ts = ? or message_ts = ?)", [channel_id, thread_ts, thread_ts], order_by="id"
             )
             return [r["question"] for r in rows]
+
+    def thread_turns(self, channel_id: str, thread_ts: str, limit: int = 10) -> list[dict]:
+        """The last ``limit`` turns the bot answered in this thread, oldest first: ``{"question",
+        "section"}`` (the section that answered, "" when not found). Same thread rule as
+        :meth:`thread_questions`."""
+        if not thread_ts:
+            return []
+        with self._lock:
+            rows = list(self.db.execute(
+                "select question, section from answer_log where channel_id = ? and (thread_ts = ? or message_ts = ?)"
+                " order by id desc limit ?", [channel_id, thread_ts, thread_ts, int(limit)]).fetchall())
+        return [{"question": q, "section": s or ""} for q, s in reversed(rows)]
 
     def thread_askers(self, channel_id: str, thread_ts: str) -> set[str]:
         """Users whose questions the bot answered in this thread."""

@@ -25,7 +25,7 @@ def test_answer_has_the_contract_shape(retriever):
     a = compose("第７次大綱の計画期間は？", retriever, k=3)
     d = json.loads(json.dumps(a.to_dict(), ensure_ascii=False))
     assert set(d) == {"question", "found", "answer", "sources", "glossary", "index_version",
-                      "document", "documents", "other_sources", "highlight", "notice"}
+                      "document", "documents", "other_sources", "searched_as", "highlight", "notice"}
     assert d["found"] is True and d["index_version"] == retriever.version
     assert d["highlight"] and all(line in d["answer"] for line in d["highlight"].split("\n"))
     assert len(d["sources"]) == 3

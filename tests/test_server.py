@@ -8,7 +8,7 @@ from bot.server import create_app
 from bot.settings import Settings
 
 CONTRACT_KEYS = {"question", "found", "answer", "sources", "glossary", "index_version",
-                 "document", "documents", "other_sources", "highlight", "notice"}
+                 "document", "documents", "other_sources", "searched_as", "highlight", "notice"}
 SOURCE_KEYS = {"rank", "text", "section", "page", "score", "kind", "id", "document", "page_label"}
 
 
@@ -159,3 +159,39 @@ def test_missing_index_is_logged_once_not_every_watcher_tick(tmp_path, caplog):
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1 and "reformbot index build" in errors[0].getMessage()
     assert any("v-test loaded" in r.getMessage() for r in caplog.records if r.levelno == logging.INFO)
+
+
+# --- follow-ups and chat phrasing -----------------------------------------------------------
+def test_page_reads_a_follow_up_with_the_previous_question(client):
+    r = client.get("/", params={"q": "第２期は？", "previous": "第１期実施計画の期間は？"})
+    assert r.status_code == 200
+    assert "『第２期実施計画の期間は？』として検索しました" in r.text
+    assert "令和６年度から令和８年度まで" in r.text
+    # the follow-up form carries the question as it was read, and the section that answered it
+    assert 'name="previous" value="第２期実施計画の期間は？"' in r.text
+    assert 'name="previous_section" value="５ 第７次行政改革大綱について › (2) 計画の位置付け・計画期間"' in r.text
+
+
+def test_page_answers_a_question_on_its_own_without_a_previous_one(client):
+    r = client.get("/", params={"q": "第２期は？"})
+    assert "として検索しました" not in r.text
+    assert 'name="previous" value="第２期は？"' in r.text           # the next question can follow it
+
+
+def test_api_accepts_a_bounded_history(client):
+    body = client.get("/api/ask", params=[("q", "第２期は？"), ("history", "BCPって何ですか"),
+                                          ("history", "第１期実施計画の期間は？")]).json()
+    assert body["question"] == "第２期は？" and body["searched_as"] == "第２期実施計画の期間は？"
+    many = [("history", f"質問{i}") for i in range(50)] + [("history", "第１期実施計画の期間は？")]
+    assert client.get("/api/ask", params=[("q", "第２期は？")] + many).json()["searched_as"] == "第２期実施計画の期間は？"
+    too_long = client.get("/api/ask", params={"q": "第２期は？", "history": "あ" * 1000})
+    assert too_long.status_code == 400
+
+
+def test_api_keeps_the_question_as_typed_and_answers_the_bare_one(client):
+    typed = "お疲れ様です。<@U0COLLEAGUE> さんに聞かれたのですが、BCPって何ですか？よろしくお願いします :pray:"
+    wrapped = client.get("/api/ask", params={"q": typed}).json()
+    bare = client.get("/api/ask", params={"q": "BCPって何ですか？"}).json()
+    assert wrapped["question"] == typed and wrapped["searched_as"] == ""
+    assert wrapped["found"] == bare["found"] is True
+    assert wrapped["sources"][0]["id"] == bare["sources"][0]["id"]

@@ -136,3 +136,16 @@ def test_staff_page_leads_to_the_proposal_form(own_server, no_js_page):
     page.get_by_role("link", name="Propose a reform idea").click()
     expect(page).to_have_url(re.compile(r"/proposals/new\?lang=en$"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_staff_asks_a_follow_up_without_javascript(server, no_js_page):
+    """The answer page's 「続けて質問する」 form carries the previous question: a follow-up is
+    read with it, and the page says how it was searched."""
+    page = no_js_page
+    page.goto(server.url + "/?q=" + quote("第１期実施計画の期間は？"))
+    follow = page.locator("form.follow-up")
+    follow.get_by_label("続けて質問する").fill("第２期は？")
+    follow.get_by_role("button", name="続けて質問する").click()
+    expect(page.locator("p.searched-as")).to_contain_text("『第２期実施計画の期間は？』として検索しました")
+    expect(page.locator("blockquote.quote")).to_contain_text("令和６年度から令和８年度まで")
+    expect(page.locator("#q")).to_have_value("第２期は？")

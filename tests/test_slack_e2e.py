@@ -65,3 +65,52 @@ def test_real_answers_in_slack(slack):
     conn.close()
     shown = [s.id for s in slack.qa.ask("第７次大綱の計画期間は？").sources]
     assert verdict == "up" and json.loads(chunk_ids) == shown and shown
+
+
+def test_a_thread_is_a_conversation_with_the_bot(slack):
+    """Follow-ups in a thread (no mention), against the real index: a switched item is searched as
+    the previous question and says so; a thank-you alone gets no reply; a thank-you with a new
+    question is answered on its own; a colleague's mention inside a question changes nothing."""
+    channel = "C0GYOKAKU"
+
+    def answers(n):
+        return slack.emulator.wait_for("chat.postMessage", count=n, timeout=30)
+
+    first = mention("第１期実施計画の期間は？", channel=channel, user="U0ASKER")
+    slack.event(first)
+    answers(1)
+    in_thread = dict(channel=channel, channel_type="channel", thread_ts=first["ts"], user="U0ASKER")
+
+    slack.event(message("第２期は？", **in_thread))
+    second = answers(2)[1]
+    blocks = json.dumps(second["blocks"], ensure_ascii=False)
+    assert second["thread_ts"] == first["ts"]
+    assert "『第２期実施計画の期間は？』として検索しました" in blocks and "令和６年度から令和８年度まで" in blocks
+    assert "第２期実施計画の期間は？" in second["text"]                  # the fallback text says it too
+
+    slack.event(message("それって誰が点検するの？", **in_thread))
+    third = answers(3)[2]
+    assert "行政改革調査委員会" in json.dumps(third["blocks"], ensure_ascii=False)
+
+    slack.event(message("ありがとうございます！ :pray:", **in_thread))      # nothing to answer
+    slack.event(message("ありがとう。ところでPFIとは？", **in_thread))      # answered, on its own
+    fourth = answers(4)[3]
+    blocks = json.dumps(fourth["blocks"], ensure_ascii=False)
+    assert "Private Finance Initiative" in blocks and "として検索しました" not in blocks
+    slack.bot.close()
+    assert len(slack.emulator.calls_to("chat.postMessage")) == 4          # the thank-you got no reply
+    conn = sqlite3.connect(slack.settings.database_path)
+    rows = conn.execute("select question, section from answer_log order by id").fetchall()
+    conn.close()
+    assert rows[0][0] == "第１期実施計画の期間は？" and rows[0][1].endswith("計画の位置付け・計画期間")
+    assert rows[3][0] == "ありがとう。ところでPFIとは？"                    # logged as typed
+
+
+def test_a_colleagues_mention_in_the_question_gives_the_bare_answer(slack):
+    slack.event(mention("BCPって何ですか？", channel="C0GYOKAKU"))
+    slack.event(mention("<@U0COLLEAGUE> さんに聞かれたのですが、BCPって何ですか？", channel="C0GYOKAKU"))
+    slack.event(mention("<!here> 参考 <https://example.org/bcp.pdf|資料> BCPって何ですか？ :pray:", channel="C0GYOKAKU"))
+    posts = slack.emulator.wait_for("chat.postMessage", count=3, timeout=30)
+    sources = [json.dumps(p["blocks"], ensure_ascii=False) for p in posts]
+    assert all("重要業務をなるべく中断させず" in s for s in sources)
+    assert not any("見つかりませんでした" in s for s in sources)

@@ -14,6 +14,7 @@ from slack_helpers import (
     SIGNING_SECRET,
     FakeQA,
     event_callback,
+    found_answer,
     mention,
     message,
     slack_harness,
@@ -138,7 +139,10 @@ def test_follow_up_in_the_thread_uses_the_earlier_question(slack):
     slack.event(follow)
     posts = slack.emulator.wait_for("chat.postMessage", count=2)
     assert posts[1]["thread_ts"] == first["ts"]
-    assert slack.qa.calls[1] == ("第１期はいつまで？", ("第７次大綱の計画期間は？",))
+    question, history = slack.qa.calls[1]
+    # The earlier question, with the section that answered it (bot/conversation.py reads both).
+    assert question == "第１期はいつまで？" and [h["question"] for h in history] == ["第７次大綱の計画期間は？"]
+    assert history[0]["section"] == found_answer("第７次大綱の計画期間は？").sources[0].section
 
 
 def test_reply_in_a_thread_under_a_dm_answer_is_a_follow_up(slack):
@@ -149,7 +153,8 @@ def test_reply_in_a_thread_under_a_dm_answer_is_a_follow_up(slack):
     slack.event(follow)
     posts = slack.emulator.wait_for("chat.postMessage", count=2)
     assert posts[1]["thread_ts"] == answer.response["ts"]
-    assert slack.qa.calls[1] == ("第１期は？", ("第７次大綱の計画期間は？",))
+    question, history = slack.qa.calls[1]
+    assert question == "第１期は？" and [h["question"] for h in history] == ["第７次大綱の計画期間は？"]
 
 
 def test_thread_chatter_from_others_and_thanks_are_not_answered(serial_slack):
@@ -322,3 +327,19 @@ def test_help_in_a_mention(slack):
     slack.event(mention("help"))
     [post] = slack.emulator.wait_for("chat.postMessage")
     assert "/reform" in post["text"]
+
+
+def test_a_greeting_alone_asks_for_a_question_and_a_thank_you_in_a_thread_is_quiet(serial_slack):
+    slack = serial_slack
+    slack.event(mention("お疲れ様です！", channel="C0GYOKAKU"))
+    [prompt] = slack.emulator.wait_for("chat.postMessage")
+    assert "質問を書いてください" in prompt["text"]
+    slack.event(message("第７次大綱の計画期間は？", channel="D0DM00001"))
+    answer = slack.emulator.wait_for("chat.postMessage", count=2)[1]
+    slack.emulator.wait_for("reactions.remove")
+    slack.event(message("ありがとうございます :pray:", channel="D0DM00001", thread_ts=answer.response["ts"]))
+    slack.event(message("ありがとう。ところでPFIとは？", channel="D0DM00001", thread_ts=answer.response["ts"]))
+    slack.emulator.wait_for("chat.postMessage", count=3)
+    slack.bot.close()
+    assert len(slack.emulator.calls_to("chat.postMessage")) == 3
+    assert [q for q, _ in slack.qa.calls] == ["第７次大綱の計画期間は？", "ありがとう。ところでPFIとは？"]

@@ -30,7 +30,8 @@ def test_migrations_applied_on_open_wal_and_idempotent(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "wal"
     applied = conn.execute("select name from _sqlite_migrations where migration_set = 'answer_feedback'").fetchall()
-    assert applied == [("001_answer_log_and_votes",), ("002_slack_event_claims",), ("003_answer_meta",)]
+    assert applied == [("001_answer_log_and_votes",), ("002_slack_event_claims",), ("003_answer_meta",),
+                       ("005_answer_log_section",)]
     tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
     assert {"answer_log", "answer_votes", "slack_event_claims"} <= tables
 

@@ -195,6 +195,11 @@ def answer_message(
         body.append(section(t(lang, "posted_by", user=asked_by, question=escape(fit(answer.question, 500)))))
         fallback.append(t(lang, "question_plain", question=escape(fit(answer.question, 500))))
 
+    if answer.searched_as:      # a follow-up read with the thread's earlier turns: say how
+        said = t(lang, "searched_as", searched=escape(fit(answer.searched_as, 300)))
+        body.append(context("🔎 " + said))
+        fallback.append(said)
+
     sources = list(answer.sources)
     named = answer.several_documents          # citations name their document
     if answer.found:

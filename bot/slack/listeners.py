@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING, Sequence
 from bot.slack import blocks as bk
 from bot.slack.bot import SLASH_COMMAND, SlackBot, _cause
 from bot.slack.messages import HELP_WORDS, detect_language, is_acknowledgement, t
+
+THREAD_TURNS = 10
+"""Earlier turns of a thread a follow-up is read with (the newest)."""
 from feedback.answers import AlreadyVoted, FeedbackError, UnknownAnswer
 
 if TYPE_CHECKING:
@@ -32,12 +35,23 @@ ANSWERABLE_SUBTYPES = {None, "thread_broadcast", "file_share"}
 
 
 def question_text(text: str, bot_user_id: str | None) -> str:
-    """The question in a Slack message: bot mention removed, entities and links unwrapped."""
+    """The question in a Slack message: the bot's mention removed, entities unescaped.
+
+    Other mentions, links and emoji stay as typed: the service leaves them out of the search
+    (:mod:`bot.chat`: a link's label stands apart from the question), and the log keeps the
+    message as written.
+    """
     if bot_user_id:
-        text = text.replace(f"<@{bot_user_id}>", " ")
-    text = re.sub(r"<(?:https?|mailto):[^|>]+\|([^>]+)>", r"\1", text)   # <url|label> -> label
-    text = re.sub(r"<((?:https?|mailto):[^>]+)>", r"\1", text)
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
     return html.unescape(" ".join(text.split())).strip()
+
+
+def is_social_only(text: str) -> bool:
+    """True for a reply that only thanks, greets or acknowledges (「ありがとうございます🙏」, "thanks!"):
+    no question in it. A thank-you with a question (「ありがとう。ところでPFIとは？」) is not."""
+    from bot.chat import read_message
+
+    return is_acknowledgement(text) or read_message(text).social_only
 
 
 def is_from_a_person(event: dict, bot_user_id: str | None) -> bool:
@@ -131,8 +145,8 @@ def register_listeners(bot: SlackBot) -> None:
             return
         if event.get("user") not in bot.store.thread_askers(event["channel"], thread_ts):
             return
-        if is_acknowledgement(question_text(event.get("text") or "", context.bot_user_id)):
-            return
+        if is_social_only(question_text(event.get("text") or "", context.bot_user_id)):
+            return      # 「ありがとうございます！」: nothing to answer (「ありがとう。ところで…？」 is answered)
         answer_in_conversation(bot, event, context.bot_user_id, surface="thread", reply_thread_ts=thread_ts)
 
     @app.command(SLASH_COMMAND)
@@ -183,7 +197,7 @@ def failure_text(exc: BaseException, lang: str) -> str:
     return t(lang, "error")
 
 
-def ask(bot: SlackBot, question: str, *, surface: str, history: Sequence[str] = ()) -> "Answer":
+def ask(bot: SlackBot, question: str, *, surface: str, history: Sequence = ()) -> "Answer":
     """``bot.qa.ask``, timed and counted as an answer on ``surface`` when the bot has metrics.
 
     A question refused as empty or too long is not counted; any other failure counts as an error.
@@ -223,7 +237,9 @@ def answer_in_conversation(
             log.error("chat.postMessage to %s failed: %s", channel, _cause(exc))
             return None
 
-    if not question:
+    if question and event.get("thread_ts") and is_social_only(question):
+        return      # 「@bot ありがとうございます！」 or a DM thread's thank-you: nothing to answer
+    if not question or is_social_only(question):     # 「@bot お疲れ様です」: ask for a question
         about = bot.about()
         post(bk.simple_message(t(lang, "empty_question" if about.questions(lang) else "empty_question_plain",
                                  about=about)))
@@ -234,7 +250,9 @@ def answer_in_conversation(
 
     reacted = _react(client, "reactions_add", channel, ts)
     try:
-        history = bot.store.thread_questions(channel, event["thread_ts"]) if event.get("thread_ts") else []
+        # The thread's earlier questions and the sections that answered them (bot/conversation.py).
+        history = (bot.store.thread_turns(channel, event["thread_ts"], limit=THREAD_TURNS)
+                   if event.get("thread_ts") else [])
         answer = ask(bot, question, surface=surface, history=history)
         answer_id = bot.store.record_answer(
             question=question,
@@ -246,6 +264,7 @@ def answer_in_conversation(
             channel_id=channel,
             thread_ts=reply_thread_ts or "",
             index_version=answer.index_version,
+            section=answer.sources[0].section if answer.found and answer.sources else "",
         )
         message = bk.answer_message(
             answer, lang=lang, status=bot.status(), contact=bot.settings.contact, answer_id=answer_id
