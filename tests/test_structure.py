@@ -303,3 +303,10 @@ def test_sibling_items_each_answer_for_themselves(small_qa):
     assert "「目標３」" in a.notice and "目標２" in a.notice
     b = small_qa.ask("（１）と（２）の取組は？")     # two sub-items under each goal: listed by the retriever's choice
     assert b.found
+
+
+def test_a_bracketed_item_number_survives_chat_phrasing(real_qa):
+    """bot/chat.py strips punctuation at a question's edges; 「(3)」 opening a question is an item."""
+    for q in ("(3)の具体的な取組を一覧で", "お疲れ様です。（３）の具体的な取組を一覧で"):
+        a = real_qa.ask(q)
+        assert a.found and "職員の能力向上" in a.answer and "歳入の確保" in a.answer, q
