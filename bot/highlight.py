@@ -93,7 +93,7 @@ def highlight(answer: str, question: str, retriever: "Retriever | None" = None, 
     said = unicodedata.normalize("NFKC", question)
     if structure is not None:
         # The label's own characters (第, 期, 2) say which item, not which line.
-        from bot.structure import asked_labels
+        from bot.labels import asked_labels
 
         for a in sorted(asked_labels(said, structure), key=lambda a: -a.start):
             said = said[: a.start] + " " * (a.end - a.start) + said[a.end:]
@@ -179,7 +179,7 @@ def _labels(question: str, structure):
     """Tests for units naming the question's labels, and for units naming their siblings."""
     if structure is None:
         return [], []
-    from bot.structure import _labels_in_line, asked_labels
+    from bot.labels import _labels_in_line, asked_labels
 
     asked = asked_labels(question, structure)
     if not asked:
@@ -198,7 +198,7 @@ def _labels(question: str, structure):
 
 
 def _number_labels(piece: str, structure) -> list[tuple[str, int]]:
-    from bot.structure import asked_labels
+    from bot.labels import asked_labels
 
     return [(a.kind, a.value) for a in asked_labels(piece, structure)]
 
@@ -239,7 +239,7 @@ def finish(answer, question: str, retriever: "Retriever | None", facts=None):
     document = answer.document.id if answer.document is not None else None
     structure = None
     if retriever is not None and getattr(retriever, "documents", ()):
-        from bot.structure import structure_of
+        from bot.labels import structure_of
 
         doc = (retriever.find_document(document) if document and hasattr(retriever, "find_document") else None) \
             or retriever.documents[0]

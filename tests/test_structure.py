@@ -72,7 +72,7 @@ def _highlight_is_verbatim(a: Answer) -> None:
 
 # --- the document's labels ------------------------------------------------------------------------
 def test_labels_come_from_the_parsed_tree(small_qa):
-    from bot.structure import asked_labels, structure_of
+    from bot.labels import asked_labels, structure_of
 
     s = structure_of(small_qa.retriever.documents[0])
     assert sorted(s.kinds["label:目標"]) == [1, 2]
