@@ -260,11 +260,12 @@ def asked_labels(question: str, structure: Structure) -> list[Asked]:
         kinds = [k for k in structure.kinds if (k.startswith("label:") and k.endswith(head)) or k == "ord:" + head]
         if kinds:
             add(kinds[0], m.group(2), m)
+    # 「(3)の取組」, not 「alert(1)」: a bracket right after a letter or digit is a call or a note.
     if "(digit)" in structure.kinds:
-        for m in re.finditer(r"\(([0-9]{1,2})\)", q):
+        for m in re.finditer(r"(?<![A-Za-z0-9_])\(([0-9]{1,2})\)", q):
             add("(digit)", m.group(1), m)
     if "(kana)" in structure.kinds:
-        for m in re.finditer(rf"\(([{_KANA}])\)", q):
+        for m in re.finditer(rf"(?<![A-Za-z0-9_])\(([{_KANA}])\)", q):
             add("(kana)", m.group(1), m)
     if "kana" in structure.kinds:
         for m in re.finditer(rf"(?<![ァ-ヺー\(])([{_KANA}])(?![ァ-ヺー\)])", q):

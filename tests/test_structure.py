@@ -81,6 +81,8 @@ def test_labels_come_from_the_parsed_tree(small_qa):
     # any width and numeral: ２ 2 二 name the same item; "goal 2" names it in English
     for q in ("目標２の取組は？", "目標2の取組は？", "目標二の取組は？", "What is goal 2?"):
         assert [(a.kind, a.value) for a in asked_labels(q, s)] == [("label:目標", 2)], q
+    assert [(a.kind, a.value) for a in asked_labels("（１）の取組は？", s)] == [("(digit)", 1)]
+    assert asked_labels("<img src=x onerror=alert(1)>", s) == []       # a call, not item (1)
 
 
 # --- a named item is answered from that item or refused -----------------------------------------------
