@@ -150,17 +150,18 @@ def answers_topic(question: str, asked: Sequence[Asked], text: str, facts: "Aske
     """Does ``text`` (a passage with its headings) speak of what ``question`` asks of the item:
     every phrase of the question (:func:`topic_phrases`) in it, and every kind of fact asked
     (a date, an amount …) stated by it?"""
-    if not re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question):
-        return True            # English: the label chose the item; the words are not the document's
-    squashed = _squash(text)
-    norms = _norms(text)
-    phrases = topic_phrases(question, asked, title)
-    nouns = [p for p in phrases if not _verbal(p)] or phrases
-    present = sum(_phrase_present(p, squashed, norms) for p in nouns)
-    # Every noun of a one-noun question (「計画期間」); half of several (「どんな方向に転換」 ->
-    # 転換 is said, 方向 is the asker's word).
-    if present * 2 < len(nouns) or (len(nouns) == 1 and not present):
-        return False
+    # An English question's words are not the document's: the label chose the item, and only the
+    # kind of fact asked ("how much", "when") is checked.
+    if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", question):
+        squashed = _squash(text)
+        norms = _norms(text)
+        phrases = topic_phrases(question, asked, title)
+        nouns = [p for p in phrases if not _verbal(p)] or phrases
+        present = sum(_phrase_present(p, squashed, norms) for p in nouns)
+        # Every noun of a one-noun question (「計画期間」); half of several (「どんな方向に転換」 ->
+        # 転換 is said, 方向 is the asker's word).
+        if present * 2 < len(nouns) or (len(nouns) == 1 and not present):
+            return False
     for kind, evidence in (facts(question) if facts is not None else ()):
         if kind == "date":
             evidence = _DATE_STRICT
