@@ -5,7 +5,9 @@ all, and builds the shared :class:`~bot.contract.Answer`. When it does not (「�
 ``found`` is false, ``answer`` is empty, and the nearest sections are still returned as
 ``sources`` for surfaces to show as "related", never as the answer.
 
-The decision (:func:`decide`) uses two signals that do not depend on rank:
+The decision (:func:`decide`) applies the rules below, then a logistic regression fitted across
+several documents (:mod:`bot.decision`, ``bot/decision.json``; retrain with
+``benchmarks/issue12/train_decision.py``) over signals that include two that do not depend on rank:
 
 * lexical coverage — the IDF-weighted share of the question's content words (Sudachi normalised
   forms) that occur in the top passages. Out-of-scope questions name things the outline never
@@ -20,7 +22,7 @@ ordinals and years are where word overlap misleads most.
 
 A question that asks for a kind of fact — a date (いつ, 申請期限, "when"), an amount (いくら,
 利用料金), a head count (何人), a count, a rank, a rate (回答率), a time of day (開庁時間), a
-person (誰; for "who chairs/heads …" the post itself), a procedure (申請方法, どうすればいい, "how do
+person (誰; for "who chairs/heads …" the post itself), a name (副市長の名前, …を作った会社), an area (面積), a procedure (申請方法, どうすればいい, "how do
 I apply") or a place (どこで, "where can I") — is answered only when a top passage that shares a topic word with it states a fact
 of that kind (and names the noun asked about: 申請期限, 回答率). Out-of-scope questions that
 reuse the outline's words (「新庁舎はいつ完成する？」, 「推進本部の本部長は誰？」) score as well as
@@ -39,10 +41,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from bot.contract import Answer, DocumentRef, GlossaryNote, Source
+from bot.decision import DEFAULT_MODEL, count_note, listed_items, load_model, signals as model_signals
+from bot.decision import item_number as _item_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from index.retriever import Hit, Retriever
@@ -50,7 +55,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When the outline counts as answering the question.
+    """When the outline counts as answering the question: the learned model (``learned``, read
+    from ``model``), or, without it, the thresholds below, as first calibrated on one outline.
 
     Calibrated on the dev set (40 in-scope, 6 out-of-scope questions) and the index developer's
     probe set (38 in-scope, 20 out-of-scope), default model, window-3 chunks, with the lexicon
@@ -77,6 +83,10 @@ class Thresholds:
     dense_with_coverage: float = 0.83   # ... this cosine
     dense: float = 0.90            # cosine alone that suffices (near restatement of a passage)
     passages: int = 3              # top passages whose words count for coverage
+    # The learned decision (:mod:`bot.decision`) replaces the four thresholds above, which stay
+    # for comparison (``learned=False``: the rule as calibrated on one outline).
+    learned: bool = True
+    model: Path = DEFAULT_MODEL
 
 
 THRESHOLDS = Thresholds()
@@ -91,6 +101,10 @@ class Decision:
     dense: float
     glossary: bool
     reason: str
+    signals: Mapping[str, float] | None = field(default=None, compare=False)  # the model's input
+    listed: int = 0     # a count question answered by counting the cited passage's listed items
+    cited: int = 0      # which hit is quoted: a count question's list may not be the first
+    headings: tuple[str, ...] = ()  # ... or the numbered headings counted, when no passage lists them
 
 
 def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
@@ -132,21 +146,49 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     # A question asking for a date, an amount, a count … is answered only by a passage that is
     # about the question (shares a topic word with it) and states a fact of that kind.
     about = [h for h, c in zip(top, per_passage) if c > 0] or top[:1]
-    missing = [kind for kind, noun in asked_facts(question)
-               if not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon, h.chunk.section)
+    # A kind no passage states at all refuses; one stated, but not of the noun asked (寄附額 for
+    # 目標額), is left to the model as a signal.
+    asked = asked_facts(question)
+    missing = [kind for kind, noun in asked
+               if not any(states_fact(kind, h.chunk.text, question, "", retriever.lexicon, h.chunk.section)
                           for h in about)]
     if missing:
         return Decision(False, coverage, dense, False, f"the passages give no {missing[0]}")
+    unnamed = [(kind, noun) for kind, noun in asked
+               if noun and not any(states_fact(kind, h.chunk.text, question, noun, retriever.lexicon,
+                                               h.chunk.section) for h in about)]
+    noun_missing = bool(unnamed)
+    no_answer = (f"the passages give no {unnamed[0][0]} of {unnamed[0][1]}; " if unnamed else "")
+    listed, cited, headings = (0, 0, ())
+    if any(kind == "count" for kind, _ in asked):
+        doc = top[0].chunk.document
+        listed, cited, headings = _counted_list(
+            question, top, lambda: [c.section for c in getattr(retriever, "chunks", ()) if c.document == doc])
+    sig = model_signals(question, top, coverage, per_passage, fact_asked=any(k != "person" for k, _ in asked),
+                        noun_missing=noun_missing, person_asked=any(k == "person" for k, _ in asked))
+    # Every content word of a Japanese question in the passages, and any fact it asks stated:
+    # answered on every calibration document, so it stays a rule in front of the model.
+    if coverage >= _ALL_WORDS and _JAPANESE.search(question):
+        return Decision(True, coverage, dense, False, ALL_WORDS_FOUND, sig, listed, cited, headings)
+    model = load_model(t.model) if t.learned else None
+    if model is not None and model.embedding_model == getattr(retriever.embedder, "model_id", None):
+        p = model.probability(sig)
+        if p >= model.threshold:
+            return Decision(True, coverage, dense, False, f"the model finds an answer (p={p:.2f})", sig, listed, cited,
+                            headings)
+        return Decision(False, coverage, dense, False, f"{no_answer}the model finds no answer (p={p:.2f})", sig)
     if coverage >= t.coverage:
-        return Decision(True, coverage, dense, False, "question words found in the passages")
+        return Decision(True, coverage, dense, False, "question words found in the passages", sig, listed, cited, headings)
     if dense >= t.dense:
-        return Decision(True, coverage, dense, False, "passage very similar to the question")
+        return Decision(True, coverage, dense, False, "passage very similar to the question", sig, listed, cited, headings)
     if _JAPANESE.search(question) and coverage >= t.coverage_with_dense and dense >= t.dense_with_coverage:
-        return Decision(True, coverage, dense, False, "words and meaning both close")
-    return Decision(False, coverage, dense, False, "the outline does not seem to cover this")
+        return Decision(True, coverage, dense, False, "words and meaning both close", sig, listed, cited, headings)
+    return Decision(False, coverage, dense, False, "the outline does not seem to cover this", sig)
 
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_ALL_WORDS = 0.999      # coverage of a question all of whose words are in the passages
+ALL_WORDS_FOUND = "every question word is in the passages"
 
 # Kinds of fact a question can ask for: (cue in the NFKC, lower-case question, evidence that a
 # passage states such a fact). The outline states periods (令和３年度から…), amounts (220億円),
@@ -171,16 +213,25 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
              re.compile(r"\d+(?:\.\d+)?\s*(?:%|パーセント|ポイント|割|位)")),
     "time of day": (re.compile(r"何時|時間帯|開庁時間|開館時間|受付時間|営業時間|what time|opening hours"
                                r"|office hours|business hours"),
-                    re.compile(r"\d+\s*(?:時|:\d\d)")),
+                    re.compile(r"\d+\s*(?:時(?!間)|:\d\d)")),   # 「24時間」 is a duration
     "contact": (re.compile(r"電話番号|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
-                           r"|e-?mail address|web address|postal address"),
+                           r"|e-?mail address|web address|postal address|\baddress of\b|\b(?:the|its|your) address\b"),
                 re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
+    # An area (「市の面積は？」): a measure of land or floor, or a share of it (延床面積を１０％削減).
+    "area": (re.compile(r"面積|\bhow (?:large|big) is\b|\bwhat is the (?:total )?area\b"),
+             re.compile(r"\d[\d,.]*\s*(?:km|㎢|平方|ha|ヘクタール|㎡|m2|%|％)")),
     "person": (re.compile(r"誰|だれ|どなた|\bwho\b"), None),
+    # The name of a post's holder (「副市長の名前は？」) or of a company (「…を作った会社はどこ？」):
+    # plans name bodies and posts, seldom people or firms.
+    "name": (re.compile(r"(?<=[長者員官役当])の?(?:名前|氏名)|(?:会社|業者|事業者|メーカー)(?:は|って|が)?(?:どこ|何)"
+                        r"|\bname of the (?:mayor|head|chair\w*|director|leader|president|company|contractor)\b"),
+             re.compile(r"氏名|株式会社|有限会社|[\u3400-\u9fff]{2,4}(?:氏|さん|様)(?![\u3400-\u9fff])")),
     # How a citizen or staff member does something (申請方法, どうすればいい, "how do I apply"):
     # the outline names measures, never the steps, forms or counters of a procedure. Only the
     # question's topic counts (「申請方法は？」), not a method named as a measure
     # (「新しい支払い方法の導入予定は？」).
-    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出)の?方法(?=は|って|を|[?？]|$)"
+    "procedure": (re.compile(r"(?:申請|登録|申し?込み?|予約|手続き?|応募|届け?出|加入|入会|参加|受講|寄附|寄付|納付|支払い?)の?方法(?=は|って|を|[?？]|$)"
+                             r"|(?:取り|取得し|申し?込み|払い|使い|受け|もらい|借り|出し|書き)方(?=は|って|を|[?？]|$)"
                              r"|どうすれば|どうしたら"
                              r"|\bhow (?:do|can|should|would) (?:i|we|you|residents|citizens|staff)\b"
                              r"|\bhow to (?:apply|register|sign up|book|pay|get)\b"),
@@ -195,7 +246,7 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
 # asked, so the passage must name it, not just state some date or number. They count only as the
 # question's topic or object (followed by は, って, を, が or the end): 「料金の見直しは？」 asks
 # about a review, not an amount.
-_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|年間予算|人数|順位"
+_NOUN_CUE = re.compile(r"時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|金額|料金|費用|額|年間予算|人数|順位|面積"
                        r"|(?<![効能])率|割合|数値|数字|目標値|電話番号|url|住所|メールアドレス|連絡先")
 _NOUN_CUE_END = re.compile("(?:" + _NOUN_CUE.pattern + ")$")
 _RUN = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffーa-z]+")
@@ -255,6 +306,78 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
 
 
 _UNIT_KINDS = ("rate", "amount", "head count")
+_COUNTED = re.compile(r"([\u3400-\u9fff\u30a0-\u30ffa-z]{2,})(?:は|が|って|を)?(?:全部で|全部|合計で?)?"
+                      r"(?:いくつ|幾つ|何個|何件|何つ|何項目)")
+
+
+def _counted_list(question: str, top: Sequence["Hit"],
+                  sections: "Callable[[], Sequence[str]]" = lambda: ()) -> tuple[int, int, tuple[str, ...]]:
+    """For a count question, the passage that answers it and the number of items it lists.
+
+    The first passage that names the thing counted (「目標はいくつ」: 目標, in its text or heading)
+    and either lists items (:func:`bot.decision.listed_items`, counted) or gives a number is
+    cited; a passage that gives some other count (「四つの要素」) is not. Without such a passage,
+    the first is cited as usual.
+
+    When no top passage lists them but the document has numbered headings named for the thing
+    counted (「改革１」「改革２」「改革３」, each its own section, in ``sections()``, the breadcrumbs
+    of the document's chunks), those are counted and returned, to be shown with the count.
+
+    Returns:
+        ``(items listed, index of the passage to cite, headings counted)``; 0 items when a
+        number is given.
+    """
+    m = _COUNTED.search(_squash(question))
+    counted = m.group(1) if m else ""
+    for i, h in enumerate(top):
+        if counted and counted not in _squash(h.chunk.section + h.chunk.text):
+            continue
+        items = listed_items(h.chunk.text)
+        if len(items) >= 2 and _lists_the_counted(counted, items, h.chunk.section):
+            return len(items), i, ()
+        if states_fact("count", h.chunk.text, question, counted=False) and (
+                not counted or _counts_asked_thing(_squash(h.chunk.text), question)):
+            return 0, i, ()
+    if counted:
+        headings = _numbered_headings(counted, sections())
+        if headings:
+            cited = next((i for i, h in enumerate(top) if any(x in h.chunk.section for x in headings)), 0)
+            return len(headings), cited, headings
+        return 0, 0, ()
+    if states_fact("count", top[0].chunk.text, question, counted=False):
+        return 0, 0, ()
+    return len(listed_items(top[0].chunk.text)), 0, ()
+
+
+def _numbered_headings(counted: str, sections: Sequence[str]) -> tuple[str, ...]:
+    """The headings 「<counted>１ …」, 「<counted>２ …」 … of ``sections`` (breadcrumbs), numbered
+    1, 2, 3 … without a gap (at least two), as written."""
+    by_number: dict[int, str] = {}
+    for breadcrumb in sections:
+        for part in breadcrumb.split(" › "):
+            line = part.strip()
+            m = re.match(re.escape(counted) + r"([0-9]{1,2}|[ivx]{1,4}(?![a-z]))(?![0-9])", _squash(line))
+            if m:
+                n = _item_number(m.group(1))
+                if n is not None:
+                    by_number.setdefault(n, line)
+    out = []
+    while len(out) + 1 in by_number:
+        out.append(by_number[len(out) + 1])
+    return tuple(out) if len(out) >= 2 else ()
+
+
+def _lists_the_counted(counted: str, items: Sequence[str], section: str) -> bool:
+    """Whether ``items`` are the things counted: they name them (「目標１ …」), or they sit
+    right under a heading named for them (「第２節 取組方針」: （１）…（５）), not under one
+    numbered item of them (「目標１ … › （１）…（２）」 lists one goal's measures)."""
+    if not counted:
+        return True
+    if any(counted in _squash(line) for line in items):
+        return True
+    heading = _squash(section.split(" › ")[-1])
+    at = heading.find(counted)
+    return at >= 0 and not re.match(r"[0-9０-９ⅰ-ⅻⅠ-Ⅻivx]", heading[at + len(counted):at + len(counted) + 1])
 
 
 def _counts_asked_thing(text: str, question: str) -> bool:
@@ -269,7 +392,7 @@ def _counts_asked_thing(text: str, question: str) -> bool:
 
 
 def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lexicon=None,
-                heading: str = "") -> bool:
+                heading: str = "", *, counted: bool = True) -> bool:
     """Whether ``passage`` states a fact of ``kind`` (about ``noun``, when given).
 
     A person question is answered by a passage naming an actor (本部, 委員会 …); when the question
@@ -296,6 +419,9 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
             return bool(_ROLE_EVIDENCE[role_word.rstrip("s")].search(text))
         return bool(_ACTOR.search(text))
     if kind == "count" and question and _counts_asked_thing(text, question):
+        return True
+    # A list answers a count question by its items (目標１ … 目標４, （１）…（５）, ア イ ウ).
+    if kind == "count" and counted and len(listed_items(passage)) >= 2:
         return True
     return bool(FACT_KINDS[kind][1].search(text))
 
@@ -450,8 +576,10 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
     answer_text = ""
     notes: tuple[GlossaryNote, ...] = ()
     if decision.found:
-        quoted = [hits[0]]
-        answer_text = quote(hits[0].chunk)
+        quoted = [hits[decision.cited]]
+        answer_text = quote(quoted[0].chunk)
+        if decision.listed:
+            answer_text += "\n" + count_note(decision.listed, decision.headings)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
     plain = Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,

@@ -131,6 +131,12 @@ class QAService:
         self._failed_pointer: tuple | None = None  # pointer state whose version failed to load
         self._load_error: str | None = None         # why the first load failed (logged once)
         self._switch_listeners: list[Callable[[str | None, str], None]] = []
+        # The found/not-found model is read (and validated) at start-up, not on the first question.
+        from bot.answer import THRESHOLDS
+        from bot.decision import load_model
+
+        if THRESHOLDS.learned:
+            load_model(THRESHOLDS.model)
 
     @property
     def retriever(self):

@@ -27,7 +27,7 @@ import numpy as np
 # adnominals (どういう, この), conjunctions, interjections.
 DROP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "代名詞", "連体詞", "接続詞", "感動詞"}
 EN_STOP = frozenset(
-    "a an the what which who whom whose when where why how is are was were be been do does did "
+    "a an the what which who whom whose when where why how is are was were be been being do does did "
     "of for to in on at by with about from as and or it its this that these those stand stands "
     "mean means meaning tell me please i you we our their there any can could would should "
     "explain describe will shall has have had get got does doing done there here into than "

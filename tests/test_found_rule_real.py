@@ -35,3 +35,27 @@ def test_answered_with_the_passage(real_qa, question, expected):
 def test_procedure_place_and_post_questions_are_not_answered_by_the_topic_alone(real_qa, question):
     answer = real_qa.ask(question)
     assert not answer.found, answer.meta
+
+
+# --- another plan (the practice plan, 基本方針Ⅰ–Ⅳ), decided by the model fitted across documents ---
+
+@pytest.mark.parametrize("question, expected", [
+    ("窓口はどう変わりますか", "窓口の再編"),
+    ("新しい財源として何を考えていますか", "ネーミングライツ"),
+    ("How many basic policies are there?", "基本方針Ⅳ"),
+])
+def test_another_plan_answers_everyday_and_english_questions(midori_qa, question, expected):
+    answer = midori_qa.ask(question)
+    assert answer.found, answer.meta
+    assert any(squash(expected) in squash(s.text + s.section) for s in answer.sources[:3])
+
+
+def test_another_plan_counts_its_listed_policies(midori_qa):
+    answer = midori_qa.ask("基本方針はいくつありますか")
+    assert answer.found and "基本方針Ⅳ" in answer.answer
+    assert answer.answer.endswith("（一覧の項目：４）")
+
+
+@pytest.mark.parametrize("question", ["副市長の名前は？", "市民会議の開催日はいつ？", "ネーミングライツの契約金額はいくら？"])
+def test_another_plan_refuses_what_it_names_but_does_not_say(midori_qa, question):
+    assert not midori_qa.ask(question).found
