@@ -517,7 +517,7 @@ def unknown_ordinals(question: str, corpus_text: str) -> list[str]:
 
 def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence[str] = (),
             thresholds: Thresholds = THRESHOLDS, *, current: str | None = None,
-            not_sections: frozenset[str] = frozenset()) -> Answer:
+            not_sections: frozenset[str] = frozenset(), structured: bool = True) -> Answer:
     """Answer ``question`` with passages quoted from the outline.
 
     Args:
@@ -532,6 +532,8 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
             None or an id the index does not hold: the newest document.
         not_sections: breadcrumbs whose passages are left out (a follow-up that asks something
             new about the previous answer's topic is not answered by that passage again).
+        structured: reshape the answer by the document's structure (:mod:`bot.structure`: named
+            items, whole lists, comparisons, two-part questions); False for the passage answer only.
 
     Returns:
         The :class:`Answer`: ``answer`` quotes the top passage when ``found``; ``sources`` are the
@@ -579,7 +581,7 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
         if decision.listed:
             answer_text += "\n" + count_note(decision.listed, decision.headings)
         notes = glossary_notes(quoted + list(hits[1:k]), retriever, quoted=quoted[0].chunk)
-    return Answer(
+    plain = Answer(
         question=question, found=decision.found, answer=answer_text, sources=sources,
         glossary=notes, index_version=retriever.version,
         document=_ref(scope), documents=tuple(_ref(d) for d in documents),
@@ -588,6 +590,42 @@ def compose(question: str, retriever: "Retriever", k: int = 3, history: Sequence
               "reason": decision.reason, "query": searched,
               **({"document": scope.id} if len(documents) > 1 else {})},
     )
+    return _shaped(plain, question, retriever, k, thresholds, current, structured)
+
+
+def _shaped(answer: Answer, question: str, retriever: "Retriever", k: int, thresholds: Thresholds,
+            current: str | None, structured: bool) -> Answer:
+    """The structure step (:mod:`bot.structure`) and the exact line (:mod:`bot.highlight`).
+
+    Either step failing on an unforeseen document leaves the passage answer as it was (logged):
+    a shaping step never costs the staff member the answer itself."""
+    import logging
+    from dataclasses import replace
+
+    from bot.highlight import finish
+
+    plain = answer
+    if structured:
+        from bot.structure import reshape
+
+        try:
+            # A part of a two-part question is a question of its own (named items included).
+            answer = reshape(answer, question, retriever,
+                             lambda part: compose(part, retriever, k, thresholds=thresholds, current=current),
+                             k, facts=_facts_with_evidence)
+        except Exception:
+            logging.getLogger(__name__).exception("structure step failed for %r; passage answer kept", question)
+            answer = plain
+    try:
+        return finish(answer, question, retriever, facts=_facts_with_evidence)
+    except Exception:
+        logging.getLogger(__name__).exception("highlight failed for %r; answer without it", question)
+        return replace(answer, highlight="")
+
+
+def _facts_with_evidence(question: str) -> list[tuple[str, "re.Pattern | None"]]:
+    """(kind, evidence) of each kind of fact ``question`` asks for (:func:`asked_facts`)."""
+    return [(kind, FACT_KINDS[kind][1]) for kind, _ in dict.fromkeys(asked_facts(question))]
 
 
 def _decide_in(document: str, question: str, searched: str, hits: Sequence["Hit"], retriever: "Retriever",

@@ -179,7 +179,15 @@ def _strip_edges(clause: str) -> str:
             elif cut is not None:
                 clause, changed = cut, True
                 break
-    return clause.lstrip(_EDGE_PUNCT).rstrip(_CLAUSE_END + "（(【[「『")
+    rest = clause.lstrip(_EDGE_PUNCT)
+    # A numbered item that opens the question (「(3)の取組は？」, 「（ｱ）は？」) keeps its bracket.
+    start = len(clause) - len(rest)
+    if start and clause[start - 1] in "(（" and _BRACKETED_NUMBER.match(rest):
+        rest = clause[start - 1:]
+    return rest.rstrip(_CLAUSE_END + "（(【[「『")
+
+
+_BRACKETED_NUMBER = re.compile(r"[0-9０-９a-zａ-ｚア-ンｱ-ﾝ一二三四五六七八九十]{1,3}[)）]")
 
 
 def _cut_prefix(clause: str, formula: str) -> str | None | bool:

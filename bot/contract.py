@@ -3,7 +3,7 @@
 ``{"question", "found", "answer", "sources": [{"rank", "text", "section", "page", "score",
 "kind", "id", "document": {"id", "title"}, "page_label"}], "glossary": [{"term", "definition"}],
 "index_version", "document": {"id", "title"}, "documents": [{"id", "title"}],
-"other_sources": [source, …], "searched_as": str}``
+"other_sources": [source, …], "searched_as": str, "highlight", "notice"}``
 
 ``document`` is the document the answer is about (the current one, or the one the question
 names), ``documents`` every indexed document; with more than one, ``other_sources`` holds the
@@ -14,6 +14,13 @@ surfaces name the document in every citation.
 question (a follow-up 「第２期は？」 searched as 「第２期実施計画の期間は？」), shown by every surface
 (「『…』として検索しました」); "" when the question was searched on its own. ``question`` is always the
 message as the user typed it (chat phrasing and all).
+
+``highlight`` is the line(s) of ``answer`` that state the answer, verbatim: each of its lines is
+a sentence or bullet of ``answer`` ("" when nothing is found). Surfaces show it first (Slack in
+bold, the web page marked, the CLI on top) with the rest of ``answer`` as context. ``notice`` is a
+short line of the bot's own about how the answer was shaped by the document's structure: which
+items exist when the question named one that does not, how many lines of a long list were left
+out, which part of a two-part question the document does not cover ("" when there is nothing to say).
 """
 from __future__ import annotations
 
@@ -71,6 +78,8 @@ class Answer:
     documents: tuple[DocumentRef, ...] = ()      # every indexed document, in index order
     other_sources: tuple[Source, ...] = ()       # passages of the other documents that answer it too
     searched_as: str = ""                        # the question as read with the conversation ("" = on its own)
+    highlight: str = ""        # the line(s) of ``answer`` that state the answer, verbatim
+    notice: str = ""           # how the document's structure shaped the answer (bot/structure.py)
     meta: dict = field(default_factory=dict, compare=False)   # not part of the contract
 
     @property
@@ -91,6 +100,8 @@ class Answer:
             "documents": [asdict(d) for d in self.documents],
             "other_sources": [asdict(s) for s in self.other_sources],
             "searched_as": self.searched_as,
+            "highlight": self.highlight,
+            "notice": self.notice,
         }
 
     @classmethod
@@ -106,6 +117,8 @@ class Answer:
             documents=tuple(r for r in (_ref(d) for d in data.get("documents", ())) if r),
             other_sources=tuple(_source(s) for s in data.get("other_sources", ())),
             searched_as=data.get("searched_as", ""),
+            highlight=data.get("highlight", ""),
+            notice=data.get("notice", ""),
         )
 
 

@@ -123,3 +123,29 @@ def is_english(text: str) -> bool:
 
 
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+# Notices of answers shaped by the document's structure (bot/structure.py): an item the document
+# does not have, an item silent on what is asked, lines left out of a long list, a part of a
+# two-part question or comparison the document does not cover. Shown with the answer by every surface.
+STRUCTURE = {
+    "ja": {
+        "no_such_item": "「{item}」は文書にありません。文書にあるのは {existing} です。",
+        "no_such_item_none": "「{item}」は文書にありません。",
+        "item_silent": "「{item}」の箇所には、お尋ねの内容は書かれていません（ほかの項目の記載では答えません）。",
+        "list_left_out": "長いため {n} 行を省略しました。全文は「{section}」をご覧ください。",
+        "part_missing": "「{part}」については、文書に記載が見つかりませんでした。",
+    },
+    "en": {
+        "no_such_item": "The document has no \"{item}\"; it has {existing}.",
+        "no_such_item_none": "The document has no \"{item}\".",
+        "item_silent": "The part \"{item}\" does not say this (other parts are not used to answer).",
+        "list_left_out": "{n} lines were left out; see \"{section}\" for all of them.",
+        "part_missing": "The document does not seem to cover \"{part}\".",
+    },
+}
+
+
+def structure_text(lang: str, key: str, **values) -> str:
+    """A notice of :data:`STRUCTURE` in ``lang`` ("ja" or "en"), filled in."""
+    return STRUCTURE["en" if lang == "en" else "ja"][key].format(**values)

@@ -48,14 +48,25 @@ def render_answer(answer: Answer, *, contact: str, about: About = NO_DOCUMENT) -
     if answer.searched_as:      # a follow-up read with the previous question: say how
         lines += [t["searched_as"].format(searched=answer.searched_as), ""]
     if answer.found:
-        lines.append(answer.answer)
+        if answer.highlight.strip():
+            # The exact line first; the rest of the passage it comes from follows as context.
+            from bot.highlight import without
+
+            lines += [f"» {line}" for line in answer.highlight.splitlines() if line.strip()]
+            rest = without(answer.answer, answer.highlight)
+            if rest.strip():
+                lines += ["", rest]
+        else:
+            lines.append(answer.answer)
         if lead is not None:
             lines.append(f"  — {t['source']}: {citation(lead, document=named)}")
+        if answer.notice:
+            lines.append(answer.notice)
         if others:
             lines += ["", f"{t['more_sources'] if lead else t['sources']}:"]
     else:
         missing = t["not_found_in"].format(title=answer.document.title) if named and answer.document else t["not_found"]
-        lines += [missing, t["ask_contact"].format(contact=contact)]
+        lines += [missing] + ([answer.notice] if answer.notice else []) + [t["ask_contact"].format(contact=contact)]
         if others:
             lines += ["", f"{t['related']}:"]
     for s in others:

@@ -24,6 +24,7 @@ from bot import messages
 from bot.about import current as current_about
 from bot.guards import AccessLog, AnswerPool, BodyLimit, Busy, SecurityHeaders
 from bot.metrics import Metrics, MetricsEndpoint
+from bot.highlight import segments
 from bot.render_text import split_lead
 from bot.service import EmptyQuestion, MAX_HISTORY, MAX_QUESTION_CHARS, QAService, QuestionTooLong, clean_question
 from bot.web_feedback import ANSWER_ID_HEADER, VOTE_PATH, WebFeedback
@@ -211,6 +212,7 @@ def create_app(
                 "answer": answer,
                 "lead": lead,
                 "others": others,
+                "marked": segments(answer.answer, answer.highlight) if answer is not None and answer.found else [],
                 "error": error,
                 "notice": notice,
                 "notice_error": notice_error,

@@ -25,8 +25,9 @@ def test_answer_has_the_contract_shape(retriever):
     a = compose("第７次大綱の計画期間は？", retriever, k=3)
     d = json.loads(json.dumps(a.to_dict(), ensure_ascii=False))
     assert set(d) == {"question", "found", "answer", "sources", "glossary", "index_version",
-                      "document", "documents", "other_sources", "searched_as"}
+                      "document", "documents", "other_sources", "searched_as", "highlight", "notice"}
     assert d["found"] is True and d["index_version"] == retriever.version
+    assert d["highlight"] and all(line in d["answer"] for line in d["highlight"].split("\n"))
     assert len(d["sources"]) == 3
     for i, s in enumerate(d["sources"], 1):
         assert set(s) == {"rank", "text", "section", "page", "score", "kind", "id", "document", "page_label"}
@@ -39,11 +40,15 @@ def test_answer_has_the_contract_shape(retriever):
     assert d["answer"] == top["text"]
 
 
-def test_glossary_terms_in_cited_text_get_their_definitions(retriever):
-    a = compose("第６次行政改革の成果は？", retriever, k=1)
-    assert a.found and "業務継続計画（ＢＣＰ）" in a.answer
+def test_glossary_notes_for_terms_of_the_question_or_the_highlighted_line(retriever):
+    a = compose("第６次行政改革で業務継続計画はどうした？", retriever, k=1)
+    assert a.found and "業務継続計画（ＢＣＰ）" in a.answer and "業務継続計画" in a.highlight
     assert [g.term for g in a.glossary] == ["業務継続計画（ＢＣＰ）"]
     assert "重要業務をなるべく中断させず" in a.glossary[0].definition
+    b = compose("第６次行政改革の成果は？", retriever, k=1)
+    assert b.found and "業務継続計画（ＢＣＰ）" in b.answer
+    for note in b.glossary:         # a term of the quoted passage gets a note only when its line is highlighted
+        assert note.term.split("（")[0] in b.highlight
 
 
 def test_definition_question_answers_from_the_glossary(retriever):
@@ -79,3 +84,15 @@ def test_concurrent_questions_get_the_same_answers_as_one_at_a_time(retriever):
     with ThreadPoolExecutor(max_workers=6) as pool:
         together = list(pool.map(lambda q: compose(q, retriever).to_dict(), questions))
     assert together == [alone[q] for q in questions]
+
+
+def test_a_failing_structure_step_keeps_the_passage_answer(retriever, monkeypatch, caplog):
+    import bot.structure
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("unforeseen document")
+
+    monkeypatch.setattr(bot.structure, "reshape", broken)
+    a = compose("第７次大綱の計画期間は？", retriever, k=3)
+    assert a.found and a.answer and a.highlight
+    assert "structure step failed" in caplog.text

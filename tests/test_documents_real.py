@@ -55,3 +55,14 @@ def test_a_named_document_answers_whatever_is_current(qa):
     assert a.found and a.document.id == D.OUTLINE_7_ID and "重点目標" in a.answer
     a = qa.ask("What is the plan period of the 7th outline?")
     assert a.found and a.document.id == D.OUTLINE_7_ID and "令和３年度から令和８年度まで" in a.answer
+
+
+def test_named_items_are_those_of_the_document_answered_from(qa):
+    """bot/structure.py reads the labels of the document the answer is about, not the whole index."""
+    missing = qa.ask("みどり市のプランの基本方針５は？")
+    assert not missing.found and "基本方針Ⅰ" in missing.notice and "基本方針Ⅳ" in missing.notice
+    third = qa.ask("みどり市のプランの基本方針Ⅲの取組は？")
+    assert third.found and "メンター" in third.answer and "ネーミングライツ" not in third.answer
+    assert third.sources[0].document.id == third.document.id != qa.ask("大綱の計画期間は？").document.id
+    goal = qa.ask("大綱の重点目標４は何ですか")
+    assert not goal.found and "重点目標１" in goal.notice and "基本方針" not in goal.notice

@@ -8,7 +8,7 @@ from bot.server import create_app
 from bot.settings import Settings
 
 CONTRACT_KEYS = {"question", "found", "answer", "sources", "glossary", "index_version",
-                 "document", "documents", "other_sources", "searched_as"}
+                 "document", "documents", "other_sources", "searched_as", "highlight", "notice"}
 SOURCE_KEYS = {"rank", "text", "section", "page", "score", "kind", "id", "document", "page_label"}
 
 

@@ -23,6 +23,7 @@ MAX_FALLBACK = 3000
 MAX_CONTEXT_ELEMENTS = 10
 
 PASSAGE_CHARS = 1500        # one quoted passage of a found answer
+LEAD_CHARS = 2700           # the answer's own passage: a whole list (bot/structure.py LIST_CHARS) fits
 RELATED_CHARS = 300         # one excerpt of a "related" section when nothing answered
 MAX_SOURCES_SHOWN = 3
 
@@ -81,6 +82,20 @@ def citation(source: Source, *, document: bool = False) -> str:
 
 def _squash(text: str) -> str:
     return "".join(text.split())
+
+
+def bold(text: str, limit: int) -> str:
+    """Outline text in bold, line by line (mrkdwn bold does not span lines), escaped; a
+    half-width ``*`` of the text becomes ``＊`` so it cannot end the bold early."""
+    lines = [line.strip() for line in fit(text.strip(), limit).splitlines() if line.strip()]
+    return "\n".join(f"*{escape(line.replace('*', '＊'))}*" for line in lines)
+
+
+def without_highlight(passage: str, highlight: str) -> str:
+    """``passage`` with the highlighted sentences and bullets taken out (they are shown above it)."""
+    from bot.highlight import without
+
+    return without(passage, highlight)
 
 
 def mrkdwn(text: str) -> dict:
@@ -212,16 +227,32 @@ def answer_message(
         passages = [(src.text, src) for src in shown]
         lead = answer.answer.strip()
         body.append(section(t(lang, "answer_heading", about=about)))
+        if answer.highlight.strip():
+            # The exact line first, in bold; the rest of its passage follows as context.
+            body.append(section(bold(answer.highlight, PASSAGE_CHARS)))
+            fallback.append(escape(fit(answer.highlight, 1000)))
+        if answer.notice:
+            body.append(context(escape(answer.notice)))
+            fallback.append(escape(answer.notice))
+        lead_shown = False
         if lead and not any(_squash(lead) in _squash(text) for text, _ in passages):
             if passages and _squash(passages[0][0]) in _squash(lead):
                 passages[0] = (lead, passages[0][1])       # the lead is the first source, with its heading
             else:
-                body.append(section(quote(lead, PASSAGE_CHARS)))
+                rest = without_highlight(lead, answer.highlight)
+                if rest.strip():
+                    body.append(section(quote(rest, LEAD_CHARS)))
                 fallback.append(escape(fit(lead, 1000)))
+                lead_shown = True
         for i, (text, src) in enumerate(passages):
             if i == 1:
                 body.append(section(t(lang, "more_sources")))
-            body.append(section(quote(text, PASSAGE_CHARS)))
+            if i == 0 and not lead_shown and answer.highlight.strip():
+                rest = without_highlight(text, answer.highlight)
+                if rest.strip():
+                    body.append(section(quote(rest, LEAD_CHARS)))
+            else:
+                body.append(section(quote(text, LEAD_CHARS if i == 0 else PASSAGE_CHARS)))
             body.append(context("📖 " + escape(citation(src, document=named))))
             fallback.append(escape(f"{fit(' '.join(text.split()), 600)}\n— {citation(src, document=named)}"))
         if answer.glossary:
@@ -234,6 +265,9 @@ def answer_message(
                    else escape(t(lang, "not_found", about=about)))
         body.append(section(f"*{missing}*"))
         fallback.append(missing)
+        if answer.notice:
+            body.append(section(escape(answer.notice)))
+            fallback.append(escape(answer.notice))
         if sources:
             body.append(section(t(lang, "related_heading")))
             fallback.append(t(lang, "related_heading").replace("*", ""))
