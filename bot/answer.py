@@ -170,6 +170,11 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
     # answered on every calibration document, so it stays a rule in front of the model.
     if coverage >= _ALL_WORDS and _JAPANESE.search(question):
         return Decision(True, coverage, dense, False, ALL_WORDS_FOUND, sig, listed, cited, headings)
+    # A question in another language none of whose words the vocabulary maps to the passages
+    # ("<img src=x onerror=…>", "parking fees?"): nothing to quote, whatever the embedding says.
+    # (A Japanese paraphrase can share no word and still be answered: 新しい財源 ~ 歳入の確保.)
+    if coverage < _NO_WORDS and not _JAPANESE.search(question):
+        return Decision(False, coverage, dense, False, NO_WORDS_FOUND, sig)
     model = load_model(t.model) if t.learned else None
     if model is not None and model.embedding_model == getattr(retriever.embedder, "model_id", None):
         p = model.probability(sig)
@@ -189,6 +194,8 @@ def decide(question: str, hits: Sequence["Hit"], retriever: "Retriever",
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _ALL_WORDS = 0.999      # coverage of a question all of whose words are in the passages
 ALL_WORDS_FOUND = "every question word is in the passages"
+_NO_WORDS = 0.1         # below: (almost) none of the question's words is in the passages
+NO_WORDS_FOUND = "none of the question's words is in the passages"
 
 # Kinds of fact a question can ask for: (cue in the NFKC, lower-case question, evidence that a
 # passage states such a fact). The outline states periods (令和３年度から…), amounts (220億円),

@@ -293,7 +293,9 @@ class QueryVocabulary:
             if run != m.text and self._used(run):
                 continue
             for t, layer in list(zip(m.terms, m.term_layers))[:per_match]:
-                if used and layer >= _GENERAL_LAYER and _key(m.text) not in t:
+                # A coordination that lists the word (点検・評価 for 点検) is not a longer compound
+                # of it: searching it would add the other word (評価) and its passages.
+                if used and layer >= _GENERAL_LAYER and (_key(m.text) not in t or _key(m.text) in t.split("・")):
                     continue
                 if t not in out and t not in text and t not in squashed:
                     out.append(t)

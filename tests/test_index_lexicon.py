@@ -168,3 +168,10 @@ def test_the_general_layer_is_loaded_once_and_shared():
     a = QueryVocabulary(in_document=_doc("大綱"))
     b = QueryVocabulary(in_document=_doc("計画"))
     assert a._tables[-1] is b._tables[-1] is _sudachi_table()
+
+
+def test_a_coordination_that_lists_the_word_is_not_searched_for_it():
+    """「点検・評価」 lists 点検 beside 評価: searching it for 「誰が点検するの？」 pulled in every passage
+    about 評価. A real compound of the word (有効活用 for 活用) still is."""
+    vocab = QueryVocabulary(in_document=_doc("行政改革調査委員会において点検・評価 評価 有効活用 活用"))
+    assert vocab.expand("誰が点検するの？") == "誰が点検するの？"

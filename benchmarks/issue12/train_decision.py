@@ -191,7 +191,10 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "bot" / "decision.json"))
     ap.add_argument("--dry-run", action="store_true", help="report only; do not write the model")
     ap.add_argument("--list", action="store_true", help="print every question's verdicts")
+    ap.add_argument("--without", default="", help="features to leave out (comma-separated), to compare")
     args = ap.parse_args()
+    global USED
+    USED = tuple(f for f in USED if f not in args.without.split(","))
 
     cache = Path(args.cache) if args.cache else Path(tempfile.mkdtemp(prefix="decision-"))
     documents = args.documents.split(",")
