@@ -73,6 +73,12 @@ _ASKER = re.compile(
     r"上司|同僚|市民|住民|お客様|お客さん|窓口|の方|方)?(?:に|から|より|経由で)"
 )
 _QUOTE_END = re.compile(r"(?:って|と)$")
+# 「市民の方から電話で問い合わせがあって」, 「窓口で相談を受けまして」: how the question reached the
+# asker, said before it (the question itself follows).
+_OCCASION = re.compile(
+    r"(?:問い合わせ|問合せ|お問い合わせ|質問|相談|電話|連絡|照会|依頼|苦情|要望)(?:が|を)"
+    r"(?:あっ|あり|受け|もらっ|いただき|頂き)(?:て|まして|ました|たので|ましたので|たのですが|たんですが)$"
+)
 # 「田中さん、」, 「課長、」, 「皆様、」: a clause that only addresses someone (a name has no の in it).
 _VOCATIVE = re.compile(r"^(?:[^、。\sの]{1,6}(?:さん|様|さま|くん|君|ちゃん)|(?:[^、。\sの]{1,6})?(?:各位|皆さん|皆様|みなさん|みなさま)|"
                        r"課長|部長|係長|主任|室長|所長|局長|先輩)$")
@@ -241,6 +247,8 @@ def _reported(clause: str) -> str | None:
     """
     clause = clause.strip(_EDGE_PUNCT.replace("」", "").replace("』", ""))
     if _REPORTED_EN.search(clause):
+        return ""
+    if _OCCASION.search(clause):
         return ""
     m = _REPORTED.search(clause)
     if not m:

@@ -23,6 +23,10 @@ IDENTICAL_TARGET = 0.98
     ("田中さんから「BCPって何ですか？」と聞かれたのですが、わかりますか？", "BCPって何ですか？"),
     ("お世話になっております。計画期間は？よろしくお願いします。", "計画期間は？"),
     ("【至急】BCPとは？ :pray:", "BCPとは？"),
+    # how the question reached the asker, and a wish to know soon, are not the question
+    ("市民の方から電話で問い合わせがあって、BCPって何？と聞かれました。", "BCPって何？"),
+    ("窓口で相談を受けまして、PFIの正式名称は？", "PFIの正式名称は？"),
+    ("【至急】What does PFI stand for?今日中に知りたいです。", "What does PFI stand for?"),
     ("すみません、ちょっと教えてください。PFIの正式名称は？", "PFIの正式名称は？"),
     ("<#C0123|general> <!here> BCPの意味を教えて 🙏", "BCPの意味を教えて"),
     ("https://example.org/x BCPって何ですか", "BCPって何ですか"),
