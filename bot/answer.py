@@ -425,12 +425,29 @@ def states_fact(kind: str, passage: str, question: str = "", noun: str = "", lex
             role_word = english_role.group(1) or english_role.group(2)
             return bool(_ROLE_EVIDENCE[role_word.rstrip("s")].search(text))
         return bool(_ACTOR.search(text))
+    text += _sentence_heading(heading)
     if kind == "count" and question and _counts_asked_thing(text, question):
         return True
     # A list answers a count question by its items (目標１ … 目標４, （１）…（５）, ア イ ウ).
     if kind == "count" and counted and len(listed_items(passage)) >= 2:
         return True
     return bool(FACT_KINDS[kind][1].search(text))
+
+
+_LEADING_LABEL = re.compile(r"^\s*(?:[（(][^）)]{1,4}[）)]|[0-9０-９]{1,3}[.．]?|[一二三四五六七八九十]{1,3}|[ア-ンｱ-ﾝ]|"
+                            r"[①-⑳]|第[0-9０-９一二三四五六七八九十]{1,3}[章節項部])\s+")
+SENTENCE_HEADING = 20    # characters after its label: a "heading" this long is a numbered sentence
+
+
+def _sentence_heading(heading: str) -> str:
+    """The last heading of a breadcrumb when it is a numbered sentence (「（三） 評価の結果は、毎年
+    ９月に…取りまとめ」 — the layout numbers sentences like headings), squashed; else "". A short
+    heading's numbers (「５ 第３次…」, 「(2)」) are numbering, not facts."""
+    last = heading.split(" › ")[-1] if heading else ""
+    body = _LEADING_LABEL.sub("", last, count=1)
+    if body == last or len(body) < SENTENCE_HEADING or not re.search(r"[、。]", body):
+        return ""
+    return _squash(body)
 
 
 _ERA = {"令和": 2018, "平成": 1988, "昭和": 1925}

@@ -151,3 +151,14 @@ def test_an_item_the_document_names_in_the_questions_own_words_is_known():
     assert unknown_items("第２次プランはいつまでですか", corpus, lex) == []
     assert unknown_items("第4次プランはいつから？", corpus, lex) == ["第4次"]
     assert unknown_items("第6次行革の理念は？", CORPUS, _vocabulary(CORPUS)) == []       # the outline's 第6次行政改革
+
+
+def test_a_numbered_sentence_parsed_as_a_heading_states_its_facts():
+    """Some layouts number sentences like headings: the date of 「（三） 評価の結果は、毎年９月に…」
+    is in the breadcrumb, not in the passage's text; a short heading's numbers stay numbering."""
+    from bot.answer import states_fact
+
+    sentence = "二 進め方 › （三） 評価の結果は、毎年９月に「改革白書」として取りまとめ、市の公式サイトと各地区の"
+    assert states_fact("date", "市民センターで公開します。", "結果はいつ公表される？", heading=sentence)
+    assert not states_fact("date", "市民センターで公開します。", "結果はいつ公表される？", heading="二 進め方")
+    assert not states_fact("date", "取組を進めます。", "いつ？", heading="５ 第３次行政改革 › (2) 令和３年度の取組")
