@@ -221,7 +221,12 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     "time of day": (re.compile(r"何時|時間帯|開庁時間|開館時間|受付時間|営業時間|what time|opening hours"
                                r"|office hours|business hours"),
                     re.compile(r"\d+\s*(?:時(?!間)|:\d\d)")),   # 「24時間」 is a duration
-    "contact": (re.compile(r"電話番号|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
+    # How often something is done (頻度, 何回, 週に何日, "how often"): a schedule is stated by
+    # 毎年, 年２回, ３年ごと, 定期的に …
+    "frequency": (re.compile(r"頻度|何回|(?:週|月|年)に?何(?:日|回|度)|どのくらいの(?:ペース|間隔)|\bhow (?:often|frequently)\b"),
+                  re.compile(r"毎(?:年度?|月|週|日|回)|(?:年|月|週)\s*\d+\s*(?:回|日|度)|\d+\s*回(?!目)|\d+\s*(?:年|か月|ヶ月|カ月|箇月|週)"
+                             r"(?:ごと|毎|に一度|に\d+回|に１回)|定期的|随時|四半期")),
+    "contact": (re.compile(r"電話番号|内線|url|住所|メールアドレス|連絡先|ファックス|fax|phone number|telephone"
                            r"|e-?mail address|web address|postal address|\baddress of\b|\b(?:the|its|your) address\b"),
                 re.compile(r"https?://|www\.|\d{2,4}-\d{2,4}-\d{3,4}|〒|@")),
     # An area (「市の面積は？」): a measure of land or floor, or a share of it (延床面積を１０％削減).
@@ -231,7 +236,8 @@ FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     # The name of a post's holder (「副市長の名前は？」) or of a company (「…を作った会社はどこ？」):
     # plans name bodies and posts, seldom people or firms.
     "name": (re.compile(r"(?<=[長者員官役当])の?(?:名前|氏名)|(?:会社|業者|事業者|メーカー)(?:は|って|が)?(?:どこ|何)"
-                        r"|\bname of the (?:mayor|head|chair\w*|director|leader|president|company|contractor)\b"),
+                        r"|\bname of the (?:mayor|head|chair\w*|director|leader|president|company|contractor)\b"
+                        r"|\bwhich (?:companies|company|firms?|contractors?|operators?|businesses)\b"),
              re.compile(r"氏名|株式会社|有限会社|[\u3400-\u9fff]{2,4}(?:氏|さん|様)(?![\u3400-\u9fff])")),
     # How a citizen or staff member does something (申請方法, どうすればいい, "how do I apply"):
     # the outline names measures, never the steps, forms or counters of a procedure. Only the
@@ -304,7 +310,7 @@ def asked_facts(question: str) -> list[tuple[str, str]]:
                     if (kind, noun) not in out:
                         out.append((kind, noun))
             for m in cue.finditer(q):   # question words: いつ, いくら, 何人, 誰 …
-                if not _NOUN_CUE.fullmatch(m.group(0)) and not m.group(0).endswith("日") \
+                if not _NOUN_CUE.fullmatch(m.group(0)) and (kind == "frequency" or not m.group(0).endswith("日")) \
                         and (kind, "") not in out:
                     out.append((kind, ""))
         elif cue.search(q):

@@ -162,3 +162,15 @@ def test_a_numbered_sentence_parsed_as_a_heading_states_its_facts():
     assert states_fact("date", "市民センターで公開します。", "結果はいつ公表される？", heading=sentence)
     assert not states_fact("date", "市民センターで公開します。", "結果はいつ公表される？", heading="二 進め方")
     assert not states_fact("date", "取組を進めます。", "いつ？", heading="５ 第３次行政改革 › (2) 令和３年度の取組")
+
+
+@pytest.mark.parametrize("question, kind, stated, not_stated", [
+    ("オープンデータってどのくらいの頻度で更新してる？", "frequency", "全ての事務事業を３年に一度、外部評価にかけます。", "オープンデータ化を推進します。"),
+    ("テレワークは週に何日までできる？", "frequency", "テレワークは週２日まで認めます。", "テレワークを推進します。"),
+    ("How often is the plan reviewed?", "frequency", "毎年度、進捗を点検します。", "計画を見直します。"),
+    ("推進本部の事務局の内線番号は？", "contact", "電話 046-225-2111", "行政改革推進本部を中心に推進"),
+    ("Which companies run the facilities?", "name", "株式会社みどりサービスが管理します。", "指定管理者制度を活用します。"),
+])
+def test_frequency_contact_and_company_questions_need_that_fact(question, kind, stated, not_stated):
+    assert (kind, "") in asked_facts(question)
+    assert states_fact(kind, stated, question) and not states_fact(kind, not_stated, question)

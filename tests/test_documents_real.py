@@ -35,8 +35,6 @@ def test_ambiguous_question_answered_from_the_current_document_with_the_other_sh
     assert other.document.id == D.OUTLINE_7_ID and "令和３年度から令和８年度まで" in other.text
 
 
-@pytest.mark.xfail(strict=True, reason="known miss of the learned decision with two documents indexed (the "
-                   "plan alone answers it, p≈0.43); listed in docs/architecture.md")
 def test_the_previous_plan_of_the_only_plan_is_the_one_its_text_talks_about(qa):
     a = qa.ask("前のプランの財政効果はいくら？")      # 第２次プラン: 累計１８億円 (not the outline, an older document)
     assert a.found and a.document.id == D.MIDORI_ID and "１８億円" in a.answer
