@@ -37,6 +37,7 @@ _EN_LABEL = re.compile(r"\b(" + "|".join(ENGLISH_LABEL_WORDS) + r")s?\s*(?:no\.?
 _D = "0-9"
 _ORDINAL_Q = re.compile(r"第\s*([0-9]{1,3}|[一二三四五六七八九十]{1,3})\s*([次期回号章節編部款項条])")
 _KANA = "アイウエオカキクケコサシスセソタチツテト"
+_CIRCLED = "①-⑳㉑-㉟㊱-㊿"
 _ROMAN_NFKC = r"(?:XII|XI|X|IX|VIII|VII|VI|V|IV|III|II|I)"
 
 
@@ -99,7 +100,7 @@ def _heading_kind(scheme: str) -> str | None:
         return "label:" + _nfkc(scheme.split(":", 1)[1])
     if scheme.startswith("ordinal:"):
         return "ord:" + scheme.split(":", 1)[1]
-    if scheme in ("(digit)", "(kana)", "roman"):
+    if scheme in ("(digit)", "(kana)", "roman", "circled"):
         return scheme
     if scheme in ("kana", "kana.", "kana)"):
         return "kana"
@@ -270,6 +271,10 @@ def asked_labels(question: str, structure: Structure) -> list[Asked]:
     if "kana" in structure.kinds:
         for m in re.finditer(rf"(?<![ァ-ヺー\(])([{_KANA}])(?![ァ-ヺー\)])", q):
             add("kana", m.group(1), m)
+    # 「柱２の②」: NFKC makes ② a plain 2, so circled numbers are read in the question as written.
+    if "circled" in structure.kinds and len(question) == len(q):
+        for m in re.finditer(rf"([{_CIRCLED}])", question):
+            add("circled", m.group(1), m)
     return out
 
 

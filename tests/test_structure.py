@@ -312,3 +312,33 @@ def test_a_bracketed_item_number_survives_chat_phrasing(real_qa):
     for q in ("(3)の具体的な取組を一覧で", "お疲れ様です。（３）の具体的な取組を一覧で"):
         a = real_qa.ask(q)
         assert a.found and "職員の能力向上" in a.answer and "歳入の確保" in a.answer, q
+
+
+CIRCLED_PLAN = """ひばり町デジタル計画（概要）
+
+１．柱１ 行かない窓口
+① 電子申請
+◇手続をオンライン化します。
+② キャッシュレス
+◇手数料をキャッシュレスで払えるようにします。
+
+２．柱２ 働き方
+① 標準化
+◇システムを標準化します。
+② ＡＩ
+◇問合せ対応にＡＩを試します。
+"""
+
+
+def test_a_circled_sub_item_is_read_inside_the_item_that_names_it(tmp_path):
+    """「柱２の②」 is ② under 柱２ (NFKC would make ② a plain 2); ⑤, which no item has, is missing."""
+    from bot.labels import scope_of, structure_of
+    from corpus import load_document
+
+    source = tmp_path / "hibari-plan.txt"
+    source.write_text(CIRCLED_PLAN, encoding="utf-8")
+    s = structure_of(load_document(source))
+    scope = scope_of("柱２の②には何が書いてある？", s)
+    assert [s.sections[r].title for r in scope.roots] == ["ＡＩ"]
+    assert scope_of("柱１の②は？", s).roots != scope.roots
+    assert scope_of("柱２の⑤は？", s).missing
