@@ -71,7 +71,8 @@ _TWO_PART_EN = re.compile(r"^what (?:is|are) (?:the )?(?P<a>[a-z][a-z ]{2,40}?) 
 # for the item itself. Sudachi normalised forms.
 FRAME_WORDS = frozenset(
     "取組 取り組み 取組み 施策 内容 項目 中身 全部 全て 全体 一覧 教える 知る 何 なに なん 具体 具体的 的 "
-    "ある 書く 記載 載る 説明 概要 詳細 詳しい 主 主な 推進 項 事項 する いる なる れる 挙げる 示す".split())
+    "ある 書く 記載 載る 説明 概要 詳細 詳しい 主 主な 推進 項 事項 する いる なる れる 挙げる 示す "
+    "位置 位置付ける 位置づける 位置付け 付ける 掲げる 含む 含める 入る".split())
 
 
 
