@@ -54,3 +54,18 @@ def write_eighth(directory: Path, name: str = f"{OUTLINE_8_ID}.txt") -> Path:
     path = Path(directory) / name
     path.write_text(eighth(DEFAULT_CORPUS.read_text(encoding="utf-8")), encoding="utf-8")
     return path
+
+
+def built_plan(root: Path, name: str, text: str):
+    """A plan written into ``root/name`` and indexed with the real default model: its settings.
+
+    For tests of documents written in the test (a layout, an abbreviation, a numbering no data
+    file knows)."""
+    from bot.indexing import build_from_settings
+    from bot.settings import Settings
+
+    source = root / name
+    source.write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=root / "data", sources=(source,))
+    build_from_settings(settings)
+    return settings

@@ -135,15 +135,10 @@ REFUSED = [
 @pytest.fixture(scope="module")
 def plan_retriever(tmp_path_factory):
     """The real index (real default model) of :data:`PLAN`, a document no model was fitted on."""
-    from bot.indexing import build_from_settings, open_retriever_from_settings
-    from bot.settings import Settings
+    from bot.indexing import open_retriever_from_settings
+    from document_support import built_plan
 
-    root = tmp_path_factory.mktemp("minato")
-    source = root / "minato-action-plan.txt"
-    source.write_text(PLAN, encoding="utf-8")
-    settings = Settings(data_dir=root / "data", sources=(source,))
-    build_from_settings(settings)
-    return open_retriever_from_settings(settings)
+    return open_retriever_from_settings(built_plan(tmp_path_factory.mktemp("minato"), "minato-action-plan.txt", PLAN))
 
 
 @pytest.mark.slow

@@ -80,7 +80,7 @@ def test_the_checked_in_pictures_are_small_pngs_800_wide():
         path = IMAGES / name
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert shots.png_size(path)[0] == shots.WIDTH, name
-        assert path.stat().st_size < 150 * 1024, name
+        assert path.stat().st_size < 200 * 1024, name  # the repository stays small
 
 
 @pytest.mark.slow

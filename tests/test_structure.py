@@ -49,16 +49,10 @@ SMALL_PLAN = """みなと町業務改善計画（概要）
 @pytest.fixture(scope="module")
 def small_qa(tmp_path_factory):
     """A QAService over the small plan, built with the real default model."""
-    from bot.indexing import build_from_settings
     from bot.service import QAService
-    from bot.settings import Settings
+    from document_support import built_plan
 
-    root = tmp_path_factory.mktemp("small-plan")
-    source = root / "minato-plan.txt"
-    source.write_text(SMALL_PLAN, encoding="utf-8")
-    settings = Settings(data_dir=root / "data", sources=(source,))
-    build_from_settings(settings)
-    return QAService(settings)
+    return QAService(built_plan(tmp_path_factory.mktemp("small-plan"), "minato-plan.txt", SMALL_PLAN))
 
 
 def _n(text: str) -> str:

@@ -28,16 +28,10 @@ def _squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def small_plan(tmp_path_factory):
     """An index of a plan written here, whose abbreviation ＺＢＫ no data file knows."""
-    from bot.indexing import build_from_settings
     from bot.service import QAService
-    from bot.settings import Settings
+    from document_support import built_plan
 
-    root = tmp_path_factory.mktemp("small-plan")
-    source = root / "sakura-bousai.txt"
-    source.write_text(SMALL_PLAN, encoding="utf-8")
-    settings = Settings(data_dir=root / "data", sources=(source,))
-    build_from_settings(settings)
-    return QAService(settings)
+    return QAService(built_plan(tmp_path_factory.mktemp("small-plan"), "sakura-bousai.txt", SMALL_PLAN))
 
 
 def test_an_abbreviation_only_the_document_defines_is_answered(small_plan):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Mapping, Protocol, Sequence
 
 from bot.contract import Answer
 from bot.settings import Settings
+from bot.slack.respond import cause
 from bot.slack import blocks as bk
 from feedback.clock import SYSTEM_CLOCK, Clock
 
@@ -242,12 +243,4 @@ class SlackBot:
         self.client.views_publish(user_id=user_id, view=view)
 
 
-def _cause(exc: Exception) -> str:
-    """A short cause for logs: the Slack API error code when there is one."""
-    response = getattr(exc, "response", None)
-    if response is not None:
-        try:
-            return f"{response.get('error')} (HTTP {response.status_code})"
-        except Exception:
-            pass
-    return f"{type(exc).__name__}: {exc}"
+_cause = cause      # the name listeners import

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from bot.slack.respond import cause, privately
 from bot.slack import publish_blocks as pb
 from bot.slack import uploads
 from bot.slack.blocks import SlackMessage, escape, fit, section
@@ -84,17 +85,7 @@ class ProgressNote:
         try:
             self.client.chat_update(channel=self.channel, ts=self.ts, text=text, blocks=[section(text)])
         except Exception as exc:          # progress is cosmetic
-            log.warning("progress update in %s failed: %s", self.channel, _cause(exc))
-
-
-def _cause(exc: BaseException) -> str:
-    response = getattr(exc, "response", None)
-    try:
-        if response is not None:
-            return f"{response.get('error')} (HTTP {response.status_code})"
-    except Exception:
-        pass
-    return f"{type(exc).__name__}: {exc}"
+            log.warning("progress update in %s failed: %s", self.channel, cause(exc))
 
 
 class Publisher:
@@ -119,7 +110,7 @@ class Publisher:
                                                  unfurl_media=False, **message.as_kwargs())
             return r.get("ts")
         except Exception as exc:
-            log.error("chat.postMessage to %s failed: %s", channel, _cause(exc))
+            log.error("chat.postMessage to %s failed: %s", channel, cause(exc))
             return None
 
     def _serving_model(self) -> str | None:
@@ -281,10 +272,7 @@ class Publisher:
 
     def _tell(self, respond, text: str) -> None:
         """An ephemeral reply to the one who clicked."""
-        try:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        except Exception as exc:
-            log.error("response_url post failed: %s", _cause(exc))
+        privately(respond, text)
 
     def _replace(self, body: dict, respond, outcome: str, extra: list[dict] | None = None) -> None:
         """Swap the clicked message's buttons for ``outcome``."""
@@ -297,11 +285,11 @@ class Publisher:
             self.bot.client.chat_update(channel=channel, ts=container.get("message_ts") or message.get("ts"),
                                         text=text, blocks=blocks)
         except Exception as exc:
-            log.warning("chat.update failed (%s); updating through response_url", _cause(exc))
+            log.warning("chat.update failed (%s); updating through response_url", cause(exc))
             try:
                 respond(text=text, blocks=blocks, replace_original=True)
             except Exception as exc2:
-                log.error("response_url post failed: %s", _cause(exc2))
+                log.error("response_url post failed: %s", cause(exc2))
 
     def _staged_click(self, body: dict, action: dict, respond, button: str):
         """``(user, lang, staged)`` of an admin's click on ``button``, or None (already answered)."""

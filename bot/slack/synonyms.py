@@ -13,15 +13,12 @@ import logging
 
 from bot.slack import blocks as bk
 from bot.slack.messages import t
+from bot.slack.respond import cause, privately
 
 log = logging.getLogger(__name__)
 
 MAX_LINES = 5
 """Lines carried by one 追加する button (a question rarely has more unknown words)."""
-
-
-def _cause(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
 
 
 def proposal_message(question: str, lines: list[str], answer_id: int, lang: str, preview=None) -> dict:
@@ -62,10 +59,7 @@ class SynonymButtons:
         return user, lang
 
     def _tell(self, respond, text: str, **extra) -> None:
-        try:
-            respond(text=text, response_type="ephemeral", replace_original=False, **extra)
-        except Exception as exc:
-            log.error("response_url post failed: %s", _cause(exc))
+        privately(respond, text, **extra)
 
     def show(self, body: dict, action: dict, respond) -> None:
         """同義語に追加: the proposed lines for the answer's question, to the admin only."""
@@ -110,15 +104,12 @@ class SynonymButtons:
                 reload()
         except Exception as exc:
             log.exception("synonym lines not added")
-            self._tell(respond, t(lang, "synonym_failed", detail=bk.escape(bk.fit(_cause(exc), 500))))
+            self._tell(respond, t(lang, "synonym_failed", detail=bk.escape(bk.fit(cause(exc), 500))))
             return
         log.info("synonym lines added from Slack by %s: %s", user, done.added)
         text = (t(lang, "synonym_added", user=user, lines=bk.escape(" / ".join(done.added))) if done.added
                 else t(lang, "synonym_already", lines=bk.escape(" / ".join(done.already))))
-        try:      # the private proposal becomes the outcome
-            respond(text=text, response_type="ephemeral", replace_original=True)
-        except Exception as exc:
-            log.error("response_url post failed: %s", _cause(exc))
+        privately(respond, text, replace=True)      # the private proposal becomes the outcome
 
 
 def register_synonym_buttons(bot) -> None:
