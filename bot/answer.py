@@ -202,15 +202,17 @@ NO_WORDS_FOUND = "none of the question's words is in the passages"
 # counts (150件, 17の目標), ranks (県内３位), rate changes (11ポイント) and the bodies that act
 # (行政改革推進本部); it never states opening hours, fees, schedules, head counts or names of
 # people, which is what staff most often ask of other city documents.
+# A number as Japanese writes it: 186, 1,200, 9億2千万, 1万9千 (digits with 億/万/千/百 between).
+_NUM = r"\d[\d,.]*(?:\s*[億万千百]\s*(?:\d[\d,.]*)?)*"
 FACT_KINDS: dict[str, tuple[re.Pattern, re.Pattern | None]] = {
     "date": (re.compile(r"いつ|何年|何月|何日|時期|日程|予定日|期日|期限|締切|締め切り|[\u3400-\u9fff]日$|竣工"
                         r"|\bwhen\b|what (?:year|date|day)|\bdeadline\b"),
              re.compile(r"\d+\s*(?:年|月|日)|年度|期間|年間|\d{4}")),
     "amount": (re.compile(r"いくら|幾ら|金額|料金|費用|額|年間予算|何円|how much"
                           r"|what (?:is|are|was|were) the (?:[a-z]+ )?(?:costs?|prices?|fees?|budget|amount)\b"),
-               re.compile(r"\d[\d,.]*\s*(?:億|万|千)?円")),
+               re.compile(_NUM + r"\s*円")),
     "head count": (re.compile(r"何人|何名|人数|how many (?:people|staff|members|employees|officials)"),
-                   re.compile(r"\d+\s*(?:人|名)")),
+                   re.compile(_NUM + r"\s*(?:人|名)")),
     "count": (re.compile(r"何件|何個|いくつ|幾つ|何か所|何カ所|何ヶ所|how many|the number of"),
               re.compile(r"\d+\s*の?(?:人|名|件|つ|個|か所|箇所|カ所|市区|目標|ターゲット|要素|項目)"
                          r"|[一二三四五六七八九十]+つ")),

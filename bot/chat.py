@@ -73,6 +73,9 @@ _ASKER = re.compile(
     r"上司|同僚|市民|住民|お客様|お客さん|窓口|の方|方)?(?:に|から|より|経由で)"
 )
 _QUOTE_END = re.compile(r"(?:って|と)$")
+# A closing aside in brackets that asks nothing (「（窓口で聞かれて困ってます）」): context, not the
+# question. Short brackets are item numbers or notes (「(3)」, 「（注1）」) and stay.
+_ASIDE = re.compile(r"\s*[（(](?=[^）)]*[\u3040-\u309f])[^（）()?？]{4,60}[）)][\s。.!！]*$")
 # 「市民の方から電話で問い合わせがあって」, 「窓口で相談を受けまして」: how the question reached the
 # asker, said before it (the question itself follows).
 _OCCASION = re.compile(
@@ -340,7 +343,7 @@ def read_message(text: str, known: Callable[[str], bool] | None = None) -> ChatM
     Returns:
         A :class:`ChatMessage`; ``question`` is never empty for a non-empty message.
     """
-    plain = strip_markup(text or "")
+    plain = _ASIDE.sub("", strip_markup(text or ""))
     sentences = _sentences(_ENGLISH_STOP.sub(".\n", plain))
     new_topic = False
     kept: list[str] = []

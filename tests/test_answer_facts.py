@@ -174,3 +174,12 @@ def test_a_numbered_sentence_parsed_as_a_heading_states_its_facts():
 def test_frequency_contact_and_company_questions_need_that_fact(question, kind, stated, not_stated):
     assert (kind, "") in asked_facts(question)
     assert states_fact(kind, stated, question) and not states_fact(kind, not_stated, question)
+
+
+@pytest.mark.parametrize("question, passage", [
+    ("町にはいま何人くらい住んでるの？", "人口は約１万９千人です。"),
+    ("前の計画でいくら浮いたの？", "５年間で累計９億２千万円の効果を上げました。"),
+])
+def test_numbers_written_with_man_and_sen_state_counts_and_amounts(question, passage):
+    """１万９千人, ９億２千万円: Japanese writes large numbers with 億/万/千 between the digits."""
+    assert all(states_fact(kind, passage, question, noun) for kind, noun in asked_facts(question))
