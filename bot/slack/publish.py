@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from bot.slack.respond import cause, privately
+from bot.slack.respond import admin_click, cause, on_button, privately
 from bot.slack import publish_blocks as pb
 from bot.slack import uploads
 from bot.slack.blocks import SlackMessage, escape, fit, section
@@ -261,14 +261,8 @@ class Publisher:
     # --- the buttons -----------------------------------------------------------------------------
     def _clicker(self, body: dict, respond) -> tuple[str, str] | None:
         """(user, lang) of an admin's click; anyone else is told so, privately, and gets None."""
-        user = (body.get("user") or {}).get("id", "")
-        lang = self.bot.user_lang(user)
-        if not self.is_admin(user):
-            log.warning("revision button %s pressed by %s, who is not in REFORMBOT_ADMINS: refused",
-                        [a.get("action_id") for a in body.get("actions") or []], user)
-            self._tell(respond, t(lang, "admin_only"))
-            return None
-        return user, lang
+        pressed = [a.get("action_id") for a in body.get("actions") or []]
+        return admin_click(self.bot, body, respond, lambda lang: t(lang, "admin_only"), f"revision button {pressed}")
 
     def _tell(self, respond, text: str) -> None:
         """An ephemeral reply to the one who clicked."""
@@ -397,19 +391,6 @@ def publish_plugin(bot: "SlackBot") -> None:
     """Slack plugin (``mount_slack(plugins=[...])``): files from admins in DMs, 公開する / 破棄する / 元に戻す."""
     publisher = Publisher(bot)
     bot.set_upload_handler(publisher.on_upload)
-    app = bot.app
-
-    @app.action(pb.ACTION_PUBLISH)
-    def on_publish(ack, body: dict, action: dict, respond) -> None:
-        ack()
-        publisher.publish(body, action, respond)
-
-    @app.action(pb.ACTION_DISCARD)
-    def on_discard(ack, body: dict, action: dict, respond) -> None:
-        ack()
-        publisher.discard(body, action, respond)
-
-    @app.action(pb.ACTION_UNDO)
-    def on_undo(ack, body: dict, action: dict, respond) -> None:
-        ack()
-        publisher.undo(body, action, respond)
+    for action_id, handle in ((pb.ACTION_PUBLISH, publisher.publish), (pb.ACTION_DISCARD, publisher.discard),
+                              (pb.ACTION_UNDO, publisher.undo)):
+        on_button(bot.app, action_id, handle)

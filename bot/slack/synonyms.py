@@ -13,7 +13,7 @@ import logging
 
 from bot.slack import blocks as bk
 from bot.slack.messages import t
-from bot.slack.respond import cause, privately
+from bot.slack.respond import admin_click, cause, on_button, privately
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,9 @@ class SynonymButtons:
 
     def _admin(self, body: dict, respond) -> tuple[str, str] | None:
         """(user, lang) of an admin's click; anyone else is told so, privately, and gets None."""
-        user = (body.get("user") or {}).get("id", "")
-        lang = self.bot.user_lang(user)
-        if not user or user not in self.bot.settings.admin_ids:
-            log.warning("synonym button pressed by %s, who is not in REFORMBOT_ADMINS: refused", user)
-            self._tell(respond, t(lang, "synonym_admin_only", contact=bk.escape(self.bot.settings.contact)))
-            return None
-        return user, lang
+        contact = bk.escape(self.bot.settings.contact)
+        return admin_click(self.bot, body, respond, lambda lang: t(lang, "synonym_admin_only", contact=contact),
+                           "synonym button")
 
     def _tell(self, respond, text: str, **extra) -> None:
         privately(respond, text, **extra)
@@ -115,14 +111,5 @@ class SynonymButtons:
 def register_synonym_buttons(bot) -> None:
     """Attach the two buttons' listeners to ``bot.app``."""
     buttons = SynonymButtons(bot)
-    app = bot.app
-
-    @app.action(bk.ACTION_SYNONYM)
-    def on_synonym(ack, body: dict, action: dict, respond) -> None:
-        ack()
-        buttons.show(body, action, respond)
-
-    @app.action(bk.ACTION_SYNONYM_ADD)
-    def on_synonym_add(ack, body: dict, action: dict, respond) -> None:
-        ack()
-        buttons.add(body, action, respond)
+    on_button(bot.app, bk.ACTION_SYNONYM, buttons.show)
+    on_button(bot.app, bk.ACTION_SYNONYM_ADD, buttons.add)
