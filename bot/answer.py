@@ -66,9 +66,9 @@ class Thresholds:
     and unknown-item checks (:func:`decide`) have refused the ones that ask for a date, amount,
     count or person the passages do not give.
 
-    English questions are judged by the same coverage, computed through the bilingual lexicon
-    (:mod:`index.lexicon`): an English word counts as present when the lexicon maps it to an
-    outline term that is in the passage, and as missing otherwise. English questions have two to
+    English questions are judged by the same coverage, computed through the query vocabulary
+    (:mod:`index.lexicon`, docs/vocabulary.md): an English word counts as present when the
+    vocabulary maps it to a document word that is in the passage, and as missing otherwise. English questions have two to
     four content words, so one mapped word already gives 0.5 and the Japanese "words and meaning"
     band (0.38) would let anything with one familiar word through ("What is the overtime pay rule
     for staff?" 0.50 / 0.85). An English question therefore needs ``coverage`` (most of its words
